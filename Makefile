@@ -1,0 +1,96 @@
+# The portal's dev loop. `make run` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+# Python 3.12+ is required; 3.13 is what .python-version (pyenv) selects.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
+	done)
+TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal_ci
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean
+
+help:
+	@echo "make run      set up (venv, requirements, migrations, translations, demo content) and serve on http://127.0.0.1:8000"
+	@echo "make test     set up and run the whole suite, on SQLite and then on PostgreSQL"
+	@echo "make lint     ruff (lint and format check)"
+	@echo "make worker   a Celery worker (needs REDIS_URL)"
+	@echo "make beat     the Celery beat scheduler (needs REDIS_URL)"
+	@echo "make messages refresh the translation catalogues in site/locale"
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "Python 3.12 or newer is needed and none was found."; \
+		echo "Install one (e.g. 'pyenv install 3.13' or your system's python3.13 package), or run: make PYTHON=/path/to/python3.13 ..."; \
+		exit 1; \
+	fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.requirements
+
+setup: $(VENV)/.requirements
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+	$(BIN)/python manage.py migrate --no-input -v0
+
+setup-dev: $(VENV)/.requirements-dev
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+demo: setup
+	$(BIN)/python manage.py seed_demo --accounts
+
+run: demo
+	@echo
+	@echo "  Site:   http://127.0.0.1:8000/"
+	@echo "  Admin:  http://127.0.0.1:8000/admin/"
+	@echo "  Log in as admin@ansor-batubara.test with the password demo-admin-batubara"
+	@echo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: test-sqlite test-postgres
+
+test-sqlite: setup-dev
+	@mkdir -p var
+	DATABASE_URL=$(TEST_SQLITE_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Skipped when PostgreSQL is not reachable, unless REQUIRE_SERVICES=1 (CI), where that fails.
+test-postgres: setup-dev
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(TEST_POSTGRES_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest --create-db $(PYTEST_ARGS); \
+	elif [ "$$REQUIRE_SERVICES" = "1" ]; then \
+		echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL) and REQUIRE_SERVICES=1"; exit 1; \
+	else \
+		echo "PostgreSQL is not reachable: the PostgreSQL run of the suite is skipped."; \
+	fi
+
+lint: $(VENV)/.requirements-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.requirements-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: setup
+	$(BIN)/celery -A tasks worker --loglevel=INFO
+
+beat: setup
+	@mkdir -p var
+	$(BIN)/celery -A tasks beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+messages: $(VENV)/.requirements-dev
+	$(BIN)/python manage.py makemessages --locale=id --locale=en --ignore=.venv --ignore=tests --ignore=bench --no-location
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var static .pytest_cache .ruff_cache

@@ -1,0 +1,19 @@
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = Celery("portal")
+# Every CELERY_* Django setting configures the app (broker, eager mode, acks_late...).
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The beat schedule lives in code (no django-celery-beat; see README).
+app.conf.beat_schedule = {
+    "publish-scheduled-pages": {
+        "task": "tasks.jobs.publish_scheduled_pages",
+        "schedule": crontab(),  # every minute
+    },
+}

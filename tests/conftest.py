@@ -1,0 +1,11 @@
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture
+def demo_site(db):
+    """The site as ``seed_demo`` leaves it: home page, settings, districts, groups."""
+    call_command("seed_demo", verbosity=0)
+    from home.models import HomePage
+
+    return HomePage.objects.get()
