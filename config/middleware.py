@@ -1,4 +1,8 @@
+import contextlib
+
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 
 class AdminContentSecurityPolicyMiddleware:
@@ -15,4 +19,26 @@ class AdminContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if request.path.startswith(settings.ADMIN_CSP_PATH_PREFIXES):
             response._csp_config = settings.ADMIN_CSP
+        return response
+
+
+class SiteLanguageMiddleware(LocaleMiddleware):
+    """Indonesian unless the visitor picked another language with the switcher.
+
+    Django's LocaleMiddleware follows the browser's Accept-Language, but many
+    phones in Indonesia are set to English while their owners read the portal in
+    Indonesian: only the language cookie set by the switcher counts here.
+    """
+
+    def process_request(self, request):
+        language = settings.LANGUAGE_CODE
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen:
+            with contextlib.suppress(LookupError):
+                language = translation.get_supported_language_variant(chosen)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response

@@ -17,6 +17,12 @@ def test_home_page_renders_in_indonesian_by_default(client, demo_site):
     assert 'href="/akun/login/"' in html
 
 
+def test_browser_language_does_not_override_indonesian(client, demo_site):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="id">' in html
+    assert "Masuk" in html
+
+
 def test_language_switcher_turns_the_site_english(client, demo_site):
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
