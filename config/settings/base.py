@@ -260,6 +260,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own console handler would print its messages a second time.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"level": "ERROR"},
         # Wagtail's in-process jobs (search index, reference index) log every run at INFO.
         "django_tasks": {"level": "WARNING"},
