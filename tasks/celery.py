@@ -16,4 +16,8 @@ app.conf.beat_schedule = {
         "task": "tasks.jobs.publish_scheduled_pages",
         "schedule": crontab(),  # every minute
     },
+    "sweep-outbox": {
+        "task": "tasks.sweep_outbox",
+        "schedule": 60.0,
+    },
 }

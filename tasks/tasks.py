@@ -1,5 +1,26 @@
-"""Celery tasks, found by ``autodiscover_tasks``."""
+"""Celery tasks, found by ``autodiscover_tasks``. Thin: they take ids and call services."""
 
+from celery import shared_task
+from django.utils import timezone
+
+from . import outbox
 from .jobs import publish_scheduled_pages
+from .models import Notification
 
-__all__ = ["publish_scheduled_pages"]
+__all__ = ["deliver_notification", "publish_scheduled_pages", "sweep_outbox"]
+
+
+@shared_task(bind=True, name="tasks.deliver_notification", acks_late=True, ignore_result=True)
+def deliver_notification(self, notification_id: int) -> None:
+    notification = outbox.deliver(notification_id=notification_id)
+    if notification is None or notification.status != Notification.Status.PENDING:
+        return
+    if self.app.conf.task_always_eager:
+        return  # in-process (no broker): the row stays pending for the sweeper
+    countdown = max((notification.next_attempt_at - timezone.now()).total_seconds(), 0) + 1
+    raise self.retry(countdown=countdown, max_retries=None)
+
+
+@shared_task(name="tasks.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> int:
+    return outbox.sweep()

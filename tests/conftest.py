@@ -9,3 +9,14 @@ def demo_site(db):
     from home.models import HomePage
 
     return HomePage.objects.get()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free port, and the site's default mailer pointed at it."""
+    from .smtp import SMTPServer
+
+    server = SMTPServer().start()
+    settings.MAILERS = {"default": server.mailer_settings()}
+    yield server
+    server.stop()

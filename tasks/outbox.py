@@ -1,0 +1,259 @@
+"""The outbox: the one door through which the portal sends anything.
+
+``notify()`` records a rendered message as a ``Notification`` row inside the
+caller's transaction and hands its id to Celery once that transaction commits.
+Delivery claims the row atomically, so a task delivered twice (Redis redelivers
+unacknowledged tasks; the sweeper re-dispatches stuck rows) sends at most once
+after the row is marked sent. Nothing here knows about programs or members.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+SENDING_TIMEOUT = timedelta(minutes=10)
+DISPATCH_GRACE = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: str
+    mimetype: str
+
+
+def notify(
+    *,
+    kind: str,
+    recipient: str,
+    template: str,
+    context: dict | None = None,
+    language: str | None = None,
+    idempotency_key: str,
+    attachments: list[Attachment] | tuple[Attachment, ...] = (),
+) -> Notification:
+    """Record an email for ``recipient`` and deliver it after the current transaction commits.
+
+    ``template`` names ``<template>_subject.txt``, ``<template>.txt`` and optionally
+    ``<template>.html``. A second call with the same ``idempotency_key`` returns the
+    first row and sends nothing more.
+    """
+    existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    language = language or settings.LANGUAGE_CODE
+    subject, body_text, body_html = render_message(template=template, context=context or {}, language=language)
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                idempotency_key=idempotency_key,
+                kind=kind,
+                recipient=recipient,
+                language=language,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+                attachments=[vars(attachment) for attachment in attachments],
+            )
+    except IntegrityError:
+        # Another transaction recorded the same key at the same moment.
+        return Notification.objects.get(idempotency_key=idempotency_key)
+    transaction.on_commit(lambda: dispatch(notification_id=notification.pk))
+    return notification
+
+
+def notify_rendered(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    language: str | None = None,
+    idempotency_key: str,
+) -> Notification:
+    """Like ``notify()``, for a message that a library (allauth) has already rendered."""
+    notification, created = Notification.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={
+            "kind": kind,
+            "recipient": recipient,
+            "language": language or translation.get_language() or settings.LANGUAGE_CODE,
+            "subject": subject,
+            "body_text": body_text,
+            "body_html": body_html,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: dispatch(notification_id=notification.pk))
+    return notification
+
+
+def render_message(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
+    context = {
+        "site_name": getattr(settings, "WAGTAIL_SITE_NAME", ""),
+        "site_url": settings.SITE_URL,
+        **context,
+    }
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body_text = render_to_string(f"{template}.txt", context)
+        try:
+            body_html = render_to_string(f"{template}.html", context)
+        except Exception as error:  # TemplateDoesNotExist: a text-only message
+            if error.__class__.__name__ != "TemplateDoesNotExist":
+                raise
+            body_html = ""
+    return subject, body_text, body_html
+
+
+def dispatch(*, notification_id: int, countdown: float | None = None) -> bool:
+    """Hand a row to Celery. A broker that is down is not an error: the sweeper retries."""
+    from .tasks import deliver_notification
+
+    try:
+        deliver_notification.apply_async(args=[notification_id], countdown=countdown)
+    except Exception as error:  # kombu raises a variety of connection errors
+        logger.warning("outbox: could not queue notification %s, the sweeper will: %s", notification_id, error)
+        return False
+    return True
+
+
+def claim(*, notification_id: int) -> Notification | None:
+    """Take a row for sending; ``None`` if it is sent, failed, not due, or another worker has it."""
+    now = timezone.now()
+    claimable = Q(status=Notification.Status.PENDING) | Q(
+        status=Notification.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
+    )
+    updated = (
+        Notification.objects.filter(claimable, pk=notification_id)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not updated:
+        return None
+    return Notification.objects.get(pk=notification_id)
+
+
+def build_message(notification: Notification, connection=None) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient],
+        connection=connection,
+        headers={"X-Portal-Notification": notification.idempotency_key[:200]},
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    for attachment in notification.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    return message
+
+
+def is_permanent(error: Exception) -> bool:
+    """SMTP 5xx replies are permanent; refused connections and 4xx replies are temporary."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
+def send(notification: Notification, connection=None) -> None:
+    """Send one claimed row and record the outcome on it: sent, pending (retry later) or failed."""
+    try:
+        build_message(notification, connection).send()
+    except (OSError, smtplib.SMTPException) as error:
+        record_failure(notification, error=error, permanent=is_permanent(error))
+        return
+    Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+        status=Notification.Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+    )
+    notification.status = Notification.Status.SENT
+
+
+def describe(error: Exception) -> str:
+    """A line staff can read: the SMTP reply as the server gave it, or the connection error."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        return f"{error.__class__.__name__}: {error.smtp_code} {reply}"
+    return f"{error.__class__.__name__}: {error}"
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with full jitter: 30 s, 1 min, 2 min ... capped at an hour."""
+    ceiling = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not cryptography
+
+
+def record_failure(notification: Notification, *, error: Exception, permanent: bool) -> None:
+    give_up = permanent or notification.attempts >= MAX_ATTEMPTS
+    notification.status = Notification.Status.FAILED if give_up else Notification.Status.PENDING
+    notification.last_error = describe(error)[:2000]
+    notification.next_attempt_at = (
+        None if give_up else timezone.now() + timedelta(seconds=backoff_seconds(notification.attempts))
+    )
+    Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+        status=notification.status, last_error=notification.last_error, next_attempt_at=notification.next_attempt_at
+    )
+    log = logger.error if give_up else logger.warning
+    log("outbox: notification %s attempt %s failed: %s", notification.pk, notification.attempts, error)
+
+
+def deliver(*, notification_id: int) -> Notification | None:
+    """Claim and send one row. Returns the row (``status`` pending means: try again at
+    ``next_attempt_at``), or None when there was nothing to do."""
+    notification = claim(notification_id=notification_id)
+    if notification is None:
+        return None
+    send(notification)
+    return notification
+
+
+def sweep(*, now=None) -> int:
+    """Re-dispatch rows that are due and were never queued, or stuck in 'sending'."""
+    now = now or timezone.now()
+    due = Notification.objects.filter(
+        Q(status=Notification.Status.PENDING, created_at__lt=now - DISPATCH_GRACE)
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        | Q(status=Notification.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
+    ).values_list("pk", flat=True)
+    count = 0
+    for notification_id in due.iterator():
+        count += dispatch(notification_id=notification_id)
+    return count
+
+
+def retry_failed(*, notification_ids) -> int:
+    """Staff asked to try failed rows again: they become pending with a fresh budget of attempts."""
+    ids = list(
+        Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    Notification.objects.filter(pk__in=ids).update(
+        status=Notification.Status.PENDING, attempts=0, next_attempt_at=None, last_error=""
+    )
+    for notification_id in ids:
+        transaction.on_commit(lambda notification_id=notification_id: dispatch(notification_id=notification_id))
+    return len(ids)

@@ -1,0 +1,88 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import ListingButton
+from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from . import views
+from .models import Notification
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """The outbox is a record: staff may look, never add, edit or delete rows."""
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete"}:
+            return False
+        return super().user_has_permission(user, action)
+
+
+register_permission_policy(Notification, ReadOnlyPermissionPolicy(Notification))
+
+
+class NotificationIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if instance.status == Notification.Status.FAILED and self.request.user.has_perm("tasks.change_notification"):
+            buttons.append(
+                ListingButton(
+                    _("Send again"),
+                    url=reverse("tasks_notification:retry", args=[instance.pk]),
+                    icon_name="redirect",
+                    priority=5,
+                )
+            )
+        return buttons
+
+
+class NotificationViewSet(ModelViewSet):
+    model = Notification
+    index_view_class = NotificationIndexView
+    icon = "mail"
+    menu_label = _("Outbox")
+    menu_order = 900
+    add_to_admin_menu = True
+    url_prefix = "outbox"
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    form_fields = []  # never edited: the permission policy refuses add and change
+    list_display = [
+        "subject",
+        "recipient",
+        Column("kind", label=_("kind")),
+        StatusTagColumn("status", accessor="get_status_display", label=_("status"), primary=False),
+        Column("attempts", label=_("attempts")),
+        DateColumn("created_at", label=_("created at")),
+        DateColumn("sent_at", label=_("sent at")),
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient", "subject"]
+    inspect_view_fields = [
+        "kind",
+        "recipient",
+        "language",
+        "subject",
+        "body_text",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "idempotency_key",
+    ]
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), path("retry/<int:pk>/", views.retry_notification, name="retry")]
+
+
+notification_viewset = NotificationViewSet("tasks_notification")
+
+
+@hooks.register("register_admin_viewset")
+def register_notification_viewset():
+    return notification_viewset
