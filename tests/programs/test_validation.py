@@ -139,3 +139,20 @@ def test_admin_publishes_a_good_change_in_wib(editor_client, make_training):
     assert training.starts_at.astimezone(WIB).hour == 9
     assert training.starts_at.astimezone(WIB).date().isoformat() == "2027-01-16"
     assert training.capacity == 28
+
+
+def test_editors_can_preview_a_training_before_publishing(editor_client, program):
+    from programs.models import TrainingPage
+
+    training = TrainingPage.objects.get(slug="tata-rias-untuk-perempuan")
+    url = reverse("wagtailadmin_pages:edit", args=[training.pk])
+    data = querydict_from_html(editor_client.get(url).content.decode(), form_id="page-edit-form")
+    data["title"] = "Judul pratinjau"
+    preview_url = reverse("wagtailadmin_pages:preview_on_edit", args=[training.pk])
+    assert editor_client.post(preview_url, data).json()["is_valid"] is True
+    response = editor_client.get(preview_url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Judul pratinjau" in html
+    assert "Khusus perempuan" in html
+    assert "Dinas Koperasi dan UMKM Batu Bara" in html  # partners, from the form not the database
