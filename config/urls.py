@@ -32,5 +32,7 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail serves every other path from the page tree; keep it last.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail serves every other path from the page tree; keep it last. The calendars
+# (<page url>kalender.ics) have a dot that Wagtail's own pattern refuses: programs.urls
+# hands them to the same router.
+urlpatterns += [path("", include("programs.urls")), path("", include(wagtail_urls))]

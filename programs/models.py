@@ -1,1 +1,456 @@
-"""Filled by its own issue; the app exists so the layout and settings are final."""
+"""Work programs, their trainings and partners.
+
+Nothing here counts seats or enrollments (see DESIGN.md): a Wagtail publish rewrites every
+page field from the revision, so the enrollment app keeps its counters in its own rows.
+"""
+
+import hashlib
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model
+from wagtail.images.blocks import ImageBlock
+from wagtail.models import Page, Site
+from wagtail.search import index
+
+from . import schedule
+from .schedule import CadreLevel, Gender, TrainingStatus
+
+
+class Partner(models.Model):
+    """An organisation that works with the branch on a program (a snippet)."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("Government office")
+        BANK = "bank", _("Bank")
+        COMPANY = "company", _("Company")
+        COMMUNITY = "community", _("Community")
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
+    logo = models.ForeignKey(
+        settings.WAGTAILIMAGES_IMAGE_MODEL,
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    link = models.URLField(_("link"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("kind"), FieldPanel("logo"), FieldPanel("link"), FieldPanel("sort_order")]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+
+    def __str__(self):
+        return self.name
+
+
+PARTNER_LOGO_FILTER = "max-160x80"
+
+
+def with_logos(partners):
+    """Partners with their logos and logo renditions fetched up front (no query per logo)."""
+    return partners.prefetch_related(
+        Prefetch("logo", queryset=get_image_model().objects.prefetch_renditions(PARTNER_LOGO_FILTER))
+    )
+
+
+def upcoming_trainings(*, now=None, limit: int | None = None):
+    """Live trainings that have not ended yet, soonest first, with their program titles.
+
+    Two queries whatever the number of trainings: the trainings (districts prefetched) and
+    the titles of their programs.
+    """
+    now = now or timezone.now()
+    trainings = list(
+        TrainingPage.objects.live()
+        .public()
+        .filter(ends_at__gt=now)
+        .order_by("starts_at", "pk")
+        .prefetch_related("districts")[:limit]
+    )
+    attach_programs(trainings)
+    return trainings
+
+
+def attach_programs(trainings) -> None:
+    """Set ``training.program`` (the parent ProgramPage) on each training in one query."""
+    steplen = Page.steplen
+    parent_paths = {training.path[:-steplen] for training in trainings}
+    programs = {program.path: program for program in ProgramPage.objects.filter(path__in=parent_paths)}
+    for training in trainings:
+        training.program = programs.get(training.path[:-steplen])
+
+
+class ProgramIndexPage(RoutablePageMixin, Page):
+    """``/program/``: the work programs and every upcoming training."""
+
+    intro = models.TextField(_("intro"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["programs.ProgramPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("program index")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        context["now"] = now
+        context["programs"] = (
+            ProgramPage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("featured_image")
+            .order_by("-period_start")
+        )
+        context["trainings"] = upcoming_trainings(now=now)
+        return context
+
+    @path("kalender.ics/", name="calendar")
+    def calendar(self, request):
+        from .ical import calendar_response
+
+        return calendar_response(
+            upcoming_trainings(), request=request, name=gettext("Trainings of %(site)s") % {"site": self.title}
+        )
+
+    @property
+    def calendar_url(self) -> str:
+        return f"{self.url}kalender.ics"
+
+
+class ProgramPage(Page):
+    """A work program of the branch, e.g. "Pemberdayaan UMKM Kader"."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        FINISHED = "finished", _("Finished")
+
+    summary = models.TextField(_("summary"), blank=True, help_text=_("One or two sentences for listings."))
+    goals = RichTextField(_("goals"), blank=True, features=["bold", "italic", "ol", "ul", "link"])
+    body = StreamField(
+        [
+            ("paragraph", blocks.RichTextBlock(features=["h2", "h3", "bold", "italic", "ol", "ul", "link"])),
+            ("image", ImageBlock()),
+            ("quote", blocks.BlockQuoteBlock()),
+        ],
+        verbose_name=_("description"),
+        blank=True,
+    )
+    period_start = models.DateField(_("period starts"), null=True, blank=True)
+    period_end = models.DateField(_("period ends"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    partners = ParentalManyToManyField(Partner, verbose_name=_("partners"), blank=True, related_name="programs")
+    featured_image = models.ForeignKey(
+        settings.WAGTAILIMAGES_IMAGE_MODEL,
+        verbose_name=_("featured image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("featured_image"),
+        FieldPanel("goals"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]), FieldPanel("status")],
+            heading=_("Period"),
+        ),
+        FieldPanel("partners", widget=forms.CheckboxSelectMultiple),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("goals")]
+    parent_page_types = ["programs.ProgramIndexPage"]
+    subpage_types = ["programs.TrainingPage"]
+
+    class Meta:
+        verbose_name = _("program")
+
+    def clean(self):
+        super().clean()
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": gettext("The period cannot end before it starts.")})
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        trainings = list(
+            TrainingPage.objects.child_of(self).live().public().order_by("starts_at").prefetch_related("districts")
+        )
+        context["now"] = now
+        context["upcoming_trainings"] = [t for t in trainings if t.ends_at > now]
+        context["past_trainings"] = [t for t in trainings if t.ends_at <= now][::-1]
+        context["partners"] = with_logos(self.partners.all())
+        return context
+
+
+class TrainingPage(RoutablePageMixin, Page):
+    """One training of a program: when, where, for whom and how many seats."""
+
+    summary = models.TextField(_("summary"), help_text=_("One or two sentences: what participants will learn."))
+    description = RichTextField(
+        _("description"), blank=True, features=["h2", "h3", "bold", "italic", "ol", "ul", "link"]
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    venue_name = models.CharField(_("venue"), max_length=200)
+    venue_address = models.CharField(_("venue address"), max_length=300, blank=True)
+    map_url = models.URLField(_("map link"), blank=True)
+    organiser = models.CharField(_("organiser"), max_length=200, blank=True)
+    partners = ParentalManyToManyField(Partner, verbose_name=_("partners"), blank=True, related_name="trainings")
+    trainers = models.TextField(_("trainers"), blank=True, help_text=_("One per line, e.g. “Name – role”."))  # noqa: RUF001
+
+    capacity = models.IntegerField(
+        _("seats"), null=True, blank=True, help_text=_("0 or empty: no enrollment through the site.")
+    )
+    enrollment_opens_at = models.DateTimeField(
+        _("enrollment opens"), null=True, blank=True, help_text=_("Empty: open as soon as the page is published.")
+    )
+    enrollment_closes_at = models.DateTimeField(
+        _("enrollment closes"), null=True, blank=True, help_text=_("Empty: closes when the training starts.")
+    )
+    cancellation_deadline_hours = models.PositiveSmallIntegerField(
+        _("cancellation deadline (hours before start)"), default=24
+    )
+    requires_approval = models.BooleanField(
+        _("staff approve each enrollment"), default=False, help_text=_("Off: a free seat is confirmed at once.")
+    )
+
+    gender = models.CharField(_("who may join"), max_length=10, choices=Gender.choices, default=Gender.ANY)
+    districts = ParentalManyToManyField(
+        "home.District",
+        verbose_name=_("districts"),
+        blank=True,
+        related_name="trainings",
+        help_text=_("None ticked: cadres from every district."),
+    )
+    min_cadre_level = models.CharField(
+        _("minimum cadre level"), max_length=10, choices=CadreLevel.choices, default=CadreLevel.NONE
+    )
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=TrainingStatus.choices, default=TrainingStatus.SCHEDULED
+    )
+    status_reason = models.TextField(
+        _("reason"), blank=True, help_text=_("Shown to visitors when the training is cancelled or postponed.")
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")])],
+            heading=_("Date and time (WIB)"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("venue_name"), FieldPanel("venue_address"), FieldPanel("map_url")],
+            heading=_("Venue"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("organiser"),
+                FieldPanel("partners", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("trainers"),
+            ],
+            heading=_("Organiser, partners and trainers"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("capacity"),
+                FieldRowPanel([FieldPanel("enrollment_opens_at"), FieldPanel("enrollment_closes_at")]),
+                FieldPanel("cancellation_deadline_hours"),
+                FieldPanel("requires_approval"),
+            ],
+            heading=_("Enrollment"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("gender"),
+                FieldPanel("districts", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("min_cadre_level"),
+                FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")]),
+            ],
+            heading=_("Who may join"),
+        ),
+        MultiFieldPanel([FieldPanel("status"), FieldPanel("status_reason")], heading=_("Status")),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("description"),
+        index.SearchField("venue_name"),
+        index.FilterField("starts_at"),
+    ]
+    parent_page_types = ["programs.ProgramPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("training")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity__isnull=True) | models.Q(capacity__gte=0),
+                name="training_capacity_not_negative",
+            ),
+        ]
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = gettext("The training must end after it starts.")
+        if self.capacity is not None and self.capacity < 0:
+            errors["capacity"] = gettext("The number of seats cannot be negative.")
+        opens, closes = self.enrollment_opens_at, self.enrollment_closes_at
+        if closes and self.ends_at and closes > self.ends_at:
+            errors["enrollment_closes_at"] = gettext("Enrollment cannot close after the training has ended.")
+        if opens and closes and opens >= closes:
+            errors["enrollment_opens_at"] = gettext("Enrollment must open before it closes.")
+        elif opens and not closes and self.starts_at and opens >= self.starts_at:
+            errors["enrollment_opens_at"] = gettext("Enrollment must open before the training starts.")
+        if self.min_age and self.max_age and self.min_age > self.max_age:
+            errors["max_age"] = gettext("The maximum age cannot be lower than the minimum age.")
+        if errors:
+            raise ValidationError(errors)
+
+    # -- facts for templates and other apps ---------------------------------------------------
+
+    def enrollment_state(self, now=None) -> schedule.EnrollmentState:
+        return schedule.enrollment_state(
+            now=now or timezone.now(),
+            status=self.status,
+            capacity=self.capacity,
+            starts_at=self.starts_at,
+            enrollment_opens_at=self.enrollment_opens_at,
+            enrollment_closes_at=self.enrollment_closes_at,
+        )
+
+    @cached_property
+    def state(self) -> schedule.EnrollmentState:
+        return self.enrollment_state()
+
+    @property
+    def enrollment_closes(self):
+        """When enrollment actually closes (the start of the training when left empty)."""
+        return self.enrollment_closes_at or self.starts_at
+
+    @property
+    def cancellation_deadline(self):
+        return self.starts_at - timedelta(hours=self.cancellation_deadline_hours)
+
+    def eligibility_lines(self) -> list[str]:
+        return schedule.eligibility_lines(
+            gender=self.gender,
+            district_names=[district.name for district in self.districts.all()],
+            min_cadre_level=self.min_cadre_level,
+            min_age=self.min_age,
+            max_age=self.max_age,
+        )
+
+    @property
+    def when(self) -> str:
+        return schedule.format_wib_range(self.starts_at, self.ends_at)
+
+    @property
+    def trainer_list(self) -> list[str]:
+        return [line.strip() for line in self.trainers.splitlines() if line.strip()]
+
+    @property
+    def is_over(self) -> bool:
+        return self.ends_at <= timezone.now()
+
+    @property
+    def calendar_url(self) -> str:
+        return f"{self.url}kalender.ics"
+
+    def calendar_fingerprint(self) -> str:
+        """What a calendar must be told about: time, venue and status."""
+        facts = [
+            self.starts_at.isoformat(),
+            self.ends_at.isoformat(),
+            self.venue_name,
+            self.venue_address,
+            self.status,
+        ]
+        return hashlib.sha256("\n".join(facts).encode()).hexdigest()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        parent = self.get_parent()
+        context["program"] = parent.specific if parent else None
+        context["partners"] = with_logos(self.partners.all())
+        return context
+
+    @path("kalender.ics/", name="calendar")
+    def calendar(self, request):
+        from .ical import calendar_response
+
+        return calendar_response([self], request=request, name=self.title, filename=f"{self.slug}.ics")
+
+
+class TrainingCalendarVersion(models.Model):
+    """The SEQUENCE of a training's calendar event, raised when time, venue or status change.
+
+    A row of its own (not a page field): a publish rewrites every page field from the revision.
+    """
+
+    training = models.OneToOneField(TrainingPage, on_delete=models.CASCADE, related_name="calendar_version")
+    fingerprint = models.CharField(max_length=64)
+    sequence = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("calendar version")
+
+    def __str__(self):
+        return f"{self.training_id}: {self.sequence}"
+
+
+def record_calendar_version(training: TrainingPage) -> TrainingCalendarVersion:
+    """Raise the event's SEQUENCE when what a calendar shows has changed since the last publish."""
+    fingerprint = training.calendar_fingerprint()
+    version, created = TrainingCalendarVersion.objects.get_or_create(
+        training=training, defaults={"fingerprint": fingerprint}
+    )
+    if not created and version.fingerprint != fingerprint:
+        TrainingCalendarVersion.objects.filter(pk=version.pk).update(
+            fingerprint=fingerprint, sequence=models.F("sequence") + 1
+        )
+        version.refresh_from_db()
+    return version
+
+
+def site_host(request=None) -> str:
+    """The host that makes calendar UIDs globally unique; stable as long as the site's domain is."""
+    site = Site.find_for_request(request) if request is not None else None
+    if site is None:
+        site = Site.objects.filter(is_default_site=True).first()
+    return (site.hostname if site else "") or urlsplit(settings.SITE_URL).hostname or "localhost"

@@ -1,0 +1,91 @@
+"""RFC 5545 calendars of trainings, built with ``icalendar``.
+
+UID: the page's primary key and the site's host, so an edit never changes it.
+SEQUENCE: :class:`~programs.models.TrainingCalendarVersion`, raised on each publish that
+changes time, venue or status (see ``programs.signals``).
+"""
+
+import re
+from collections.abc import Sequence
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from .models import TrainingCalendarVersion, TrainingPage, site_host
+from .schedule import WIB, TrainingStatus
+
+ICAL_STATUS = {
+    TrainingStatus.SCHEDULED: "CONFIRMED",
+    TrainingStatus.POSTPONED: "TENTATIVE",
+    TrainingStatus.CANCELLED: "CANCELLED",
+}
+
+
+def training_uid(training: TrainingPage, host: str) -> str:
+    return f"training-{training.pk}@{host}"
+
+
+def build_calendar(trainings: Sequence[TrainingPage], *, request=None, name: str) -> Calendar:
+    host = site_host(request)
+    sequences = dict(
+        TrainingCalendarVersion.objects.filter(training__in=[t.pk for t in trainings]).values_list(
+            "training_id", "sequence"
+        )
+    )
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{host}//Pelatihan//ID")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Asia/Jakarta")
+    stamp = timezone.now()
+    for training in trainings:
+        calendar.add_component(training_event(training, request=request, host=host, stamp=stamp, sequences=sequences))
+    calendar.add_missing_timezones()
+    return calendar
+
+
+def training_event(training: TrainingPage, *, request, host: str, stamp, sequences: dict[int, int]) -> Event:
+    event = Event()
+    event.add("uid", training_uid(training, host))
+    event.add("sequence", sequences.get(training.pk, 0))
+    event.add("dtstamp", stamp)
+    event.add("dtstart", training.starts_at.astimezone(WIB))
+    event.add("dtend", training.ends_at.astimezone(WIB))
+    if training.last_published_at:
+        event.add("last-modified", training.last_published_at)
+    event.add("summary", training.title)
+    event.add("location", ", ".join(part for part in (training.venue_name, training.venue_address) if part))
+    url = training.get_full_url(request)
+    if url:
+        event.add("url", url)
+    event.add("description", event_description(training, url))
+    event.add("status", ICAL_STATUS.get(training.status, "CONFIRMED"))
+    return event
+
+
+def event_description(training: TrainingPage, url: str | None) -> str:
+    parts = []
+    if training.status != TrainingStatus.SCHEDULED:
+        parts.append(f"{training.get_status_display()}: {training.status_reason}".rstrip(": "))
+    parts.append(training.summary)
+    parts.append(_("Who may join: %(rules)s") % {"rules": "; ".join(training.eligibility_lines())})
+    if training.organiser:
+        parts.append(_("Organiser: %(name)s") % {"name": training.organiser})
+    description = strip_tags(re.sub(r"</(p|li|h[1-6])>", "\n", training.description)).strip()
+    if description:
+        parts.append(description)
+    if url:
+        parts.append(url)
+    return "\n\n".join(part for part in parts if part)
+
+
+def calendar_response(trainings, *, request, name: str, filename: str = "kalender.ics") -> HttpResponse:
+    body = build_calendar(list(trainings), request=request, name=name).to_ical()
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
