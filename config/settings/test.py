@@ -1,5 +1,7 @@
 """Tests: the database comes from DATABASE_URL (SQLite or PostgreSQL), mail stays in memory."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -13,3 +15,11 @@ ALLOWED_HOSTS = ["*"]
 # Serve static files straight from the app and site folders, no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# SQLite: a file, not Django's default in-memory test database, so that threads with their
+# own connections (the concurrency tests) share one database and queue on its write lock.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    _name = Path(DATABASES["default"]["NAME"])  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test-{_name.name}"))}  # noqa: F405
+    # A test database need not survive a power cut: skip the fsyncs.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"  # noqa: F405
