@@ -1,7 +1,18 @@
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
+from django.conf import settings
 from django.core.exceptions import ValidationError
+
+
+class _PortalSite:
+    """What allauth's emails call "the site": the branch's name and SITE_URL's host, not the request's."""
+
+    def __init__(self):
+        self.name = settings.WAGTAIL_SITE_NAME
+        self.domain = urlsplit(settings.SITE_URL).netloc
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,3 +28,6 @@ class AccountAdapter(DefaultAccountAdapter):
             if error.code == "too_many_login_attempts":
                 raise ImmediateHttpResponse(respond_429(request)) from error
             raise
+
+    def send_mail(self, template_prefix, email, context):
+        super().send_mail(template_prefix, email, {**context, "current_site": _PortalSite()})

@@ -39,13 +39,11 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name", "placeholder": _("Full name")}),
     )
     privacy_agreed = forms.BooleanField(
-        label=privacy_label(), required=True, error_messages={"required": PRIVACY_REQUIRED}
+        label=privacy_label(), label_suffix="", required=True, error_messages={"required": PRIVACY_REQUIRED}
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Name first, consent last, allauth's email and password fields in between.
-        self.order_fields(["full_name", "email", "password1", "password2", "privacy_agreed"])
+    # Name first, consent last, allauth's email and password fields in between (allauth applies it).
+    field_order = ["full_name", "email", "password1", "password2", "privacy_agreed"]
 
     def signup(self, request, user):
         accounts.member_register(
@@ -58,6 +56,7 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     privacy_agreed = forms.BooleanField(
         label=privacy_label(),
+        label_suffix="",
         required=True,
         error_messages={
             "required": _(

@@ -42,6 +42,7 @@ def test_sign_up_confirm_then_log_in(client, demo_site):
     assert member.announcements_opt_in is False
 
     assert len(mail.outbox) == 1
+    assert "PC GP Ansor Batu Bara" in mail.outbox[0].body  # the branch, not the request host
     confirm_path = link_in(mail.outbox[0], r"/akun/confirm-email/[^/\s]+/")
     page = client.get(confirm_path)
     assert page.status_code == 200
