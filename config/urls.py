@@ -7,6 +7,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
+from members import views as members_views
 
 from . import health
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("dokumen/", include(wagtaildocs_urls)),
     path("akun/", include("allauth.urls")),
+    path("anggota/", include("members.urls")),
+    path("privasi/", members_views.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cari/", home_views.search, name="search"),
     path("healthz/", health.healthz, name="healthz"),

@@ -1,17 +1,39 @@
-"""Demo log-ins, created only with ``seed_demo --accounts`` (development)."""
+"""Demo content of the members app: coordinators' permissions and, with --accounts, demo log-ins."""
 
 from collections.abc import Callable
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+
+from home.demo import COORDINATOR_GROUP
 
 DEMO_ADMIN_EMAIL = "admin@ansor-batubara.test"
 DEMO_ADMIN_PASSWORD = "demo-admin-batubara"
 
+# Coordinators verify and suspend members; they read profiles but do not edit them.
+COORDINATOR_MEMBER_PERMISSIONS = ["view_member", "verify_member"]
+
 
 def seed(*, log: Callable[[str], None], accounts: bool = False) -> None:
-    if not accounts:
+    seed_coordinator_permissions(log)
+    if accounts:
+        seed_accounts(log)
+
+
+def seed_coordinator_permissions(log) -> None:
+    coordinators = Group.objects.filter(name=COORDINATOR_GROUP).first()
+    if coordinators is None:
         return
+    if coordinators.permissions.filter(content_type__app_label="members").exists():
+        return  # set up before (perhaps changed by an administrator since): leave it
+    coordinators.permissions.add(
+        *Permission.objects.filter(content_type__app_label="members", codename__in=COORDINATOR_MEMBER_PERMISSIONS)
+    )
+    log(f"group {COORDINATOR_GROUP} may now verify members")
+
+
+def seed_accounts(log) -> None:
     User = get_user_model()
     if not User.objects.filter(email=DEMO_ADMIN_EMAIL).exists():
         admin = User.objects.create_superuser(

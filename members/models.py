@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,3 +47,89 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+
+class Member(models.Model):
+    """A cadre's profile: one per user account, filled in after sign-up on /anggota/profil/.
+
+    State changes (registration, verification, suspension, deletion) go through
+    ``members.accounts``; nothing else writes ``status`` or the ``verified_*`` fields.
+    When an account is deleted the row stays, anonymised and without a user, so that
+    later attendance counts keep adding up.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting verification")
+        ACTIVE = "active", _("Verified")
+        SUSPENDED = "suspended", _("Suspended")
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    class CadreLevel(models.TextChoices):
+        NONE = "none", _("Not yet trained")
+        PKD = "pkd", _("PKD (basic leadership training)")
+        PKL = "pkl", _("PKL (advanced leadership training)")
+        PKN = "pkn", _("PKN (national leadership training)")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+    )
+    full_name = models.CharField(_("full name"), max_length=150)
+    phone = models.CharField(
+        _("phone / WhatsApp"), max_length=20, blank=True, help_text=_("Stored in international format (E.164).")
+    )
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    district = models.ForeignKey(
+        "home.District",
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    village = models.CharField(_("village"), max_length=100, blank=True)
+    cadre_level = models.CharField(_("cadre level"), max_length=10, choices=CadreLevel.choices, default=CadreLevel.NONE)
+    member_number = models.CharField(_("member number"), max_length=50, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    business_name = models.CharField(_("business name"), max_length=150, blank=True)
+    business_sector = models.CharField(_("business sector"), max_length=100, blank=True)
+    business_description = models.TextField(_("business description"), max_length=500, blank=True)
+
+    announcements_opt_in = models.BooleanField(_("receive program announcements by email"), default=False)
+    privacy_agreed_at = models.DateTimeField(_("agreed to the privacy notice at"), null=True, blank=True)
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        permissions = [("verify_member", _("Can verify and suspend members"))]
+        indexes = [models.Index(fields=["status", "district"], name="member_status_district_idx")]
+
+    def __str__(self):
+        return self.full_name or gettext("(deleted member)")
+
+    @property
+    def email(self) -> str:
+        return self.user.email if self.user_id else ""

@@ -190,6 +190,27 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Sign-up asks for a name and the privacy consent on top of email and password
+# (members.forms.SignupForm creates the pending Member profile).
+ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupForm"
+ACCOUNT_ADAPTER = "members.adapter.AccountAdapter"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[GP Ansor Batu Bara] "
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_SESSION_REMEMBER = None
+# Rate limits (kept in the cache, so Redis in production). Many phones in Indonesia share
+# one carrier address (CGNAT), so the per-IP limits are generous and the per-email ones
+# strict. Too many wrong passwords answers HTTP 429 (members.adapter, site/templates/429.html).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "20/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
 # Internationalisation: Indonesian first, English second, WIB.

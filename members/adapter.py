@@ -1,0 +1,33 @@
+from urllib.parse import urlsplit
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.ratelimit import respond_429
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+
+class _PortalSite:
+    """What allauth's emails call "the site": the branch's name and SITE_URL's host, not the request's."""
+
+    def __init__(self):
+        self.name = settings.WAGTAIL_SITE_NAME
+        self.domain = urlsplit(settings.SITE_URL).netloc
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth, the portal's way."""
+
+    def pre_authenticate(self, request, **credentials):
+        # allauth reports too many wrong passwords as a form error (HTTP 200); the portal
+        # answers with HTTP 429 and its own page (site/templates/429.html), as for every
+        # other rate limit.
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as error:
+            if error.code == "too_many_login_attempts":
+                raise ImmediateHttpResponse(respond_429(request)) from error
+            raise
+
+    def send_mail(self, template_prefix, email, context):
+        super().send_mail(template_prefix, email, {**context, "current_site": _PortalSite()})

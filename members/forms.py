@@ -1,0 +1,122 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from home.models import District
+
+from . import accounts
+from .models import Member
+
+
+def _privacy_label():
+    return format_html(
+        '{} <a href="{}" target="_blank">{}</a>',
+        gettext("I have read and agree to the"),
+        reverse_lazy("privacy"),
+        gettext("privacy notice"),
+    )
+
+
+privacy_label = lazy(_privacy_label, SafeString)
+
+PRIVACY_REQUIRED = _("You must agree to the privacy notice.")
+
+
+class SignupForm(forms.Form):
+    """What allauth's sign-up adds to email and password: a name and the privacy consent.
+
+    allauth builds its sign-up form on top of this class (ACCOUNT_SIGNUP_FORM_CLASS).
+    """
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "placeholder": _("Full name")}),
+    )
+    privacy_agreed = forms.BooleanField(
+        label=privacy_label(), label_suffix="", required=True, error_messages={"required": PRIVACY_REQUIRED}
+    )
+
+    # Name first, consent last, allauth's email and password fields in between (allauth applies it).
+    field_order = ["full_name", "email", "password1", "password2", "privacy_agreed"]
+
+    def signup(self, request, user):
+        accounts.member_register(
+            user=user,
+            full_name=self.cleaned_data["full_name"],
+            privacy_agreed=self.cleaned_data["privacy_agreed"],
+        )
+
+
+class ProfileForm(forms.ModelForm):
+    privacy_agreed = forms.BooleanField(
+        label=privacy_label(),
+        label_suffix="",
+        required=True,
+        error_messages={
+            "required": _(
+                "You must agree to the privacy notice. If you no longer agree, you can delete your account below."
+            )
+        },
+    )
+
+    class Meta:
+        model = Member
+        fields = accounts.PROFILE_FIELDS
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "placeholder": "0812 3456 7890"}),
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "business_description": forms.Textarea(attrs={"rows": 3}),
+            "gender": forms.RadioSelect,
+        }
+        help_texts = {
+            "phone": _("Indonesian numbers such as 0812 3456 7890 are fine."),
+            "member_number": _("If you already have one (optional)."),
+            "business_name": _("Only if you run a micro or small business (UMKM)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = District.objects.all()
+        self.fields["district"].empty_label = _("Choose your district")
+        self.fields["gender"].choices = Member.Gender.choices
+        self.fields["gender"].required = False
+        if self.instance.privacy_agreed_at:
+            self.initial.setdefault("privacy_agreed", True)
+
+    def clean_phone(self):
+        return accounts.phone_normalise(value=self.cleaned_data.get("phone", ""))
+
+    def clean_birth_date(self):
+        value = self.cleaned_data.get("birth_date")
+        accounts.birth_date_validate(value=value)
+        return value
+
+    def save(self, commit=True):
+        raise NotImplementedError("use members.accounts.member_update_profile")
+
+    def profile_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in accounts.PROFILE_FIELDS}
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("The password is not correct."), code="wrong_password")
+        return password

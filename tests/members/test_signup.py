@@ -1,0 +1,123 @@
+"""Sign-up, email confirmation, login and password reset, through HTTP as a visitor does."""
+
+import pytest
+from django.core import mail
+
+from members.models import Member
+
+from .conftest import PASSWORD, link_in, make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_up(client, email="budi@example.org", **overrides):
+    data = {
+        "full_name": "Budi Santoso",
+        "email": email,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "privacy_agreed": "on",
+        **overrides,
+    }
+    return client.post("/akun/signup/", data)
+
+
+def test_sign_up_page_is_in_indonesian_in_the_site_look(client, demo_site):
+    html = client.get("/akun/signup/").content.decode()
+    assert '<html lang="id">' in html
+    assert 'class="site-header"' in html  # the site's header, not allauth's bare layout
+    assert "Daftar" in html  # allauth's own Indonesian translation
+    assert "Nama lengkap" in html
+    assert 'href="/privasi/"' in html
+
+
+def test_sign_up_confirm_then_log_in(client, demo_site):
+    response = sign_up(client)
+    assert response.status_code == 302
+    assert response["Location"] == "/akun/confirm-email/"
+    member = Member.objects.get(user__email="budi@example.org")
+    assert member.full_name == "Budi Santoso"
+    assert member.status == Member.Status.PENDING
+    assert member.privacy_agreed_at is not None
+    assert member.announcements_opt_in is False
+
+    assert len(mail.outbox) == 1
+    assert "PC GP Ansor Batu Bara" in mail.outbox[0].body  # the branch, not the request host
+    confirm_path = link_in(mail.outbox[0], r"/akun/confirm-email/[^/\s]+/")
+    page = client.get(confirm_path)
+    assert page.status_code == 200
+    assert "budi@example.org" in page.content.decode()
+    response = client.post(confirm_path)
+    assert response.status_code == 302
+
+    response = client.post("/akun/login/", {"login": "budi@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/anggota/"
+    dashboard = client.get("/anggota/").content.decode()
+    assert "Budi Santoso" in dashboard
+
+
+def test_log_in_is_refused_before_the_email_is_confirmed(client, demo_site):
+    sign_up(client)
+    mail.outbox.clear()
+    response = client.post("/akun/login/", {"login": "budi@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/akun/confirm-email/"
+    assert client.get("/anggota/").status_code == 302  # still logged out
+
+
+def test_sign_up_requires_the_privacy_consent(client, demo_site):
+    response = sign_up(client, privacy_agreed="")
+    assert response.status_code == 200
+    assert "Anda harus menyetujui pemberitahuan privasi." in response.content.decode()
+    assert not Member.objects.exists()
+    assert mail.outbox == []
+
+
+def test_password_reset_by_email(client, demo_site):
+    make_member("lupa@example.org")
+    response = client.post("/akun/password/reset/", {"email": "lupa@example.org"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    reset_path = link_in(mail.outbox[0], r"/akun/password/reset/key/[^\s]+/")
+    response = client.get(reset_path)
+    assert response.status_code == 302  # allauth hides the key from the address bar
+    set_password_path = response["Location"]
+    new_password = "Kata-Sandi-Baru-77"
+    response = client.post(set_password_path, {"password1": new_password, "password2": new_password})
+    assert response.status_code == 302
+    assert client.post("/akun/login/", {"login": "lupa@example.org", "password": PASSWORD}).status_code == 200
+    response = client.post("/akun/login/", {"login": "lupa@example.org", "password": new_password})
+    assert response["Location"] == "/anggota/"
+
+
+def test_repeated_wrong_passwords_are_throttled_with_429(client, demo_site):
+    make_member("sasaran@example.org")
+    for _ in range(5):
+        response = client.post("/akun/login/", {"login": "sasaran@example.org", "password": "salah"})
+        assert response.status_code == 200
+    response = client.post("/akun/login/", {"login": "sasaran@example.org", "password": "salah"})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Terlalu banyak percobaan" in html
+    assert 'class="site-header"' in html
+    # Even the right password waits until the limit has passed.
+    response = client.post("/akun/login/", {"login": "sasaran@example.org", "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_members_never_reach_the_wagtail_admin(client, member):
+    client.post("/akun/login/", {"login": "siti@example.org", "password": PASSWORD})
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    client.post("/admin/login/", {"username": "siti@example.org", "password": PASSWORD})
+    response = client.get("/admin/")
+    assert response.status_code == 302  # refused: no admin access
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_staff_log_in_to_the_admin_with_the_same_account(client, coordinator):
+    response = client.post("/admin/login/", {"username": "koordinator@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
