@@ -1,6 +1,7 @@
 """RSS 2.0 of the news index (``/berita/feed/``) and of each category (``/berita/feed/<slug>/``)."""
 
 from django.contrib.syndication.views import Feed
+from django.utils import timezone
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.translation import gettext as _
 
@@ -61,7 +62,7 @@ class NewsFeed(Feed):
         return item.pubdate
 
     def item_updateddate(self, item):
-        return item.last_published_at
+        return timezone.localtime(item.last_published_at) if item.last_published_at else None
 
     def item_author_name(self, item):
         return item.author or None

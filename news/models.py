@@ -2,6 +2,7 @@
 
 import datetime
 import json
+from urllib.parse import urljoin
 
 from django import forms
 from django.core.paginator import Paginator
@@ -177,7 +178,7 @@ class NewsArticlePage(Page):
         og_image = None
         if self.feature_image:
             rendition = self.feature_image.get_rendition("fill-1200x630-c50|format-jpeg")
-            og_image = {"url": request.build_absolute_uri(rendition.url), "rendition": rendition}
+            og_image = {"url": urljoin(full_url, rendition.url), "rendition": rendition}
         previous_article, next_article = selectors.neighbours(article=self)
         context.update(
             canonical_url=full_url,

@@ -63,7 +63,7 @@ def article_listing(*, index, category: str = "", tag: str = "", year: str = "")
     """The index's articles filtered by ``?kategori=``, ``?tag=``, ``?tahun=``; unknown values give none."""
     articles = live_articles(index=index)
     listing = ArticleListing(articles=articles)
-    category, tag, year = category.strip()[:80], tag.strip()[:100], year.strip()[:4]
+    category, tag, year = category.strip()[:80], tag.strip()[:100], year.strip()[:20]
     if category:
         listing.category = NewsCategory.objects.filter(slug=category).first()
         if listing.category is None:
