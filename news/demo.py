@@ -44,10 +44,13 @@ ARTICLES = [
                 "sasaran yang ingin dicapai: keberlanjutan kaderisasi, konsolidasi organisasi, pengembangan "
                 "potensi kader, serta kemandirian ekonomi kader melalui usaha mikro, kecil dan menengah (UMKM).",
             ),
-            ("quote", {
-                "text": "Setelah kaderisasi, pemberdayaan UMKM kader menjadi agenda prioritas kita.",
-                "speaker": "Burhan, Ketua PC GP Ansor Batu Bara",
-            }),
+            (
+                "quote",
+                {
+                    "text": "Setelah kaderisasi, pemberdayaan UMKM kader menjadi agenda prioritas kita.",
+                    "speaker": "Burhan, Ketua PC GP Ansor Batu Bara",
+                },
+            ),
             ("heading", "Dinas Koperasi siap mendampingi"),
             *_p(
                 "Sekretaris Dinas Koperasi dan UMKM Batu Bara, Dewi Ariani Margolang, menyampaikan bahwa "

@@ -195,15 +195,14 @@ class NewsArticlePage(Page):
 
     def json_ld(self, *, full_url: str, image_url: str | None) -> str:
         """The article as schema.org ``NewsArticle``, safe to place inside a script element."""
+        modified = self.last_published_at or self.latest_revision_created_at or timezone.now()
         data = {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
             "headline": self.title[:110],
             "description": self.intro,
             "datePublished": self.pubdate.isoformat(),
-            "dateModified": timezone.localtime(self.last_published_at or self.latest_revision_created_at or timezone.now())
-            .replace(microsecond=0)
-            .isoformat(),
+            "dateModified": timezone.localtime(modified).replace(microsecond=0).isoformat(),
             "mainEntityOfPage": {"@type": "WebPage", "@id": full_url},
             "url": full_url,
             "inLanguage": "id",
@@ -225,9 +224,7 @@ class NewsArticleRelatedPage(Orderable):
     """A page an article points readers to, typically the program it reports on."""
 
     article = ParentalKey(NewsArticlePage, related_name="related_pages", on_delete=models.CASCADE)
-    page = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+"
-    )
+    page = models.ForeignKey("wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+")
 
     panels = [FieldPanel("page")]
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .models import CARD_WIDTHS, NewsArticlePage, NewsCategory
@@ -22,17 +22,13 @@ def with_listing_data(articles: QuerySet[NewsArticlePage]) -> QuerySet[NewsArtic
     from wagtail.images import get_image_model
     from wagtail.images.models import Filter
 
-    rendition_specs = [spec for spec in Filter.expand_spec(CARD_WIDTHS.split("|"))]
-    renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=_with_format(rendition_specs))
+    # The card template asks for a WebP rendition of each width.
+    specs = [f"{spec}|format-webp" for spec in Filter.expand_spec(CARD_WIDTHS.split("|"))]
+    renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=specs)
     return articles.select_related("feature_image").prefetch_related(
         Prefetch("feature_image__renditions", queryset=renditions),
         Prefetch("categories", queryset=NewsCategory.objects.order_by("sort_order", "name")),
     )
-
-
-def _with_format(specs: list[str]) -> list[str]:
-    # The card template asks for WebP renditions of each width.
-    return [f"{spec}|format-webp" for spec in specs]
 
 
 @dataclass
@@ -119,13 +115,10 @@ def related_articles(*, article: NewsArticlePage, limit: int = 3) -> list[NewsAr
 def neighbours(*, article: NewsArticlePage) -> tuple[NewsArticlePage | None, NewsArticlePage | None]:
     """The previous (older) and next (newer) live sibling by date."""
     siblings = NewsArticlePage.objects.live().public().sibling_of(article, inclusive=False)
-    older = (
-        siblings.filter(date__lt=article.date) | siblings.filter(date=article.date, pk__lt=article.pk)
-    ).order_by("-date", "-pk")
-    newer = (
-        siblings.filter(date__gt=article.date) | siblings.filter(date=article.date, pk__gt=article.pk)
-    ).order_by("date", "pk")
-    return older.only("title", "url_path", "date").first(), newer.only("title", "url_path", "date").first()
+    older = siblings.filter(Q(date__lt=article.date) | Q(date=article.date, pk__lt=article.pk))
+    newer = siblings.filter(Q(date__gt=article.date) | Q(date=article.date, pk__gt=article.pk))
+    fields = ("title", "url_path", "date")
+    return older.order_by("-date", "-pk").only(*fields).first(), newer.order_by("date", "pk").only(*fields).first()
 
 
 def share_links(*, title: str, url: str) -> list[tuple[str, str]]:
