@@ -59,8 +59,22 @@ class HomePage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    featured_article = models.ForeignKey(
+        "news.NewsArticlePage",
+        verbose_name=_("featured article"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown first on the home page, above the latest news."),
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("hero_image")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("hero_image"),
+        FieldPanel("featured_article"),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
 
     parent_page_types = ["wagtailcore.Page"]

@@ -1,1 +1,233 @@
-"""Filled by its own issue; the app exists so the layout and settings are final."""
+"""News: an index at /berita/ with its feeds, articles under it, categories and tags."""
+
+import datetime
+import json
+from urllib.parse import urljoin
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import ArticleBodyBlock
+
+ARTICLES_PER_PAGE = 12
+# The widths of the renditions offered in ``srcset`` (listing cards and article images).
+CARD_WIDTHS = "width-{400,800}"
+ARTICLE_WIDTHS = "width-{400,800,1200}"
+
+
+class NewsCategory(models.Model):
+    """A category editors manage as a snippet (Kaderisasi, Organisasi, UMKM, Program ...)."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, help_text=_("Used in the address: ?kategori=slug"))
+    description = models.TextField(_("description"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description"), FieldPanel("sort_order")]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("news category")
+        verbose_name_plural = _("news categories")
+
+    def __str__(self):
+        return self.name
+
+
+class NewsArticleTag(TaggedItemBase):
+    content_object = ParentalKey("news.NewsArticlePage", related_name="tagged_items", on_delete=models.CASCADE)
+
+
+class NewsIndexPage(RoutablePageMixin, Page):
+    """``/berita/``: the articles, newest first, with filters and RSS feeds."""
+
+    intro = models.TextField(_("intro"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["news.NewsArticlePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("news index page")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        listing = selectors.article_listing(
+            index=self,
+            category=request.GET.get("kategori", ""),
+            tag=request.GET.get("tag", ""),
+            year=request.GET.get("tahun", ""),
+        )
+        paginator = Paginator(listing.articles, ARTICLES_PER_PAGE)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        context.update(
+            listing=listing,
+            articles=page_obj.object_list,
+            page_obj=page_obj,
+            categories=selectors.categories_in_use(),
+            years=selectors.article_years(index=self),
+            canonical_url=self.full_url,
+        )
+        return context
+
+    @path("feed/", name="feed")
+    def feed(self, request):
+        from .feeds import NewsFeed
+
+        return NewsFeed(index=self)(request)
+
+    @path("feed/<slug:category>/", name="category_feed")
+    def category_feed(self, request, category):
+        from django.http import Http404
+
+        from .feeds import NewsFeed
+
+        found = NewsCategory.objects.filter(slug=category).first()
+        if found is None:
+            raise Http404
+        return NewsFeed(index=self, category=found)(request)
+
+
+class NewsArticlePage(Page):
+    """One article: a meeting report, an activity report, an announcement."""
+
+    date = models.DateField(_("publication date"), default=timezone.localdate)
+    dateline = models.CharField(_("dateline"), max_length=100, blank=True, help_text=_("Place, e.g. Batu Bara"))
+    author = models.CharField(
+        _("author"), max_length=100, blank=True, help_text=_("The author's name or the reporter's initials")
+    )
+    intro = models.TextField(
+        _("intro"), max_length=400, help_text=_("One or two sentences; shown in listings, feeds and search engines.")
+    )
+    feature_image = models.ForeignKey(
+        "home.CustomImage",
+        verbose_name=_("featured image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The image's description is its alt text."),
+    )
+    feature_image_caption = models.CharField(_("caption"), max_length=255, blank=True)
+    body = StreamField(ArticleBodyBlock(), verbose_name=_("body"), blank=True)
+    categories = ParentalManyToManyField(NewsCategory, verbose_name=_("categories"), related_name="articles")
+    tags = ClusterTaggableManager(verbose_name=_("tags"), through=NewsArticleTag, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldRowPanel([FieldPanel("date"), FieldPanel("dateline"), FieldPanel("author")], heading=_("Byline")),
+        FieldPanel("intro"),
+        MultiFieldPanel([FieldPanel("feature_image"), FieldPanel("feature_image_caption")], heading=_("Image")),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("categories", widget=forms.CheckboxSelectMultiple), FieldPanel("tags")],
+            heading=_("Categories and tags"),
+        ),
+        InlinePanel("related_pages", heading=_("Related programs"), label=_("related page")),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.SearchField("author"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+        index.FilterField("date"),
+    ]
+
+    parent_page_types = ["news.NewsIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("news article")
+        verbose_name_plural = _("news articles")
+
+    @property
+    def pubdate(self) -> datetime.datetime:
+        """The publication moment in WIB: the first publish if it fell on ``date``, else that day's start."""
+        if self.first_published_at and timezone.localdate(self.first_published_at) == self.date:
+            return timezone.localtime(self.first_published_at)
+        return timezone.make_aware(datetime.datetime.combine(self.date, datetime.time()))
+
+    @cached_property
+    def category_list(self) -> list[NewsCategory]:
+        return list(self.categories.all())
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        full_url = self.get_full_url(request)
+        og_image = None
+        if self.feature_image:
+            rendition = self.feature_image.get_rendition("fill-1200x630-c50|format-jpeg")
+            og_image = {"url": urljoin(full_url, rendition.url), "rendition": rendition}
+        previous_article, next_article = selectors.neighbours(article=self)
+        context.update(
+            canonical_url=full_url,
+            og_image=og_image,
+            breadcrumbs=[page for page in self.get_ancestors().specific() if page.depth > 1],
+            related_articles=selectors.related_articles(article=self),
+            related_pages=[link.page.specific for link in self.related_pages.select_related("page") if link.page.live],
+            previous_article=previous_article,
+            next_article=next_article,
+            share_links=selectors.share_links(title=self.title, url=full_url),
+            json_ld=self.json_ld(full_url=full_url, image_url=og_image["url"] if og_image else None),
+        )
+        return context
+
+    def json_ld(self, *, full_url: str, image_url: str | None) -> str:
+        """The article as schema.org ``NewsArticle``, safe to place inside a script element."""
+        modified = self.last_published_at or self.latest_revision_created_at or timezone.now()
+        data = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": self.title[:110],
+            "description": self.intro,
+            "datePublished": self.pubdate.isoformat(),
+            "dateModified": timezone.localtime(modified).replace(microsecond=0).isoformat(),
+            "mainEntityOfPage": {"@type": "WebPage", "@id": full_url},
+            "url": full_url,
+            "inLanguage": "id",
+            "articleSection": [category.name for category in self.category_list],
+            "keywords": [tag.name for tag in self.tags.all()],
+            "publisher": {"@type": "Organization", "name": "PC GP Ansor Kabupaten Batu Bara"},
+        }
+        if self.author:
+            data["author"] = {"@type": "Person", "name": self.author}
+        if image_url:
+            data["image"] = [image_url]
+        text = json.dumps(data, ensure_ascii=False)
+        # Same escapes as Django's json_script: nothing in the data can close the script element.
+        text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+        return mark_safe(text)  # noqa: S308 - escaped above
+
+
+class NewsArticleRelatedPage(Orderable):
+    """A page an article points readers to, typically the program it reports on."""
+
+    article = ParentalKey(NewsArticlePage, related_name="related_pages", on_delete=models.CASCADE)
+    page = models.ForeignKey("wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("page")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("related page")
+        verbose_name_plural = _("related pages")

@@ -1,0 +1,131 @@
+"""Reads of the news app: listings at a constant number of queries, neighbours, related articles."""
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from .models import CARD_WIDTHS, NewsArticlePage, NewsCategory
+
+
+def live_articles(*, index=None) -> QuerySet[NewsArticlePage]:
+    """Published, public articles (under ``index`` if given), newest first."""
+    articles = NewsArticlePage.objects.live().public()
+    if index is not None:
+        articles = articles.child_of(index)
+    return articles.order_by("-date", "-first_published_at", "-pk")
+
+
+def with_listing_data(articles: QuerySet[NewsArticlePage]) -> QuerySet[NewsArticlePage]:
+    """What a card shows (image renditions, categories) in a fixed number of queries."""
+    from wagtail.images import get_image_model
+    from wagtail.images.models import Filter
+
+    # The card template asks for a WebP rendition of each width.
+    specs = [f"{spec}|format-webp" for spec in Filter.expand_spec(CARD_WIDTHS.split("|"))]
+    renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=specs)
+    return articles.select_related("feature_image").prefetch_related(
+        Prefetch("feature_image__renditions", queryset=renditions),
+        Prefetch("categories", queryset=NewsCategory.objects.order_by("sort_order", "name")),
+    )
+
+
+@dataclass
+class ArticleListing:
+    articles: QuerySet
+    category: NewsCategory | None = None
+    tag: str = ""
+    year: int | None = None
+    message: str = ""
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.category or self.tag or self.year or self.message)
+
+    @property
+    def query_string(self) -> str:
+        params = {}
+        if self.category:
+            params["kategori"] = self.category.slug
+        if self.tag:
+            params["tag"] = self.tag
+        if self.year:
+            params["tahun"] = self.year
+        return urlencode(params)
+
+
+def article_listing(*, index, category: str = "", tag: str = "", year: str = "") -> ArticleListing:
+    """The index's articles filtered by ``?kategori=``, ``?tag=``, ``?tahun=``; unknown values give none."""
+    articles = live_articles(index=index)
+    listing = ArticleListing(articles=articles)
+    category, tag, year = category.strip()[:80], tag.strip()[:100], year.strip()[:20]
+    if category:
+        listing.category = NewsCategory.objects.filter(slug=category).first()
+        if listing.category is None:
+            listing.message = _("There is no category “%(value)s”.") % {"value": category}
+            listing.articles = articles.none()
+            return listing
+        articles = articles.filter(categories=listing.category)
+    if tag:
+        from taggit.models import Tag
+
+        found = Tag.objects.filter(slug=tag).values_list("slug", flat=True).first()
+        if found is None:
+            listing.message = _("There is no tag “%(value)s”.") % {"value": tag}
+            listing.articles = articles.none()
+            return listing
+        listing.tag = found
+        articles = articles.filter(tags__slug=found)
+    if year:
+        if not (year.isdigit() and 1900 < int(year) < 3000):
+            listing.message = _("“%(value)s” is not a year.") % {"value": year}
+            listing.articles = articles.none()
+            return listing
+        listing.year = int(year)
+        articles = articles.filter(date__year=listing.year)
+    listing.articles = with_listing_data(articles.distinct())
+    return listing
+
+
+def categories_in_use() -> list[NewsCategory]:
+    return list(NewsCategory.objects.filter(articles__live=True).distinct().order_by("sort_order", "name"))
+
+
+def article_years(*, index) -> list[int]:
+    return [day.year for day in live_articles(index=index).order_by().dates("date", "year", order="DESC")]
+
+
+def latest_articles(*, limit: int = 3, exclude_pk: int | None = None) -> list[NewsArticlePage]:
+    articles = live_articles()
+    if exclude_pk:
+        articles = articles.exclude(pk=exclude_pk)
+    return list(with_listing_data(articles)[:limit])
+
+
+def related_articles(*, article: NewsArticlePage, limit: int = 3) -> list[NewsArticlePage]:
+    """Other live articles that share a category with ``article``, newest first."""
+    category_ids = [category.pk for category in article.category_list]
+    if not category_ids:
+        return []
+    articles = live_articles().filter(categories__in=category_ids).exclude(pk=article.pk).distinct()
+    return list(with_listing_data(articles)[:limit])
+
+
+def neighbours(*, article: NewsArticlePage) -> tuple[NewsArticlePage | None, NewsArticlePage | None]:
+    """The previous (older) and next (newer) live sibling by date."""
+    siblings = NewsArticlePage.objects.live().public().sibling_of(article, inclusive=False)
+    older = siblings.filter(Q(date__lt=article.date) | Q(date=article.date, pk__lt=article.pk))
+    newer = siblings.filter(Q(date__gt=article.date) | Q(date=article.date, pk__gt=article.pk))
+    fields = ("title", "url_path", "date")
+    return older.order_by("-date", "-pk").only(*fields).first(), newer.order_by("date", "pk").only(*fields).first()
+
+
+def share_links(*, title: str, url: str) -> list[tuple[str, str]]:
+    """Share targets, WhatsApp first (what readers here use most)."""
+    text = f"{title} {url}"
+    return [
+        ("WhatsApp", f"https://wa.me/?text={quote(text)}"),
+        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={quote(url, safe='')}"),
+        ("X", f"https://twitter.com/intent/tweet?{urlencode({'text': title, 'url': url})}"),
+    ]
