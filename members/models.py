@@ -1,6 +1,10 @@
+import secrets
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +51,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Member(models.Model):
@@ -119,6 +127,8 @@ class Member(models.Model):
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    # The secret in the member's private calendar subscription URL.
+    calendar_token = models.CharField(max_length=43, unique=True, default=new_calendar_token, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -133,3 +143,81 @@ class Member(models.Model):
     @property
     def email(self) -> str:
         return self.user.email if self.user_id else ""
+
+
+class TrainingSeats(models.Model):
+    """The row that seat decisions for one training lock.
+
+    Not the TrainingPage row: a Wagtail publish rewrites every page field from the
+    revision, and editors' tree operations lock ``wagtailcore_page`` (DESIGN.md).
+    """
+
+    training = models.OneToOneField(
+        "programs.TrainingPage", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("training seats")
+        verbose_name_plural = _("training seats")
+
+    def __str__(self):
+        return str(self.training_id)
+
+
+class Enrollment(models.Model):
+    """A member's place in a training: its status changes only through ``members.enrollment``."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("Waiting list")
+        PENDING = "pending", _("Awaiting approval")
+        CANCELLED = "cancelled", _("Cancelled")
+        REJECTED = "rejected", _("Rejected")
+
+    ACTIVE_STATUSES = (Status.CONFIRMED, Status.WAITLISTED, Status.PENDING)
+
+    # A deleted account leaves its Member row as an anonymous shell, so attendance counts stay.
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    training = models.ForeignKey(
+        "programs.TrainingPage", verbose_name=_("training"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    attended_at = models.DateTimeField(_("attendance recorded at"), null=True, blank=True)
+    token = models.UUIDField(_("check-in code"), default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "training"],
+                condition=models.Q(status__in=["confirmed", "waitlisted", "pending"]),
+                name="one_active_enrollment_per_member_and_training",
+            )
+        ]
+        indexes = [models.Index(fields=["training", "status", "requested_at"], name="members_enr_queue_idx")]
+
+    def __str__(self):
+        return f"{self.member or '—'} · {self.training_id} · {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES

@@ -60,3 +60,48 @@ def make_training(program):
         return training
 
     return make
+
+
+@pytest.fixture
+def make_active_member(demo_site):
+    """Create verified members with complete profiles; keyword arguments override fields."""
+    from datetime import date
+
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    from home.models import District
+    from members.models import Member
+
+    counter = iter(range(1, 100_000))
+    district = District.objects.get(slug="talawi")
+
+    def make(**fields):
+        number = next(counter)
+        user = get_user_model().objects.create_user(email=f"kader{number}@example.org", password="x")
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        values = {
+            "full_name": f"Kader Nomor {number}",
+            "phone": f"+6281200{number:06d}",
+            "gender": Member.Gender.MALE,
+            "birth_date": date(1995, 5, 17),
+            "district": district,
+            "village": "Labuhan Ruku",
+            "occupation": "Nelayan",
+            "cadre_level": Member.CadreLevel.PKD,
+            "privacy_agreed_at": timezone.now(),
+            "status": Member.Status.ACTIVE,
+        }
+        values.update(fields)
+        return Member.objects.create(user=user, **values)
+
+    return make
+
+
+@pytest.fixture
+def staff_user(demo_site, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(email="panitia@example.org", password="x")
+    user.groups.add(Group.objects.get(name="Koordinator"))
+    return user

@@ -1,0 +1,287 @@
+"""Enrollment: every change of an enrollment's status happens here (DESIGN.md invariants 1 to 3).
+
+Seat decisions lock the training's ``TrainingSeats`` row (``select_for_update`` on
+PostgreSQL; on SQLite every write transaction is IMMEDIATE, so writers queue up).
+Under that lock the service counts confirmed enrollments and decides: confirm, put on
+the waiting list, or refuse. A seat that frees up goes to the first eligible person on
+the waiting list in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import TrainingPage
+from programs.schedule import CadreLevel, EnrollmentState, Gender
+
+from . import notifications
+from .accounts import member_completeness
+from .models import Enrollment, Member, TrainingSeats
+
+Status = Enrollment.Status
+
+
+class EnrollmentError(Exception):
+    """A rule refused the request; ``message`` says why, in the member's language."""
+
+    def __init__(self, code: str, message):
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Seats:
+    capacity: int
+    confirmed: int
+    waitlisted: int
+    pending: int
+
+    @property
+    def left(self) -> int:
+        return max(self.capacity - self.confirmed, 0)
+
+    @property
+    def full(self) -> bool:
+        return self.left == 0
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+
+def seats_for(*, training: TrainingPage) -> Seats:
+    counts = Enrollment.objects.filter(training=training).aggregate(
+        confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
+        waitlisted=Count("pk", filter=Q(status=Status.WAITLISTED)),
+        pending=Count("pk", filter=Q(status=Status.PENDING)),
+    )
+    return Seats(capacity=training.capacity or 0, **counts)
+
+
+def active_enrollment(*, member: Member, training: TrainingPage) -> Enrollment | None:
+    return Enrollment.objects.filter(member=member, training=training, status__in=Enrollment.ACTIVE_STATUSES).first()
+
+
+def waitlist_position(*, enrollment: Enrollment) -> int | None:
+    """1 for the next person to get a seat; None when not on the waiting list."""
+    if enrollment.status != Status.WAITLISTED:
+        return None
+    ahead = Enrollment.objects.filter(training_id=enrollment.training_id, status=Status.WAITLISTED).filter(
+        Q(requested_at__lt=enrollment.requested_at) | Q(requested_at=enrollment.requested_at, pk__lt=enrollment.pk)
+    )
+    return ahead.count() + 1
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def ineligibility(*, member: Member, training: TrainingPage) -> list[str]:
+    """Why this member may not join this training (empty when they may), in plain words."""
+    reasons = []
+    if training.gender == Gender.WOMEN and member.gender != Member.Gender.FEMALE:
+        reasons.append(_("This training is for women only."))
+    elif training.gender == Gender.MEN and member.gender != Member.Gender.MALE:
+        reasons.append(_("This training is for men only."))
+    district_ids = {district.pk for district in training.districts.all()}
+    if district_ids and member.district_id not in district_ids:
+        reasons.append(_("This training is for cadres of other districts."))
+    if CadreLevel.rank(member.cadre_level) < CadreLevel.rank(training.min_cadre_level):
+        reasons.append(
+            _("This training needs cadre level %(level)s or higher.")
+            % {"level": CadreLevel(training.min_cadre_level).label}
+        )
+    if member.birth_date and (training.min_age or training.max_age):
+        age = age_on(member.birth_date, timezone.localdate(training.starts_at))
+        if training.min_age and age < training.min_age:
+            reasons.append(_("Participants must be at least %(age)s years old.") % {"age": training.min_age})
+        if training.max_age and age > training.max_age:
+            reasons.append(_("Participants must be at most %(age)s years old.") % {"age": training.max_age})
+    return reasons
+
+
+def check_may_enroll(*, member: Member, training: TrainingPage, now: datetime) -> None:
+    """Raise EnrollmentError for the first rule that refuses; return when all allow."""
+    if member.status != Member.Status.ACTIVE:
+        raise EnrollmentError("not_verified", _("Your membership has not been verified by the branch yet."))
+    if not member_completeness(member=member).complete:
+        raise EnrollmentError("incomplete_profile", _("Complete your profile before enrolling."))
+    state = training.enrollment_state(now=now)
+    if state is EnrollmentState.CANCELLED:
+        raise EnrollmentError("cancelled", _("This training has been cancelled."))
+    if state is EnrollmentState.POSTPONED:
+        raise EnrollmentError("postponed", _("This training has been postponed."))
+    if state is EnrollmentState.NO_ONLINE:
+        raise EnrollmentError("no_online", _("This training does not take enrollments through the site."))
+    if state is EnrollmentState.NOT_OPEN:
+        raise EnrollmentError("not_open", _("Enrollment for this training has not opened yet."))
+    if state is not EnrollmentState.OPEN:
+        raise EnrollmentError("closed", _("Enrollment for this training has closed."))
+    if reasons := ineligibility(member=member, training=training):
+        raise EnrollmentError("not_eligible", reasons[0])
+
+
+# -- the lock -------------------------------------------------------------------------------
+
+
+def lock_seats(*, training: TrainingPage) -> None:
+    """Lock the training's seat row for the rest of the current transaction."""
+    if TrainingSeats.objects.select_for_update().filter(training=training).exists():
+        return
+    try:
+        with transaction.atomic():
+            TrainingSeats.objects.create(training=training)
+    except IntegrityError:
+        pass  # created by a concurrent transaction, which we waited for
+    TrainingSeats.objects.select_for_update().filter(training=training).exists()
+
+
+def _confirmed_count(training: TrainingPage) -> int:
+    return Enrollment.objects.filter(training=training, status=Status.CONFIRMED).count()
+
+
+def _has_free_seat(training: TrainingPage) -> bool:
+    return _confirmed_count(training) < (training.capacity or 0)
+
+
+# -- transitions ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enroll(*, member: Member, training: TrainingPage, now: datetime | None = None) -> Enrollment:
+    """Confirm the member, put them on the waiting list, or (approval trainings) await staff."""
+    now_given = now
+    now = now or timezone.now()
+    check_may_enroll(member=member, training=training, now=now)
+    lock_seats(training=training)
+    if active_enrollment(member=member, training=training):
+        raise EnrollmentError("already_enrolled", _("You are already enrolled in this training."))
+    if Enrollment.objects.filter(member=member, training=training, status=Status.REJECTED).exists():
+        raise EnrollmentError("rejected", _("Your enrollment in this training was not approved."))
+    # Stamped under the lock, so the order of requests is the order of decisions.
+    now = timezone.now() if now_given is None else now_given
+    enrollment = Enrollment(member=member, training=training, requested_at=now)
+    if training.requires_approval:
+        enrollment.status = Status.PENDING
+    elif _has_free_seat(training):
+        enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
+    else:
+        enrollment.status, enrollment.waitlisted_at = Status.WAITLISTED, now
+    try:
+        with transaction.atomic():
+            enrollment.save()
+    except IntegrityError as error:  # the database constraint, should a check above be bypassed
+        raise EnrollmentError("already_enrolled", _("You are already enrolled in this training.")) from error
+    notifications.enrollment_changed(enrollment=enrollment)
+    return enrollment
+
+
+@transaction.atomic
+def cancel(
+    *, enrollment: Enrollment, by=None, reason: str = "", now: datetime | None = None, by_staff: bool = False
+) -> Enrollment:
+    """Cancel an active enrollment; a freed seat goes to the waiting list at once.
+
+    Members may cancel until the training's cancellation deadline; staff at any time.
+    """
+    now = now or timezone.now()
+    training = enrollment.training
+    lock_seats(training=training)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if not enrollment.is_active:
+        raise EnrollmentError("not_active", _("This enrollment is no longer active."))
+    if not by_staff and now > training.cancellation_deadline:
+        raise EnrollmentError("too_late", _("The deadline for cancelling has passed; please contact the committee."))
+    freed_seat = enrollment.status == Status.CONFIRMED
+    enrollment.status, enrollment.cancelled_at, enrollment.reason = Status.CANCELLED, now, reason
+    enrollment.decided_by = by if by_staff else None
+    enrollment.save(update_fields=["status", "cancelled_at", "reason", "decided_by"])
+    notifications.enrollment_changed(enrollment=enrollment, by_staff=by_staff)
+    if freed_seat:
+        promote_waitlist(training=training, now=now, locked=True)
+    return enrollment
+
+
+@transaction.atomic
+def promote_waitlist(*, training: TrainingPage, now: datetime | None = None, locked: bool = False) -> list[Enrollment]:
+    """Give every free seat to the first eligible people on the waiting list, in order."""
+    now = now or timezone.now()
+    if not locked:
+        lock_seats(training=training)
+    training = TrainingPage.objects.get(pk=training.pk)  # the capacity as published now
+    if training.enrollment_state(now=now) in {EnrollmentState.CANCELLED, EnrollmentState.POSTPONED}:
+        return []
+    free = (training.capacity or 0) - _confirmed_count(training)
+    promoted = []
+    if free <= 0:
+        return promoted
+    queue = (
+        Enrollment.objects.select_related("member")
+        .filter(training=training, status=Status.WAITLISTED)
+        .order_by("requested_at", "pk")
+    )
+    for enrollment in queue:
+        if len(promoted) == free:
+            break
+        member = enrollment.member
+        if member.status != Member.Status.ACTIVE or ineligibility(member=member, training=training):
+            continue  # skipped, keeps their place for a later seat
+        enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
+        enrollment.save(update_fields=["status", "confirmed_at"])
+        notifications.enrollment_changed(enrollment=enrollment, promoted=True)
+        promoted.append(enrollment)
+    return promoted
+
+
+@transaction.atomic
+def approve(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrollment:
+    """Staff accept a pending request: it takes a seat if one is free, else waits in line."""
+    now = now or timezone.now()
+    lock_seats(training=enrollment.training)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.status != Status.PENDING:
+        raise EnrollmentError("not_pending", _("Only requests awaiting approval can be approved."))
+    if _has_free_seat(enrollment.training):
+        enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
+    else:
+        enrollment.status, enrollment.waitlisted_at = Status.WAITLISTED, now
+    enrollment.decided_by = by
+    enrollment.save(update_fields=["status", "confirmed_at", "waitlisted_at", "decided_by"])
+    notifications.enrollment_changed(enrollment=enrollment, approved=True)
+    return enrollment
+
+
+@transaction.atomic
+def reject(*, enrollment: Enrollment, by, reason: str = "", now: datetime | None = None) -> Enrollment:
+    """Staff turn a request down; a confirmed seat it held goes to the waiting list."""
+    now = now or timezone.now()
+    training = enrollment.training
+    lock_seats(training=training)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if not enrollment.is_active:
+        raise EnrollmentError("not_active", _("This enrollment is no longer active."))
+    freed_seat = enrollment.status == Status.CONFIRMED
+    enrollment.status, enrollment.rejected_at = Status.REJECTED, now
+    enrollment.decided_by, enrollment.reason = by, reason
+    enrollment.save(update_fields=["status", "rejected_at", "decided_by", "reason"])
+    notifications.enrollment_changed(enrollment=enrollment)
+    if freed_seat:
+        promote_waitlist(training=training, now=now, locked=True)
+    return enrollment
+
+
+@transaction.atomic
+def mark_attended(*, enrollment: Enrollment, by, attended: bool = True, now: datetime | None = None) -> Enrollment:
+    """Staff record whether a confirmed participant came."""
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.status != Status.CONFIRMED:
+        raise EnrollmentError("not_confirmed", _("Only confirmed participants can be marked as attended."))
+    enrollment.attended, enrollment.attended_at, enrollment.decided_by = attended, now or timezone.now(), by
+    enrollment.save(update_fields=["attended", "attended_at", "decided_by"])
+    return enrollment

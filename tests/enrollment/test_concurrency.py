@@ -1,0 +1,90 @@
+"""Invariant 1 under real concurrency: 50 simultaneous requests for 5 seats.
+
+Each thread has its own database connection, as each web process would. The suite runs
+on SQLite and again on PostgreSQL (Makefile), so both databases are proven.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from members import enrollment as service
+from members.models import Enrollment
+
+# serialized_rollback: the flush after each test would also remove what migrations created
+# (the Wagtail root page, locale and collection) that the next test builds on.
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
+
+Status = Enrollment.Status
+
+
+def run_at_once(functions):
+    barrier = threading.Barrier(len(functions))
+    errors = []
+
+    def run(function):
+        try:
+            barrier.wait()
+            function()
+        except Exception as error:  # collected and asserted on below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(function,)) for function in functions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def test_fifty_simultaneous_requests_for_five_seats(make_training, make_active_member):
+    training = make_training(capacity=5)
+    members = [make_active_member() for _ in range(50)]
+
+    errors = run_at_once([lambda member=member: service.enroll(member=member, training=training) for member in members])
+
+    assert errors == []
+    enrollments = Enrollment.objects.filter(training=training)
+    assert enrollments.filter(status=Status.CONFIRMED).count() == 5
+    assert enrollments.filter(status=Status.WAITLISTED).count() == 45
+    assert enrollments.count() == 50
+
+    # Confirmed seats went to the first five requests; the waiting list keeps arrival order.
+    by_arrival = list(enrollments.order_by("requested_at", "pk"))
+    assert [enrollment.status for enrollment in by_arrival[:5]] == [Status.CONFIRMED] * 5
+
+    # Cancellations promote the waiting list in order.
+    waiting = [enrollment for enrollment in by_arrival if enrollment.status == Status.WAITLISTED]
+    for enrollment in by_arrival[:2]:
+        service.cancel(enrollment=enrollment)
+    promoted = list(enrollments.filter(status=Status.CONFIRMED).order_by("requested_at", "pk"))[3:]
+    assert [enrollment.pk for enrollment in promoted] == [enrollment.pk for enrollment in waiting[:2]]
+
+
+def test_simultaneous_cancellations_never_overfill(make_training, make_active_member):
+    training = make_training(capacity=3)
+    enrollments = [service.enroll(member=make_active_member(), training=training) for _ in range(10)]
+    confirmed = [enrollment for enrollment in enrollments if enrollment.status == Status.CONFIRMED]
+    newcomers = [make_active_member() for _ in range(10)]
+
+    work = [lambda enrollment=enrollment: service.cancel(enrollment=enrollment) for enrollment in confirmed]
+    work += [lambda member=member: service.enroll(member=member, training=training) for member in newcomers]
+    errors = run_at_once(work)
+
+    assert errors == []
+    assert Enrollment.objects.filter(training=training, status=Status.CONFIRMED).count() == 3
+    assert Enrollment.objects.filter(training=training, status=Status.WAITLISTED).count() == 14
+
+
+def test_the_same_member_clicking_twice_at_once_gets_one_enrollment(make_training, make_active_member):
+    training = make_training(capacity=5)
+    member = make_active_member()
+
+    errors = run_at_once([lambda: service.enroll(member=member, training=training)] * 5)
+
+    assert Enrollment.objects.filter(training=training, member=member).count() == 1
+    assert len(errors) == 4
+    assert all(getattr(error, "code", None) == "already_enrolled" for error in errors)
