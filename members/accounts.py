@@ -238,7 +238,9 @@ def member_export(*, user: User) -> dict[str, Any]:
             "verified_at": member.verified_at.isoformat() if member.verified_at else None,
             "registered_at": member.created_at.isoformat(),
         }
-    # The enrollment issue adds the member's enrollments here.
+        from .enrollment import member_enrollments_export  # enrollment builds on accounts
+
+        data["enrollments"] = member_enrollments_export(member=member)
     return data
 
 
@@ -251,6 +253,10 @@ def member_delete(*, user: User) -> None:
     """
     member = Member.objects.select_for_update().filter(user=user).first()
     if member is not None:
+        from .enrollment import member_enrollments_release  # enrollment builds on accounts
+
+        # Seats held or waited for go to others; past attendance stays, attached to the shell.
+        member_enrollments_release(member=member)
         member.user = None
         member.full_name = ""
         member.phone = ""

@@ -184,7 +184,13 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
 
 @transaction.atomic
 def cancel(
-    *, enrollment: Enrollment, by=None, reason: str = "", now: datetime | None = None, by_staff: bool = False
+    *,
+    enrollment: Enrollment,
+    by=None,
+    reason: str = "",
+    now: datetime | None = None,
+    by_staff: bool = False,
+    notify_member: bool = True,
 ) -> Enrollment:
     """Cancel an active enrollment; a freed seat goes to the waiting list at once.
 
@@ -202,7 +208,8 @@ def cancel(
     enrollment.status, enrollment.cancelled_at, enrollment.reason = Status.CANCELLED, now, reason
     enrollment.decided_by = by if by_staff else None
     enrollment.save(update_fields=["status", "cancelled_at", "reason", "decided_by"])
-    notifications.enrollment_changed(enrollment=enrollment, by_staff=by_staff)
+    if notify_member:
+        notifications.enrollment_changed(enrollment=enrollment, by_staff=by_staff)
     if freed_seat:
         promote_waitlist(training=training, now=now, locked=True)
     return enrollment
@@ -285,3 +292,82 @@ def mark_attended(*, enrollment: Enrollment, by, attended: bool = True, now: dat
     enrollment.attended, enrollment.attended_at, enrollment.decided_by = attended, now or timezone.now(), by
     enrollment.save(update_fields=["attended", "attended_at", "decided_by"])
     return enrollment
+
+
+# -- what a member sees ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyTraining:
+    enrollment: Enrollment
+    position: int | None
+    may_cancel: bool = False
+
+    @property
+    def training(self) -> TrainingPage:
+        return self.enrollment.training
+
+
+def member_trainings(*, member: Member, now: datetime | None = None) -> tuple[list[MyTraining], list[MyTraining]]:
+    """The member's trainings: upcoming (active, soonest first) and past (confirmed, latest first)."""
+    now = now or timezone.now()
+    enrollments = list(
+        Enrollment.objects.filter(member=member)
+        .filter(Q(status__in=Enrollment.ACTIVE_STATUSES) | Q(status=Status.CONFIRMED))
+        .select_related("training")
+        .order_by("training__starts_at")
+    )
+    upcoming = [
+        MyTraining(enrollment, waitlist_position(enrollment=enrollment), may_cancel(enrollment=enrollment, now=now))
+        for enrollment in enrollments
+        if enrollment.training.ends_at >= now and enrollment.is_active
+    ]
+    past = [
+        MyTraining(enrollment, None)
+        for enrollment in reversed(enrollments)
+        if enrollment.training.ends_at < now and enrollment.status == Status.CONFIRMED
+    ]
+    return upcoming, past
+
+
+def member_calendar_trainings(*, member: Member) -> list[TrainingPage]:
+    """Trainings for the member's calendar subscription: everything they hold or wait for."""
+    return [
+        enrollment.training
+        for enrollment in Enrollment.objects.filter(member=member, status__in=Enrollment.ACTIVE_STATUSES)
+        .select_related("training")
+        .order_by("training__starts_at")
+    ]
+
+
+def may_cancel(*, enrollment: Enrollment, now: datetime | None = None) -> bool:
+    return enrollment.is_active and (now or timezone.now()) <= enrollment.training.cancellation_deadline
+
+
+# -- privacy --------------------------------------------------------------------------------
+
+
+def member_enrollments_export(*, member: Member) -> list[dict]:
+    """The member's enrollments, for the download of their data."""
+
+    def stamp(value):
+        return value.isoformat() if value else None
+
+    return [
+        {
+            "training": enrollment.training.title,
+            "training_starts_at": stamp(enrollment.training.starts_at),
+            "status": enrollment.status,
+            "requested_at": stamp(enrollment.requested_at),
+            "confirmed_at": stamp(enrollment.confirmed_at),
+            "cancelled_at": stamp(enrollment.cancelled_at),
+            "attended": enrollment.attended,
+        }
+        for enrollment in Enrollment.objects.filter(member=member).select_related("training").order_by("requested_at")
+    ]
+
+
+def member_enrollments_release(*, member: Member) -> None:
+    """A deleted account gives up its active enrollments (no email: the address is going)."""
+    for enrollment in Enrollment.objects.filter(member=member, status__in=Enrollment.ACTIVE_STATUSES):
+        cancel(enrollment=enrollment, by_staff=True, reason=str(_("Account deleted")), notify_member=False)

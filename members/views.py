@@ -3,26 +3,33 @@ import json
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import accounts
+from programs.ical import calendar_response
+from programs.models import TrainingPage
+
+from . import accounts, enrollment
 from .forms import DeleteAccountForm, ProfileForm
 from .models import Member
 
-# Every view here works on request.user's own data: no IDs in URLs, nothing to guess.
+# Every view here works on request.user's own data: the only IDs in URLs are of public
+# trainings, and the views act on the logged-in member's own enrollment in them.
 
 
 @never_cache
 @login_required
 def dashboard(request):
     member = accounts.member_ensure(user=request.user)
+    upcoming, past = enrollment.member_trainings(member=member)
     return render(
         request,
         "members/dashboard.html",
@@ -31,6 +38,11 @@ def dashboard(request):
             "completeness": accounts.member_completeness(member=member),
             "can_enroll": accounts.member_can_enroll(member=member),
             "Status": Member.Status,
+            "upcoming": upcoming,
+            "past": past,
+            "calendar_feed_url": request.build_absolute_uri(
+                reverse("members:calendar_feed", args=[member.calendar_token])
+            ),
         },
     )
 
@@ -82,3 +94,63 @@ def delete_account(request):
 def privacy(request):
     language = "en" if get_language() == "en" else "id"
     return render(request, f"members/privacy_{language}.html")
+
+
+# -- enrollment: POST only, on the logged-in member's own enrollment ---------------------------
+
+
+def _training(training_id: int) -> TrainingPage:
+    return get_object_or_404(TrainingPage.objects.live().public(), pk=training_id)
+
+
+ENROLLED_MESSAGES = {
+    "confirmed": gettext_lazy("Your seat is confirmed. We have emailed you the details."),
+    "waitlisted": gettext_lazy(
+        "The training is full: you are on the waiting list. We will email you if a seat frees up."
+    ),
+    "pending": gettext_lazy("Your enrollment was received and awaits approval by the branch staff."),
+}
+
+
+@never_cache
+@require_POST
+def enroll(request, training_id: int):
+    training = _training(training_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(training.url + "#pendaftaran")
+    member = accounts.member_ensure(user=request.user)
+    try:
+        result = enrollment.enroll(member=member, training=training)
+    except enrollment.EnrollmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ENROLLED_MESSAGES[result.status])
+    return redirect(training.url + "#pendaftaran")
+
+
+@never_cache
+@login_required
+@require_POST
+def cancel(request, training_id: int):
+    training = _training(training_id)
+    member = accounts.member_ensure(user=request.user)
+    mine = enrollment.active_enrollment(member=member, training=training)
+    if mine is None:
+        raise Http404(_("You have no active enrollment in this training."))
+    try:
+        enrollment.cancel(enrollment=mine)
+    except enrollment.EnrollmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your enrollment has been cancelled."))
+    # Back where the member clicked: the dashboard, or the training page.
+    dashboard_url = reverse("members:dashboard")
+    return redirect(dashboard_url if request.POST.get("next") == dashboard_url else training.url)
+
+
+@never_cache
+def calendar_feed(request, token: str):
+    """The member's private calendar subscription: the secret token is the key."""
+    member = get_object_or_404(Member, calendar_token=token, user__isnull=False)
+    trainings = enrollment.member_calendar_trainings(member=member)
+    return calendar_response(trainings, request=request, name=_("My trainings"), filename="pelatihan-saya.ics")
