@@ -10,7 +10,6 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	done)
 TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal_ci
-export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 .PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean
 
@@ -61,12 +60,12 @@ test: test-sqlite test-postgres
 
 test-sqlite: setup-dev
 	@mkdir -p var
-	DATABASE_URL=$(TEST_SQLITE_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$(TEST_SQLITE_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Skipped when PostgreSQL is not reachable, unless REQUIRE_SERVICES=1 (CI), where that fails.
 test-postgres: setup-dev
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(TEST_POSTGRES_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest --create-db $(PYTEST_ARGS); \
+		DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest --create-db $(PYTEST_ARGS); \
 	elif [ "$$REQUIRE_SERVICES" = "1" ]; then \
 		echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL) and REQUIRE_SERVICES=1"; exit 1; \
 	else \
