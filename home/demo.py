@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.utils.text import slugify
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
 
 from .models import District, HomePage, SiteSettings
 
@@ -42,10 +42,23 @@ def seed(*, log: Callable[[str], None], accounts: bool = False) -> None:
     seed_groups(home, log)
 
 
+def seed_tree_roots() -> Page:
+    """The roots that Wagtail's migrations create, again if a database flush removed them."""
+    locale = Locale.objects.filter(language_code=settings.LANGUAGE_CODE).first() or Locale.objects.first()
+    if locale is None:
+        locale = Locale.objects.create(language_code=settings.LANGUAGE_CODE)
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(instance=Collection(name="Root"))
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    return root
+
+
 def seed_home_page(log) -> HomePage:
     home = HomePage.objects.first()
     if home is None:
-        root = Page.get_first_root_node()
+        root = seed_tree_roots()
         # Wagtail's first migration leaves a bare "Welcome" page where the home page belongs.
         for welcome in root.get_children().filter(content_type__model="page", numchild=0):
             welcome.delete()

@@ -5,13 +5,23 @@ from django.core.management import call_command
 from django.utils import timezone
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Seed the demo content once per test database; each test's rollback keeps it intact."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", verbosity=0)
+
+
 @pytest.fixture
 def demo_site(db):
-    """The site as ``seed_demo`` leaves it: home page, settings, districts, groups."""
-    call_command("seed_demo", verbosity=0)
+    """The site as ``seed_demo`` leaves it: home page, settings, districts, groups, demo content."""
     from home.models import HomePage
 
-    return HomePage.objects.get()
+    home = HomePage.objects.first()
+    if home is None:  # a transactional test before this one flushed the database
+        call_command("seed_demo", verbosity=0)
+        home = HomePage.objects.get()
+    return home
 
 
 @pytest.fixture

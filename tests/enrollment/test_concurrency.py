@@ -12,9 +12,9 @@ from django.db import connection
 from members import enrollment as service
 from members.models import Enrollment
 
-# serialized_rollback: the flush after each test would also remove what migrations created
-# (the Wagtail root page, locale and collection) that the next test builds on.
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
+# Real commits: the database is flushed after each test, and seed_demo (the demo_site
+# fixture) rebuilds what the next one needs.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 Status = Enrollment.Status
 
