@@ -225,11 +225,18 @@ class EnrollmentIndexView(ExportLocalTimeMixin, snippet_views.IndexView):
     pass
 
 
+class AuditHistoryView(snippet_views.HistoryView):
+    """The audit trail (who changed the status, when) is for everyone who may see the rows."""
+
+    any_permission_required = ["view", "add", "change", "delete"]
+
+
 class MemberIndexView(ExportLocalTimeMixin, snippet_views.IndexView):
     pass
 
 
 MemberViewSet.index_view_class = MemberIndexView
+MemberViewSet.history_view_class = AuditHistoryView
 MemberViewSet.list_export = [
     "full_name",
     "email",
@@ -261,6 +268,7 @@ STATUS_RANK = Case(
 class EnrollmentViewSet(SnippetViewSet):
     model = Enrollment
     index_view_class = EnrollmentIndexView
+    history_view_class = AuditHistoryView
     icon = "clipboard-list"
     menu_label = _("Participants")
     menu_order = 260
