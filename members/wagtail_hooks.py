@@ -276,7 +276,7 @@ class EnrollmentViewSet(SnippetViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
     list_display = [
-        Column("member", label=_("name"), accessor="member.full_name"),
+        "member__full_name",  # the title column: links to the details and carries the action buttons
         Column("district", label=_("district"), accessor="member.district"),
         Column("phone", label=_("phone / WhatsApp"), accessor="member.phone"),
         Column("training", label=_("training"), accessor="training.title"),
