@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from wagtail.log_actions import log
 
 from .models import Member, User
 
@@ -177,6 +178,7 @@ def member_verify(*, member: Member, by: User | None) -> bool:
     member.verified_by = by
     member.verified_at = timezone.now()
     member.save(update_fields=["status", "verified_by", "verified_at", "updated_at"])
+    log(instance=member, action="members.member.verify", user=by)
     member_id = member.pk
     transaction.on_commit(lambda: send_member_email(member_id=member_id, template="verified"))
     return True
@@ -190,6 +192,7 @@ def member_suspend(*, member: Member, by: User | None) -> bool:
         return False
     member.status = Member.Status.SUSPENDED
     member.save(update_fields=["status", "updated_at"])
+    log(instance=member, action="members.member.suspend", user=by)
     return True
 
 

@@ -11,8 +11,10 @@ from home.demo import COORDINATOR_GROUP
 DEMO_ADMIN_EMAIL = "admin@ansor-batubara.test"
 DEMO_ADMIN_PASSWORD = "demo-admin-batubara"
 
-# Coordinators verify and suspend members; they read profiles but do not edit them.
-COORDINATOR_MEMBER_PERMISSIONS = ["view_member", "verify_member"]
+# Coordinators verify, suspend and import members; they read profiles but do not edit them.
+# They see participants and act on them (approve, reject, cancel, move up, attendance, check-in)
+# through the enrollment service: ``change_enrollment`` is that right, no generic form edits rows.
+COORDINATOR_MEMBER_PERMISSIONS = ["view_member", "verify_member", "view_enrollment", "change_enrollment"]
 
 
 def seed(*, log: Callable[[str], None], accounts: bool = False) -> None:
@@ -25,12 +27,14 @@ def seed_coordinator_permissions(log) -> None:
     coordinators = Group.objects.filter(name=COORDINATOR_GROUP).first()
     if coordinators is None:
         return
-    if coordinators.permissions.filter(content_type__app_label="members").exists():
-        return  # set up before (perhaps changed by an administrator since): leave it
-    coordinators.permissions.add(
-        *Permission.objects.filter(content_type__app_label="members", codename__in=COORDINATOR_MEMBER_PERMISSIONS)
-    )
-    log(f"group {COORDINATOR_GROUP} may now verify members")
+    # Only what is missing is added: a second run changes nothing, and nothing is taken away.
+    missing = Permission.objects.filter(
+        content_type__app_label="members", codename__in=COORDINATOR_MEMBER_PERMISSIONS
+    ).exclude(group=coordinators)
+    if missing:
+        names = ", ".join(sorted(permission.codename for permission in missing))
+        coordinators.permissions.add(*missing)
+        log(f"group {COORDINATOR_GROUP} given {names}")
 
 
 def seed_accounts(log) -> None:

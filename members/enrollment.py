@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.log_actions import log
 
 from programs.models import TrainingPage
 from programs.schedule import CadreLevel, EnrollmentState, Gender
@@ -127,6 +128,25 @@ def check_may_enroll(*, member: Member, training: TrainingPage, now: datetime) -
         raise EnrollmentError("not_eligible", reasons[0])
 
 
+# -- audit ----------------------------------------------------------------------------------
+
+# Wagtail's own audit log (ModelLogEntry): shown in the participants' history view in the admin.
+AUDIT_ACTIONS = {
+    "members.enrollment.enroll": (_("Enroll"), _("Enrolled")),
+    "members.enrollment.cancel": (_("Cancel enrollment"), _("Enrollment cancelled")),
+    "members.enrollment.promote": (_("Move from the waiting list"), _("Moved from the waiting list to confirmed")),
+    "members.enrollment.approve": (_("Approve enrollment"), _("Enrollment approved")),
+    "members.enrollment.reject": (_("Reject enrollment"), _("Enrollment rejected")),
+    "members.enrollment.attended": (_("Record attendance"), _("Attendance recorded")),
+}
+
+
+def audit(*, enrollment: Enrollment, action: str, by=None, **data) -> None:
+    """Record who changed this enrollment and how (no user: the system, e.g. an automatic promotion)."""
+    data.setdefault("status", enrollment.status)
+    log(instance=enrollment, action=action, user=by, data=data)
+
+
 # -- the lock -------------------------------------------------------------------------------
 
 
@@ -179,6 +199,7 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
     except IntegrityError as error:  # the database constraint, should a check above be bypassed
         raise EnrollmentError("already_enrolled", _("You are already enrolled in this training.")) from error
     notifications.enrollment_changed(enrollment=enrollment)
+    audit(enrollment=enrollment, action="members.enrollment.enroll", by=member.user)
     return enrollment
 
 
@@ -210,6 +231,7 @@ def cancel(
     enrollment.save(update_fields=["status", "cancelled_at", "reason", "decided_by"])
     if notify_member:
         notifications.enrollment_changed(enrollment=enrollment, by_staff=by_staff)
+    audit(enrollment=enrollment, action="members.enrollment.cancel", by=by, reason=reason)
     if freed_seat:
         promote_waitlist(training=training, now=now, locked=True)
     return enrollment
@@ -242,8 +264,31 @@ def promote_waitlist(*, training: TrainingPage, now: datetime | None = None, loc
         enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
         enrollment.save(update_fields=["status", "confirmed_at"])
         notifications.enrollment_changed(enrollment=enrollment, promoted=True)
+        audit(enrollment=enrollment, action="members.enrollment.promote")
         promoted.append(enrollment)
     return promoted
+
+
+@transaction.atomic
+def promote(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrollment:
+    """Staff give a free seat to this person on the waiting list (not necessarily the first)."""
+    now = now or timezone.now()
+    lock_seats(training=enrollment.training)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.status != Status.WAITLISTED:
+        raise EnrollmentError("not_waitlisted", _("Only people on the waiting list can be moved up."))
+    training = TrainingPage.objects.get(pk=enrollment.training_id)
+    if training.enrollment_state(now=now) in {EnrollmentState.CANCELLED, EnrollmentState.POSTPONED}:
+        raise EnrollmentError("not_running", _("This training has been cancelled or postponed."))
+    if not _has_free_seat(training):
+        raise EnrollmentError("full", _("There is no free seat in this training."))
+    if enrollment.member.status != Member.Status.ACTIVE:
+        raise EnrollmentError("not_verified", _("This membership is not verified."))
+    enrollment.status, enrollment.confirmed_at, enrollment.decided_by = Status.CONFIRMED, now, by
+    enrollment.save(update_fields=["status", "confirmed_at", "decided_by"])
+    notifications.enrollment_changed(enrollment=enrollment, promoted=True)
+    audit(enrollment=enrollment, action="members.enrollment.promote", by=by)
+    return enrollment
 
 
 @transaction.atomic
@@ -261,6 +306,7 @@ def approve(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrol
     enrollment.decided_by = by
     enrollment.save(update_fields=["status", "confirmed_at", "waitlisted_at", "decided_by"])
     notifications.enrollment_changed(enrollment=enrollment, approved=True)
+    audit(enrollment=enrollment, action="members.enrollment.approve", by=by)
     return enrollment
 
 
@@ -278,6 +324,7 @@ def reject(*, enrollment: Enrollment, by, reason: str = "", now: datetime | None
     enrollment.decided_by, enrollment.reason = by, reason
     enrollment.save(update_fields=["status", "rejected_at", "decided_by", "reason"])
     notifications.enrollment_changed(enrollment=enrollment)
+    audit(enrollment=enrollment, action="members.enrollment.reject", by=by, reason=reason)
     if freed_seat:
         promote_waitlist(training=training, now=now, locked=True)
     return enrollment
@@ -291,6 +338,7 @@ def mark_attended(*, enrollment: Enrollment, by, attended: bool = True, now: dat
         raise EnrollmentError("not_confirmed", _("Only confirmed participants can be marked as attended."))
     enrollment.attended, enrollment.attended_at, enrollment.decided_by = attended, now or timezone.now(), by
     enrollment.save(update_fields=["attended", "attended_at", "decided_by"])
+    audit(enrollment=enrollment, action="members.enrollment.attended", by=by, attended=attended)
     return enrollment
 
 

@@ -4,20 +4,36 @@ Coordinators (group "Koordinator", see members/demo.py) get ``view_member`` and
 ``verify_member``; every state change goes through ``members.accounts``.
 """
 
+from collections import OrderedDict
+from datetime import date, datetime
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django import forms
+from django.db.models import Case, IntegerField, Value, When
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from wagtail import hooks
+from wagtail.admin import messages
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, StatusTagColumn
+from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.widgets import Button
+from wagtail.coreutils import multigetattr
+from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import accounts
-from .models import Member
+from programs.models import TrainingPage
+
+from . import accounts, admin_views, enrollment
+from .enrollment import EnrollmentError
+from .models import Enrollment, Member
 
 VERIFY_PERMISSION = "members.verify_member"
 
@@ -61,9 +77,6 @@ class MemberViewSet(SnippetViewSet):
     def get_queryset(self, request):
         # Deleted accounts leave an anonymous shell for statistics; coordinators never see it.
         return Member.objects.filter(user__isnull=False).select_related("user", "district")
-
-
-register_snippet(MemberViewSet)
 
 
 class MemberStatusBulkAction(SnippetBulkAction):
@@ -139,3 +152,445 @@ def member_listing_buttons(snippet, user, next_url=None):
             Button(_("Suspend"), url=_bulk_url("suspend", snippet, next_url), icon_name="cross", priority=20)
         )
     return buttons
+
+
+# == Participants (enrollments) ===============================================================
+#
+# Coordinators get ``view_enrollment`` (the lists, exports, attendance sheet) and
+# ``change_enrollment`` (the actions below and the check-in page). Enrollments are never
+# added, edited or deleted through generic forms: every action calls members.enrollment.
+
+ACT_PERMISSION = "members.change_enrollment"
+VIEW_ENROLLMENT_PERMISSION = "members.view_enrollment"
+
+
+class ReadOnlyEnrollmentPolicy(ModelPermissionPolicy):
+    """Coordinators look and act through the service; nobody edits rows by hand."""
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete", "copy"}:
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(Enrollment, ReadOnlyEnrollmentPolicy(Enrollment))
+
+
+def _local_naive(value):
+    return timezone.make_naive(value) if timezone.is_aware(value) else value
+
+
+def _age(member):
+    if member is None or member.birth_date is None:
+        return None
+    return enrollment.age_on(member.birth_date, timezone.localdate())
+
+
+# Export columns that are not plain attributes of the row.
+EXPORT_VALUES = {
+    "gender": lambda item: item.get_gender_display(),
+    "cadre_level": lambda item: item.get_cadre_level_display(),
+    "status": lambda item: item.get_status_display(),
+    "age": lambda item: _age(item),
+    "member.age": lambda item: _age(item.member),
+}
+
+
+class ExportLocalTimeMixin:
+    """Spreadsheets show labels (not codes) and the branch's local time (WIB), not UTC."""
+
+    def to_row_dict(self, item):
+        return OrderedDict(
+            (field, EXPORT_VALUES[field](item) if field in EXPORT_VALUES else multigetattr(item, field))
+            for field in self.list_export
+        )
+
+    custom_value_preprocess = {
+        datetime: {
+            SpreadsheetExportMixin.FORMAT_XLSX: _local_naive,
+            SpreadsheetExportMixin.FORMAT_CSV: lambda value: _local_naive(value).strftime("%Y-%m-%d %H:%M"),
+        },
+        date: {SpreadsheetExportMixin.FORMAT_XLSX: None, SpreadsheetExportMixin.FORMAT_CSV: str},
+        bool: {
+            SpreadsheetExportMixin.FORMAT_XLSX: lambda value: gettext("yes") if value else gettext("no"),
+            SpreadsheetExportMixin.FORMAT_CSV: lambda value: gettext("yes") if value else gettext("no"),
+        },
+    }
+
+
+class EnrollmentIndexView(ExportLocalTimeMixin, snippet_views.IndexView):
+    pass
+
+
+class AuditHistoryView(snippet_views.HistoryView):
+    """The audit trail (who changed the status, when) is for everyone who may see the rows."""
+
+    any_permission_required = ["view", "add", "change", "delete"]
+
+
+class MemberIndexView(ExportLocalTimeMixin, snippet_views.IndexView):
+    pass
+
+
+MemberViewSet.index_view_class = MemberIndexView
+MemberViewSet.history_view_class = AuditHistoryView
+MemberViewSet.list_export = [
+    "full_name",
+    "email",
+    "phone",
+    "gender",
+    "birth_date",
+    "age",
+    "district",
+    "village",
+    "cadre_level",
+    "member_number",
+    "occupation",
+    "business_name",
+    "business_sector",
+    "status",
+    "created_at",
+]
+MemberViewSet.export_headings = {"email": _("Email"), "age": _("Age")}
+MemberViewSet.export_filename = "anggota"
+register_snippet(MemberViewSet)
+
+
+STATUS_RANK = Case(
+    *(When(status=status, then=Value(rank)) for rank, status in enumerate(Enrollment.Status.values)),
+    output_field=IntegerField(),
+)
+
+
+class EnrollmentViewSet(SnippetViewSet):
+    model = Enrollment
+    index_view_class = EnrollmentIndexView
+    history_view_class = AuditHistoryView
+    icon = "clipboard-list"
+    menu_label = _("Participants")
+    menu_order = 260
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = [
+        "member__full_name",  # the title column: links to the details and carries the action buttons
+        Column("district", label=_("district"), accessor="member.district"),
+        Column("phone", label=_("phone / WhatsApp"), accessor="member.phone"),
+        Column("training", label=_("training"), accessor="training.title"),
+        StatusTagColumn("status", accessor="get_status_display", label=_("status"), primary=False),
+        DateColumn("requested_at", label=_("enrolled at")),
+        BooleanColumn("attended", label=_("attended")),
+    ]
+    list_filter = ["training", "status", "attended"]
+    search_fields = ["member__full_name", "member__phone"]
+    search_backend_name = None
+    list_per_page = 100
+    list_export = [
+        "member.full_name",
+        "member.district",
+        "member.village",
+        "member.phone",
+        "member.get_gender_display",
+        "member.birth_date",
+        "member.age",
+        "member.get_cadre_level_display",
+        "member.occupation",
+        "member.business_name",
+        "training.title",
+        "get_status_display",
+        "requested_at",
+        "attended",
+    ]
+    export_headings = {
+        "member.full_name": _("Name"),
+        "member.district": _("District"),
+        "member.village": _("Village"),
+        "member.phone": _("Phone / WhatsApp"),
+        "member.get_gender_display": _("Gender"),
+        "member.birth_date": _("Date of birth"),
+        "member.age": _("Age"),
+        "member.get_cadre_level_display": _("Cadre level"),
+        "member.occupation": _("Occupation"),
+        "member.business_name": _("Business"),
+        "training.title": _("Training"),
+        "get_status_display": _("Status"),
+        "requested_at": _("Enrolled at"),
+        "attended": _("Attended"),
+    }
+    export_filename = "peserta"
+    inspect_view_fields = [
+        "member",
+        "training",
+        "status",
+        "requested_at",
+        "confirmed_at",
+        "waitlisted_at",
+        "cancelled_at",
+        "rejected_at",
+        "decided_by",
+        "reason",
+        "attended",
+        "attended_at",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            Enrollment.objects.select_related("member__district", "training")
+            .annotate(status_rank=STATUS_RANK)
+            .order_by("training", "status_rank", "requested_at", "pk")
+        )
+
+
+register_snippet(EnrollmentViewSet)
+
+
+# -- actions on participants: bulk, and one by one through the same confirmation page ----------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the member)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+
+class EnrollmentBulkAction(SnippetBulkAction):
+    models = [Enrollment]
+    template_name = "members/admin/confirm_bulk_enrollment.html"
+    service = None
+    applies_to: tuple = ()
+
+    def check_perm(self, obj):
+        return self.request.user.has_perm(ACT_PERMISSION) and (not self.applies_to or obj.status in self.applies_to)
+
+    def get_execution_context(self):
+        reason = self.cleaned_form.cleaned_data.get("reason", "") if self.cleaned_form else ""
+        return {"user": self.request.user, "request": self.request, "reason": reason}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "action": self}
+
+    @classmethod
+    def run(cls, enrollment_obj, user, reason):
+        raise NotImplementedError
+
+    @classmethod
+    def execute_action(cls, objects, user=None, request=None, reason="", **kwargs):
+        done = 0
+        for obj in objects:
+            try:
+                cls.run(obj, user, reason)
+            except EnrollmentError as error:
+                messages.warning(request, f"{obj.member}: {error.message}")
+            else:
+                done += 1
+        return done, 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return self.success_message % {"count": num_parent_objects}
+
+
+@hooks.register("register_bulk_action")
+class ApproveEnrollmentBulkAction(EnrollmentBulkAction):
+    display_name = _("Approve")
+    action_type = "approve"
+    aria_label = _("Approve the selected requests")
+    action_priority = 10
+    applies_to = (Enrollment.Status.PENDING,)
+    question = _("Approve these requests? Each member gets an email; without a free seat they join the waiting list.")
+    button_text = _("Yes, approve")
+    success_message = _("Requests approved: %(count)d.")
+
+    @classmethod
+    def run(cls, obj, user, reason):
+        enrollment.approve(enrollment=obj, by=user)
+
+
+@hooks.register("register_bulk_action")
+class RejectEnrollmentBulkAction(EnrollmentBulkAction):
+    display_name = _("Reject")
+    action_type = "reject"
+    aria_label = _("Reject the selected requests")
+    action_priority = 20
+    classes = {"serious"}
+    form_class = ReasonForm
+    applies_to = (Enrollment.Status.PENDING,)
+    question = _("Reject these requests? Each member gets an email with the reason.")
+    button_text = _("Yes, reject")
+    success_message = _("Requests rejected: %(count)d.")
+
+    @classmethod
+    def run(cls, obj, user, reason):
+        enrollment.reject(enrollment=obj, by=user, reason=reason)
+
+
+@hooks.register("register_bulk_action")
+class PromoteEnrollmentBulkAction(EnrollmentBulkAction):
+    display_name = _("Move from the waiting list")
+    action_type = "promote"
+    aria_label = _("Give the selected people on the waiting list a free seat")
+    action_priority = 30
+    applies_to = (Enrollment.Status.WAITLISTED,)
+    question = _("Give these people a free seat? Each of them gets an email. Nobody is moved without a free seat.")
+    button_text = _("Yes, move them up")
+    success_message = _("Moved from the waiting list: %(count)d.")
+
+    @classmethod
+    def run(cls, obj, user, reason):
+        enrollment.promote(enrollment=obj, by=user)
+
+
+@hooks.register("register_bulk_action")
+class AttendedEnrollmentBulkAction(EnrollmentBulkAction):
+    display_name = _("Mark attended")
+    action_type = "attended"
+    aria_label = _("Record that the selected participants attended")
+    action_priority = 40
+    applies_to = (Enrollment.Status.CONFIRMED,)
+    question = _("Record that these participants attended?")
+    button_text = _("Yes, they attended")
+    success_message = _("Attendance recorded: %(count)d.")
+
+    @classmethod
+    def run(cls, obj, user, reason):
+        enrollment.mark_attended(enrollment=obj, by=user)
+
+
+@hooks.register("register_bulk_action")
+class CancelEnrollmentBulkAction(EnrollmentBulkAction):
+    display_name = _("Cancel")
+    action_type = "cancel"
+    aria_label = _("Cancel the selected enrollments")
+    action_priority = 50
+    classes = {"serious"}
+    form_class = ReasonForm
+    applies_to = Enrollment.ACTIVE_STATUSES
+    question = _(
+        "Cancel these enrollments? Each member gets an email with the reason; freed seats go to the waiting list."
+    )
+    button_text = _("Yes, cancel")
+    success_message = _("Enrollments cancelled: %(count)d.")
+
+    @classmethod
+    def run(cls, obj, user, reason):
+        enrollment.cancel(enrollment=obj, by=user, reason=reason, by_staff=True)
+
+
+ENROLLMENT_ACTIONS = [
+    # (action_type, label, icon, statuses it applies to, needs an approval training)
+    ("approve", _("Approve"), "tick", (Enrollment.Status.PENDING,)),
+    ("reject", _("Reject"), "cross", (Enrollment.Status.PENDING,)),
+    ("promote", _("Move from the waiting list"), "arrow-up", (Enrollment.Status.WAITLISTED,)),
+    ("attended", _("Mark attended"), "user", (Enrollment.Status.CONFIRMED,)),
+    ("cancel", _("Cancel"), "bin", Enrollment.ACTIVE_STATUSES),
+]
+
+
+def enrollment_action_url(action: str, obj: Enrollment, next_url: str | None = None) -> str:
+    query = {"id": obj.pk}
+    if next_url:
+        query["next"] = next_url
+    return reverse("wagtail_bulk_action", args=("members", "enrollment", action)) + "?" + urlencode(query)
+
+
+@hooks.register("register_snippet_listing_buttons")
+def enrollment_listing_buttons(snippet, user, next_url=None):
+    if not isinstance(snippet, Enrollment) or not user.has_perm(ACT_PERMISSION):
+        return []
+    buttons = []
+    for priority, (action, label, icon, statuses) in enumerate(ENROLLMENT_ACTIONS):
+        if snippet.status not in statuses:
+            continue
+        if action == "attended" and snippet.attended:
+            continue
+        buttons.append(
+            Button(label, url=enrollment_action_url(action, snippet, next_url), icon_name=icon, priority=priority)
+        )
+    return buttons
+
+
+# -- from the training page to its participants -------------------------------------------------
+
+
+def participants_url(training) -> str:
+    return reverse("wagtailsnippets_members_enrollment:list") + "?" + urlencode({"training": training.pk})
+
+
+def _training_buttons(page, user, priority):
+    if page.specific_class is not TrainingPage or not user.has_perm(VIEW_ENROLLMENT_PERMISSION):
+        return []
+    return [
+        Button(_("Participants"), url=participants_url(page), icon_name="group", priority=priority),
+        Button(
+            _("Attendance sheet"),
+            url=reverse("members_attendance_sheet", args=[page.pk]),
+            icon_name="doc-full",
+            priority=priority + 1,
+        ),
+    ]
+
+
+@hooks.register("register_page_header_buttons")
+def training_header_buttons(page, user, view_name=None, next_url=None):
+    return _training_buttons(page, user, 5)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def training_listing_buttons(page, user, next_url=None):
+    return _training_buttons(page, user, 1)
+
+
+# -- audit log, admin URLs, menu, dashboard -------------------------------------------------------
+
+
+@hooks.register("register_log_actions")
+def register_member_log_actions(actions):
+    for action, (label, message) in enrollment.AUDIT_ACTIONS.items():
+        actions.register_action(action, label, message)
+    actions.register_action("members.member.verify", _("Verify member"), _("Member verified"))
+    actions.register_action("members.member.suspend", _("Suspend member"), _("Member suspended"))
+    actions.register_action("members.member.import", _("Import member"), _("Member imported from a spreadsheet"))
+
+
+@hooks.register("register_admin_urls")
+def register_staff_urls():
+    return [
+        path("members/attendance/<int:training_id>/", admin_views.attendance_sheet, name="members_attendance_sheet"),
+        path("checkin/", admin_views.checkin_start, name="members_checkin_start"),
+        path("checkin/<uuid:token>/", admin_views.checkin, name="members_checkin"),
+        path("members/import/", admin_views.import_members, name="members_import"),
+    ]
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_menu_item")
+def import_menu_item():
+    return PermissionMenuItem(
+        _("Import members"),
+        reverse("members_import"),
+        icon_name="upload",
+        order=255,
+        permission=admin_views.IMPORT_PERMISSION,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def checkin_menu_item():
+    return PermissionMenuItem(
+        _("Check-in"), reverse("members_checkin_start"), icon_name="tick", order=265, permission=ACT_PERMISSION
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def staff_homepage_panels(request, panels):
+    panels.extend(admin_views.dashboard_panels(request))

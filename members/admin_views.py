@@ -1,0 +1,332 @@
+"""Staff pages in the Wagtail admin: attendance sheet, check-in at the venue, member import, dashboard panels.
+
+Registered through ``register_admin_urls`` (members/wagtail_hooks.py), so Wagtail's
+admin access check runs first: members without admin access never reach them.
+Every change goes through members.enrollment or members.imports.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from wagtail.admin.ui.components import Component
+
+from programs.models import ProgramPage, TrainingPage
+
+from . import enrollment as enrollment_service
+from . import imports
+from .enrollment import EnrollmentError
+from .models import Enrollment, Member
+
+VIEW_PERMISSION = "members.view_enrollment"
+ACT_PERMISSION = "members.change_enrollment"
+# Imported members arrive verified, so importing needs the right to verify.
+IMPORT_PERMISSION = "members.verify_member"
+CHECKIN_SESSION_KEY = "checkin_training_id"
+
+Status = Enrollment.Status
+
+
+def _require(request, permission):
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+# -- attendance sheet -------------------------------------------------------------------------
+
+
+def attendance_sheet(request, training_id):
+    """A printable list of a training's confirmed participants with a signature column."""
+    _require(request, VIEW_PERMISSION)
+    training = get_object_or_404(TrainingPage, pk=training_id)
+    participants = (
+        Enrollment.objects.filter(training=training, status=Status.CONFIRMED)
+        .select_related("member__district")
+        .order_by("member__full_name", "pk")
+    )
+    return TemplateResponse(
+        request, "members/admin/attendance_sheet.html", {"training": training, "participants": participants}
+    )
+
+
+# -- check-in at the venue ---------------------------------------------------------------------
+
+
+class CheckinTrainingForm(forms.Form):
+    training = forms.ModelChoiceField(
+        label=gettext_lazy("Training at this venue"),
+        queryset=TrainingPage.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Any training"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        since = timezone.now() - timedelta(days=7)
+        self.fields["training"].queryset = TrainingPage.objects.filter(starts_at__gte=since).order_by("starts_at")
+
+
+@require_http_methods(["GET", "POST"])
+def checkin_start(request):
+    """The coordinator picks the training being held; codes of other trainings are then refused."""
+    _require(request, ACT_PERMISSION)
+    form = CheckinTrainingForm(request.POST or None, initial={"training": request.session.get(CHECKIN_SESSION_KEY)})
+    if request.method == "POST" and form.is_valid():
+        training = form.cleaned_data["training"]
+        if training:
+            request.session[CHECKIN_SESSION_KEY] = training.pk
+        else:
+            request.session.pop(CHECKIN_SESSION_KEY, None)
+        return redirect("members_checkin_start")
+    selected = TrainingPage.objects.filter(pk=request.session.get(CHECKIN_SESSION_KEY)).first()
+    return TemplateResponse(request, "members/admin/checkin_start.html", {"form": form, "selected": selected})
+
+
+def checkin_refusal(enrollment: Enrollment, selected_training_id: int | None) -> str:
+    """Why this code may not be checked in now ('' when it may), in the coordinator's words."""
+    if selected_training_id and enrollment.training_id != selected_training_id:
+        return _("This code belongs to another training: %(training)s.") % {"training": enrollment.training.title}
+    if enrollment.status == Status.CANCELLED:
+        return _("This enrollment was cancelled.")
+    if enrollment.status == Status.REJECTED:
+        return _("This enrollment was not approved.")
+    if enrollment.status == Status.WAITLISTED:
+        return _("This person is on the waiting list, not a confirmed participant.")
+    if enrollment.status == Status.PENDING:
+        return _("This request is still awaiting approval.")
+    if enrollment.attended:
+        when = timezone.localtime(enrollment.attended_at)
+        return _("Already checked in on %(when)s.") % {"when": date_format(when, "j F Y, H:i")}
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+def checkin(request, token):
+    """Scanned from the participant's QR code: shows who it is, and records attendance on POST."""
+    _require(request, ACT_PERMISSION)
+    enrollment = get_object_or_404(Enrollment.objects.select_related("member__district", "training"), token=token)
+    selected_id = request.session.get(CHECKIN_SESSION_KEY)
+    refusal = checkin_refusal(enrollment, selected_id)
+    checked_in = False
+    if request.method == "POST" and not refusal:
+        try:
+            enrollment = enrollment_service.mark_attended(enrollment=enrollment, by=request.user)
+            checked_in = True
+        except EnrollmentError as error:
+            refusal = error.message
+    context = {"enrollment": enrollment, "refusal": refusal, "checked_in": checked_in}
+    return TemplateResponse(request, "members/admin/checkin.html", context, status=409 if refusal else 200)
+
+
+# -- import of members -------------------------------------------------------------------------
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Spreadsheet (CSV or XLSX with a header row)"))
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Only check the file, import nothing"), required=False, initial=True
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a CSV or XLSX file."))
+        if upload.size > imports.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is too large (at most 10 MB)."))
+        return upload
+
+
+@require_http_methods(["GET", "POST"])
+def import_members(request):
+    _require(request, IMPORT_PERMISSION)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = imports.import_members(
+                    file=upload, filename=upload.name, dry_run=form.cleaned_data["dry_run"], by=request.user
+                )
+            except imports.ImportFileError as error:
+                form.add_error("file", error.message)
+                status = 400
+        else:
+            status = 400
+    return TemplateResponse(request, "members/admin/import.html", {"form": form, "result": result}, status=status)
+
+
+# -- dashboard panels --------------------------------------------------------------------------
+
+
+class UpcomingTrainingsPanel(Component):
+    name = "members_upcoming_trainings"
+    template_name = "members/admin/panels/upcoming_trainings.html"
+    order = 50
+
+    def get_context_data(self, parent_context=None):
+        trainings = list(TrainingPage.objects.live().filter(starts_at__gte=timezone.now()).order_by("starts_at")[:8])
+        counts = {
+            row["training_id"]: row
+            for row in Enrollment.objects.filter(training__in=trainings)
+            .values("training_id")
+            .annotate(
+                confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
+                waitlisted=Count("pk", filter=Q(status=Status.WAITLISTED)),
+                pending=Count("pk", filter=Q(status=Status.PENDING)),
+            )
+        }
+        rows = []
+        for training in trainings:
+            row = counts.get(training.pk, {"confirmed": 0, "waitlisted": 0, "pending": 0})
+            capacity = training.capacity or 0
+            rows.append(
+                {
+                    "training": training,
+                    "capacity": capacity,
+                    "percent": round(100 * row["confirmed"] / capacity) if capacity else 0,
+                    "participants_url": reverse("wagtailsnippets_members_enrollment:list") + f"?training={training.pk}",
+                    **row,
+                }
+            )
+        return {"rows": rows}
+
+
+class PendingMembersPanel(Component):
+    name = "members_pending"
+    template_name = "members/admin/panels/pending_members.html"
+    order = 60
+
+    def get_context_data(self, parent_context=None):
+        return {
+            "count": Member.objects.filter(user__isnull=False, status=Member.Status.PENDING).count(),
+            "url": reverse("wagtailsnippets_members_member:list") + "?status=pending",
+        }
+
+
+class FailedNotificationsPanel(Component):
+    name = "members_failed_notifications"
+    template_name = "members/admin/panels/failed_notifications.html"
+    order = 70
+
+    def get_context_data(self, parent_context=None):
+        from tasks.models import Notification
+
+        return {
+            "count": Notification.objects.filter(status=Notification.Status.FAILED).count(),
+            "url": "/admin/outbox/?status=failed",
+        }
+
+
+CHART_MONTHS = 6
+CHART_WIDTH, CHART_HEIGHT, CHART_BASELINE = 360, 140, 110
+
+
+def _months_back(today, count):
+    months = []
+    year, month = today.year, today.month
+    for _step in range(count):
+        months.append((year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(months))
+
+
+def enrollment_chart(*, today=None, months: int = CHART_MONTHS) -> list[dict]:
+    """Per program: enrollments (by month requested) and attendance (by month of the training), as SVG bars."""
+    today = today or timezone.localdate()
+    month_keys = _months_back(today, months)
+    first = timezone.make_aware(timezone.datetime(*month_keys[0], 1))
+    charts = []
+    for program in ProgramPage.objects.live().order_by("path"):
+        training_ids = list(TrainingPage.objects.child_of(program).values_list("pk", flat=True))
+        enrolled, attended = defaultdict(int), defaultdict(int)
+        rows = (
+            Enrollment.objects.filter(training_id__in=training_ids, requested_at__gte=first)
+            .annotate(month=TruncMonth("requested_at"))
+            .values("month")
+            .annotate(total=Count("pk"))
+        )
+        for row in rows:
+            enrolled[(row["month"].year, row["month"].month)] += row["total"]
+        rows = (
+            Enrollment.objects.filter(training_id__in=training_ids, attended=True, attended_at__gte=first)
+            .annotate(month=TruncMonth("attended_at"))
+            .values("month")
+            .annotate(total=Count("pk"))
+        )
+        for row in rows:
+            attended[(row["month"].year, row["month"].month)] += row["total"]
+        peak = max([*enrolled.values(), *attended.values(), 1])
+        slot = (CHART_WIDTH - 20) / len(month_keys)
+        bars = []
+        for index, key in enumerate(month_keys):
+            x = 20 + index * slot
+            for offset, (kind, values) in enumerate((("enrolled", enrolled), ("attended", attended))):
+                height = round((CHART_BASELINE - 15) * values[key] / peak)
+                bars.append(
+                    {
+                        "kind": kind,
+                        "x": round(x + 4 + offset * (slot / 2 - 4)),
+                        "y": CHART_BASELINE - height,
+                        "width": round(slot / 2 - 6),
+                        "height": height,
+                        "value": values[key],
+                    }
+                )
+        labels = [
+            {"x": round(20 + index * slot + slot / 2), "text": date_format(timezone.datetime(*key, 1), "M")}
+            for index, key in enumerate(month_keys)
+        ]
+        charts.append(
+            {
+                "program": program,
+                "bars": bars,
+                "labels": labels,
+                "total_enrolled": sum(enrolled.values()),
+                "total_attended": sum(attended.values()),
+            }
+        )
+    return charts
+
+
+class EnrollmentChartPanel(Component):
+    name = "members_enrollment_chart"
+    template_name = "members/admin/panels/enrollment_chart.html"
+    order = 80
+
+    def get_context_data(self, parent_context=None):
+        return {
+            "charts": enrollment_chart(),
+            "width": CHART_WIDTH,
+            "height": CHART_HEIGHT,
+            "baseline": CHART_BASELINE,
+            "label_y": CHART_BASELINE + 18,
+        }
+
+
+def dashboard_panels(request) -> list[Component]:
+    user = request.user
+    panels = []
+    if user.has_perm(VIEW_PERMISSION):
+        panels.append(UpcomingTrainingsPanel())
+    if user.has_perm("members.verify_member"):
+        panels.append(PendingMembersPanel())
+    if user.has_perm("tasks.view_notification"):
+        panels.append(FailedNotificationsPanel())
+    if user.has_perm(VIEW_PERMISSION):
+        panels.append(EnrollmentChartPanel())
+    return panels

@@ -1,0 +1,31 @@
+"""``{% enrollment_qr enrollment %}``: the participant's check-in QR code as inline SVG.
+
+The code holds the staff check-in URL (SITE_URL + /admin/checkin/<token>/); only
+coordinators can open it. Drawn on the server with segno (pure Python, no JS, no CDN).
+"""
+
+import segno
+from django import template
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from members.models import Enrollment
+
+register = template.Library()
+
+
+def checkin_url(enrollment: Enrollment) -> str:
+    return settings.SITE_URL + reverse("members_checkin", args=[enrollment.token])
+
+
+@register.simple_tag
+def enrollment_qr(enrollment, scale: int = 4):
+    """Empty unless the enrollment is confirmed (only confirmed participants are checked in)."""
+    if enrollment is None or enrollment.status != Enrollment.Status.CONFIRMED:
+        return ""
+    qr = segno.make(checkin_url(enrollment), error="m")
+    svg = qr.svg_inline(scale=scale, title=_("Check-in code"), svgclass="checkin-qr", lineclass=None)
+    return format_html('<div class="checkin-qr-wrap">{}</div>', mark_safe(svg))  # noqa: S308 - segno's own SVG
