@@ -29,7 +29,9 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-REDIS_DB = 14
+# A Redis database of these tests' own; the SQLite and PostgreSQL runs of the suite may run
+# side by side, so each takes its own.
+REDIS_DB = {"sqlite": 14, "postgresql": 13}
 
 
 @contextlib.contextmanager
@@ -55,7 +57,9 @@ def reset_pools():
 
 @pytest.fixture
 def shared_redis():
-    url = require_redis().rsplit("/", 1)[0] + f"/{REDIS_DB}"
+    from django.db import connection
+
+    url = require_redis().rsplit("/", 1)[0] + f"/{REDIS_DB.get(connection.vendor, 12)}"
     redis.Redis.from_url(url).flushdb()
     with broker(url):
         yield url
