@@ -7,8 +7,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from . import outbox
@@ -30,9 +29,9 @@ def retry_notification(request, pk):
 
 
 class ParticipantMessageForm(forms.Form):
-    training = forms.ModelChoiceField(label=_lazy("Training"), queryset=None)
-    subject = forms.CharField(label=_lazy("Subject"), max_length=200)
-    body = forms.CharField(label=_lazy("Message"), widget=forms.Textarea(attrs={"rows": 8}))
+    training = forms.ModelChoiceField(label=gettext_lazy("Training"), queryset=None)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
+    body = forms.CharField(label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 8}))
 
     def __init__(self, *args, **kwargs):
         from programs.models import TrainingPage
