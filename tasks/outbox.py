@@ -241,30 +241,47 @@ def deliver(*, notification_id: int) -> Notification | None:
     return notification
 
 
-def deliver_batch(*, notification_ids) -> list[Notification]:
-    """Claim and send many rows over one SMTP connection (announcements).
+def claim_many(*, notification_ids) -> list[Notification]:
+    """Take many rows for sending in one statement (one commit, not one per row).
 
-    Each row goes through the same claim, send and record as ``deliver()``: a row another
-    worker holds or has sent is skipped, so a batch run twice sends nothing twice. Returns
+    Same rule as ``claim()``: only rows pending and due, or stuck in 'sending' past the
+    timeout. The rows this call took are the ones stamped with its own claim time.
+    """
+    now = timezone.now()
+    claimable = Q(status=Notification.Status.PENDING) | Q(
+        status=Notification.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
+    )
+    Notification.objects.filter(claimable, pk__in=notification_ids).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    ).update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    return list(
+        Notification.objects.filter(
+            pk__in=notification_ids, status=Notification.Status.SENDING, claimed_at=now
+        ).order_by("pk")
+    )
+
+
+def deliver_batch(*, notification_ids) -> list[Notification]:
+    """Claim many rows and send them over one SMTP connection (announcements).
+
+    Each row is recorded as sent (or failed, or pending for a retry) the moment its
+    message is accepted, as in ``deliver()``. Rows another worker holds or has sent are
+    skipped, so a batch delivered twice sends nothing twice; a worker killed mid-batch
+    leaves the rest 'sending' until the sweeper's timeout hands them out again. Returns
     the rows this call claimed.
     """
-    claimed = []
-    connection = None
+    claimed = claim_many(notification_ids=notification_ids)
+    if not claimed:
+        return []
+    connection = mailers.default
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        connection.open()  # refused: each send() below records its own failure
     try:
-        for notification_id in notification_ids:
-            notification = claim(notification_id=notification_id)
-            if notification is None:
-                continue
-            if connection is None:
-                connection = mailers.default
-                with contextlib.suppress(OSError, smtplib.SMTPException):
-                    connection.open()  # refused: each send() below records its own failure
+        for notification in claimed:
             send(notification, connection)
-            claimed.append(notification)
     finally:
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.close()
+        with contextlib.suppress(Exception):
+            connection.close()
     return claimed
 
 
