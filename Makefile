@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal_ci
 
-.PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean
+.PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean bench-fanout
 
 help:
 	@echo "make run      set up (venv, requirements, migrations, translations, demo content) and serve on http://127.0.0.1:8000"
@@ -20,6 +20,7 @@ help:
 	@echo "make worker   a Celery worker (needs REDIS_URL)"
 	@echo "make beat     the Celery beat scheduler (needs REDIS_URL)"
 	@echo "make messages refresh the translation catalogues in site/locale"
+	@echo "make bench-fanout  time the announcement fan-out of 10,000 emails (needs PostgreSQL and Redis)"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -90,6 +91,10 @@ beat: setup
 messages: $(VENV)/.requirements-dev
 	$(BIN)/python manage.py makemessages --locale=id --locale=en --ignore=.venv --ignore=tests --ignore=bench --no-location
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Needs PostgreSQL and Redis on 127.0.0.1 (see bench/fanout.py; figures in bench/RESULTS.md).
+bench-fanout: setup-dev
+	$(BIN)/python bench/fanout.py
 
 clean:
 	rm -rf $(VENV) var static .pytest_cache .ruff_cache

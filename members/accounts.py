@@ -11,11 +11,9 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
@@ -283,19 +281,25 @@ def member_delete(*, user: User) -> None:
 
 
 def send_member_email(*, member_id: int, template: str) -> None:
-    """Email a member, in Indonesian, from ``members/email/<template>_{subject,body}.txt``.
+    """Email a member, in Indonesian, from ``members/email/<template>{_subject,}.txt``, through the outbox.
 
-    The one place member emails leave from: the notification outbox replaces this body.
+    The key names the member and the moment they were verified: verifying twice, or this
+    function running twice, records one email.
     """
+    from tasks.outbox import notify
+
     member = Member.objects.select_related("user").filter(pk=member_id, user__isnull=False).first()
     if member is None:
         return
-    context = {
-        "member": member,
-        "dashboard_url": settings.SITE_URL + reverse("members:dashboard"),
-        "site_url": settings.SITE_URL,
-    }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"members/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"members/email/{template}_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [member.user.email])
+    moment = member.verified_at.isoformat() if member.verified_at else "never"
+    notify(
+        kind=f"member_{template}",
+        recipient=member.user.email,
+        template=f"members/email/{template}",
+        context={
+            "member": member,
+            "dashboard_url": settings.SITE_URL + reverse("members:dashboard"),
+        },
+        language=settings.LANGUAGE_CODE,
+        idempotency_key=f"member-{template}-{member.pk}-{moment}",
+    )

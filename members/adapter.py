@@ -1,3 +1,4 @@
+import uuid
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -30,4 +31,26 @@ class AccountAdapter(DefaultAccountAdapter):
             raise
 
     def send_mail(self, template_prefix, email, context):
-        super().send_mail(template_prefix, email, {**context, "current_site": _PortalSite()})
+        """Record allauth's own emails (confirmation, password reset) in the outbox.
+
+        allauth renders them as usual; the outbox sends them after the request's transaction
+        commits, so a sign-up or a reset never waits on the mail server.
+        """
+        from tasks.outbox import notify_rendered
+
+        message = self.render_mail(template_prefix, email, {**context, "current_site": _PortalSite()})
+        body_text, body_html = message.body, ""
+        if getattr(message, "content_subtype", "plain") == "html":
+            body_text, body_html = "", message.body
+        for content, mimetype in getattr(message, "alternatives", []) or []:
+            if mimetype == "text/html":
+                body_html = content
+        # Every call is a message of its own (a second reset link is a new email): a fresh key.
+        notify_rendered(
+            kind="account_" + template_prefix.rsplit("/", 1)[-1],
+            recipient=email,
+            subject=message.subject,
+            body_text=body_text,
+            body_html=body_html,
+            idempotency_key=f"allauth-{uuid.uuid4()}",
+        )

@@ -218,20 +218,6 @@ class PendingMembersPanel(Component):
         }
 
 
-class FailedNotificationsPanel(Component):
-    name = "members_failed_notifications"
-    template_name = "members/admin/panels/failed_notifications.html"
-    order = 70
-
-    def get_context_data(self, parent_context=None):
-        from tasks.models import Notification
-
-        return {
-            "count": Notification.objects.filter(status=Notification.Status.FAILED).count(),
-            "url": "/admin/outbox/?status=failed",
-        }
-
-
 CHART_MONTHS = 6
 CHART_WIDTH, CHART_HEIGHT, CHART_BASELINE = 360, 140, 110
 
@@ -325,8 +311,7 @@ def dashboard_panels(request) -> list[Component]:
         panels.append(UpcomingTrainingsPanel())
     if user.has_perm("members.verify_member"):
         panels.append(PendingMembersPanel())
-    if user.has_perm("tasks.view_notification"):
-        panels.append(FailedNotificationsPanel())
+    # Failed deliveries: the outbox's own panel (tasks/wagtail_hooks.py).
     if user.has_perm(VIEW_PERMISSION):
         panels.append(EnrollmentChartPanel())
     return panels

@@ -69,3 +69,144 @@ def enrollment_changed(
         idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
         attachments=attachments,
     )
+
+
+# -- what editors publish: a training changed or cancelled, a new program or training --------------
+
+
+def _training_context(training, *, member, event: str, calendar: bool) -> dict:
+    return {
+        "event": event,
+        "recipient_name": member.full_name,
+        "training_title": training.title,
+        "training_when": training.when,
+        "training_venue": training.venue_name,
+        "training_address": training.venue_address,
+        "training_url": settings.SITE_URL + training.url if training.url else settings.SITE_URL,
+        "dashboard_url": settings.SITE_URL + reverse("members:dashboard"),
+        "status_reason": training.status_reason if event == "cancelled" else "",
+        "calendar": calendar,
+    }
+
+
+def previous_live_revision(page, *, revision):
+    """The revision that was live before this publish: the latest one logged as published.
+
+    Wagtail sends ``page_published`` before it logs the publish, so the newest publish log
+    entry is the previous one. None on a page's first publish.
+    """
+    from wagtail.models import PageLogEntry
+
+    entry = (
+        PageLogEntry.objects.filter(page=page, action__startswith="wagtail.publish", revision__isnull=False)
+        .exclude(revision=revision)
+        .select_related("revision")
+        .order_by("-timestamp", "-pk")
+        .first()
+    )
+    return entry.revision if entry else None
+
+
+def training_change(training, *, before) -> str | None:
+    """ "cancelled", "changed" (time or venue) or None, comparing the live training with ``before``."""
+    from programs.schedule import TrainingStatus
+
+    if training.status == TrainingStatus.CANCELLED:
+        return "cancelled" if before.status != TrainingStatus.CANCELLED else None
+    facts = ("starts_at", "ends_at", "venue_name", "venue_address")
+    if any(getattr(training, name) != getattr(before, name) for name in facts):
+        return "changed"
+    return None
+
+
+def training_published(*, training, revision) -> int:
+    """Tell every active participant (confirmed, waiting, awaiting approval) that a training
+    changed time or venue, or was cancelled, in this publish. Returns how many were told.
+
+    The key names the training, the published revision and the enrollment: publishing the
+    same revision again, or this running twice, sends nothing more.
+    """
+    if not training.live:
+        return 0
+    previous = previous_live_revision(training, revision=revision)
+    if previous is None:
+        return 0
+    event = training_change(training, before=previous.as_object())
+    if event is None:
+        return 0
+    enrollments = (
+        Enrollment.objects.filter(training=training, status__in=Enrollment.ACTIVE_STATUSES)
+        .select_related("member__user")
+        .order_by("pk")
+    )
+    count = 0
+    for enrollment in enrollments:
+        member = enrollment.member
+        if not member.user_id:
+            continue
+        enrollment.training = training
+        calendar = enrollment.status == Status.CONFIRMED
+        notify(
+            kind=f"training_{event}",
+            recipient=member.user.email,
+            template="members/email/training",
+            context=_training_context(training, member=member, event=event, calendar=calendar),
+            idempotency_key=f"training-{event}-{training.pk}-r{revision.pk}-e{enrollment.pk}",
+            attachments=[calendar_attachment(enrollment)] if calendar else [],
+        )
+        count += 1
+    return count
+
+
+def remind(*, enrollment: Enrollment) -> None:
+    """The reminder the day before, once per enrollment however often the job runs."""
+    member = enrollment.member
+    if member is None or not member.user_id:
+        return
+    notify(
+        kind="training_reminder",
+        recipient=member.user.email,
+        template="members/email/training",
+        context=_training_context(enrollment.training, member=member, event="reminder", calendar=False),
+        idempotency_key=f"training-reminder-e{enrollment.pk}",
+    )
+
+
+def page_first_published(*, page) -> int:
+    """A new program or training went live for the first time: announce it to opted-in members."""
+    from tasks.announcements import announce
+
+    if not page.live or page.first_published_at != page.last_published_at:
+        return 0
+    return announce(page=page)
+
+
+def message_participants(*, training, subject: str, body: str, sent_by) -> int:
+    """A coordinator's message to every active participant of a training, one email each.
+
+    The key names the message (its moment and author) and the enrollment: a double click
+    within the same second records the message once. Returns how many were recorded.
+    """
+    import hashlib
+
+    from django.utils import timezone
+
+    stamp = hashlib.sha256(
+        f"{training.pk}\n{sent_by.pk}\n{subject}\n{body}\n{timezone.now():%Y%m%d%H%M%S}".encode()
+    ).hexdigest()[:16]
+    enrollments = (
+        Enrollment.objects.filter(training=training, status__in=Enrollment.ACTIVE_STATUSES, member__user__isnull=False)
+        .select_related("member__user")
+        .order_by("pk")
+    )
+    count = 0
+    for enrollment in enrollments:
+        notify(
+            kind="message",
+            recipient=enrollment.member.user.email,
+            template="tasks/email/message",
+            context={"subject": subject, "body": body, "recipient_name": enrollment.member.full_name},
+            idempotency_key=f"message-{stamp}-e{enrollment.pk}",
+        )
+        count += 1
+    return count

@@ -16,6 +16,10 @@ app.conf.beat_schedule = {
         "task": "tasks.jobs.publish_scheduled_pages",
         "schedule": crontab(),  # every minute
     },
+    "training-reminders": {
+        "task": "tasks.jobs.send_training_reminders",
+        "schedule": crontab(hour=8, minute=0),  # 08:00 WIB (CELERY_TIMEZONE is Asia/Jakarta)
+    },
     "sweep-outbox": {
         "task": "tasks.sweep_outbox",
         "schedule": 60.0,

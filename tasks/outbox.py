@@ -9,6 +9,7 @@ after the row is marked sent. Nothing here knows about programs or members.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import smtplib
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -153,13 +154,12 @@ def claim(*, notification_id: int) -> Notification | None:
     return Notification.objects.get(pk=notification_id)
 
 
-def build_message(notification: Notification, connection=None) -> EmailMultiAlternatives:
+def build_message(notification: Notification) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
-        connection=connection,
         headers={"X-Portal-Notification": notification.idempotency_key[:200]},
     )
     if notification.body_html:
@@ -180,10 +180,21 @@ def is_permanent(error: Exception) -> bool:
 
 
 def send(notification: Notification, connection=None) -> None:
-    """Send one claimed row and record the outcome on it: sent, pending (retry later) or failed."""
+    """Send one claimed row and record the outcome on it: sent, pending (retry later) or failed.
+
+    ``connection``: an open mailer shared by a batch; None opens one for this message.
+    """
     try:
-        build_message(notification, connection).send()
+        message = build_message(notification)
+        if connection is None:
+            message.send()
+        else:
+            connection.send_messages([message])
     except (OSError, smtplib.SMTPException) as error:
+        if connection is not None and not isinstance(error, smtplib.SMTPResponseException):
+            # The connection itself broke: the next message of the batch opens a new one.
+            with contextlib.suppress(Exception):
+                connection.close()
         record_failure(notification, error=error, permanent=is_permanent(error))
         return
     Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
@@ -228,6 +239,90 @@ def deliver(*, notification_id: int) -> Notification | None:
         return None
     send(notification)
     return notification
+
+
+def claim_many(*, notification_ids) -> list[Notification]:
+    """Take many rows for sending in one statement (one commit, not one per row).
+
+    Same rule as ``claim()``: only rows pending and due, or stuck in 'sending' past the
+    timeout. The rows this call took are the ones stamped with its own claim time.
+    """
+    now = timezone.now()
+    claimable = Q(status=Notification.Status.PENDING) | Q(
+        status=Notification.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
+    )
+    Notification.objects.filter(claimable, pk__in=notification_ids).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    ).update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    return list(
+        Notification.objects.filter(
+            pk__in=notification_ids, status=Notification.Status.SENDING, claimed_at=now
+        ).order_by("pk")
+    )
+
+
+def deliver_batch(*, notification_ids) -> list[Notification]:
+    """Claim many rows and send them over one SMTP connection (announcements).
+
+    Each row is recorded as sent (or failed, or pending for a retry) the moment its
+    message is accepted, as in ``deliver()``. Rows another worker holds or has sent are
+    skipped, so a batch delivered twice sends nothing twice; a worker killed mid-batch
+    leaves the rest 'sending' until the sweeper's timeout hands them out again. Returns
+    the rows this call claimed.
+    """
+    claimed = claim_many(notification_ids=notification_ids)
+    if not claimed:
+        return []
+    connection = mailers.default
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        connection.open()  # refused: each send() below records its own failure
+    try:
+        for notification in claimed:
+            send(notification, connection)
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+    return claimed
+
+
+def dispatch_batch(*, notification_ids) -> bool:
+    """Hand a batch of rows to Celery; a broker that is down leaves them to the sweeper."""
+    from .tasks import deliver_batch as deliver_batch_task
+
+    try:
+        deliver_batch_task.apply_async(args=[list(notification_ids)])
+    except Exception as error:  # kombu raises a variety of connection errors
+        logger.warning("outbox: could not queue a batch of %s, the sweeper will: %s", len(notification_ids), error)
+        return False
+    return True
+
+
+def record_many(*, kind: str, rows: list[dict], subject: str, body_text: str, body_html: str = "", language: str):
+    """Record many messages at once (an announcement); rows are ``{"recipient", "idempotency_key"}``.
+
+    Keys already recorded are skipped. Returns the ids of the rows this call created.
+    """
+    keys = [row["idempotency_key"] for row in rows]
+    existing = set(Notification.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    new = [
+        Notification(
+            idempotency_key=row["idempotency_key"],
+            kind=kind,
+            recipient=row["recipient"],
+            language=language,
+            subject=subject,
+            body_text=row.get("body_text", body_text),
+            body_html=row.get("body_html", body_html),
+        )
+        for row in rows
+        if row["idempotency_key"] not in existing
+    ]
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    return list(
+        Notification.objects.filter(
+            idempotency_key__in=[row.idempotency_key for row in new], status=Notification.Status.PENDING
+        ).values_list("pk", flat=True)
+    )
 
 
 def sweep(*, now=None) -> int:

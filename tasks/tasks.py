@@ -4,10 +4,16 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import outbox
-from .jobs import publish_scheduled_pages
+from .jobs import publish_scheduled_pages, send_training_reminders
 from .models import Notification
 
-__all__ = ["deliver_notification", "publish_scheduled_pages", "sweep_outbox"]
+__all__ = [
+    "deliver_batch",
+    "deliver_notification",
+    "publish_scheduled_pages",
+    "send_training_reminders",
+    "sweep_outbox",
+]
 
 
 @shared_task(bind=True, name="tasks.deliver_notification", acks_late=True, ignore_result=True)
@@ -19,6 +25,15 @@ def deliver_notification(self, notification_id: int) -> None:
         return  # in-process (no broker): the row stays pending for the sweeper
     countdown = max((notification.next_attempt_at - timezone.now()).total_seconds(), 0) + 1
     raise self.retry(countdown=countdown, max_retries=None)
+
+
+@shared_task(bind=True, name="tasks.deliver_batch", acks_late=True, ignore_result=True)
+def deliver_batch(self, notification_ids: list[int]) -> None:
+    """Many rows over one SMTP connection; rows to retry later go back one by one."""
+    for notification in outbox.deliver_batch(notification_ids=notification_ids):
+        if notification.status == Notification.Status.PENDING and not self.app.conf.task_always_eager:
+            countdown = max((notification.next_attempt_at - timezone.now()).total_seconds(), 0) + 1
+            outbox.dispatch(notification_id=notification.pk, countdown=countdown)
 
 
 @shared_task(name="tasks.sweep_outbox", ignore_result=True)

@@ -1,6 +1,8 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -77,7 +79,11 @@ class NotificationViewSet(ModelViewSet):
     ]
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(), path("retry/<int:pk>/", views.retry_notification, name="retry")]
+        return [
+            *super().get_urlpatterns(),
+            path("retry/<int:pk>/", views.retry_notification, name="retry"),
+            path("message/", views.message_participants, name="message"),
+        ]
 
 
 notification_viewset = NotificationViewSet("tasks_notification")
@@ -86,3 +92,38 @@ notification_viewset = NotificationViewSet("tasks_notification")
 @hooks.register("register_admin_viewset")
 def register_notification_viewset():
     return notification_viewset
+
+
+class MessageParticipantsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("tasks.change_notification")
+
+
+@hooks.register("register_admin_menu_item")
+def register_message_participants_menu_item():
+    return MessageParticipantsMenuItem(
+        _("Message participants"), reverse("tasks_notification:message"), icon_name="mail", order=901
+    )
+
+
+class FailedDeliveriesPanel(Component):
+    """On the admin home: how many emails failed, and the latest of them."""
+
+    name = "outbox_failed"
+    order = 90
+    template_name = "tasks/admin/failed_panel.html"
+
+    def __init__(self, failed):
+        self.failed = failed
+
+    def get_context_data(self, parent_context=None):
+        return {"failed_count": self.failed.count(), "latest_failed": list(self.failed[:5])}
+
+
+@hooks.register("construct_homepage_panels")
+def add_failed_deliveries_panel(request, panels):
+    if not request.user.has_perm("tasks.view_notification"):
+        return
+    failed = Notification.objects.filter(status=Notification.Status.FAILED).order_by("-created_at")
+    if failed.exists():
+        panels.append(FailedDeliveriesPanel(failed))

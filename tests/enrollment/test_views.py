@@ -199,7 +199,7 @@ def test_deleting_the_account_frees_seats_and_keeps_attendance_anonymous(make_tr
 
 def test_dashboard_shows_the_check_in_code_of_confirmed_trainings_only(make_training, make_active_member):
     member = make_active_member()
-    confirmed = service.enroll(member=member, training=make_training(capacity=1))
+    service.enroll(member=member, training=make_training(capacity=1))
     service.enroll(member=make_active_member(), training=(full := make_training(capacity=1)))
     service.enroll(member=member, training=full)
     html = logged_in(member).get("/anggota/").content.decode()

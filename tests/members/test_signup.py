@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 
 from members.models import Member
+from tasks.models import Notification
 
 from .conftest import PASSWORD, link_in, make_member
 
@@ -31,8 +32,13 @@ def test_sign_up_page_is_in_indonesian_in_the_site_look(client, demo_site):
     assert 'href="/privasi/"' in html
 
 
-def test_sign_up_confirm_then_log_in(client, demo_site):
-    response = sign_up(client)
+def test_sign_up_confirm_then_log_in(client, demo_site, django_capture_on_commit_callbacks):
+    # The confirmation is recorded in the outbox and sent once the sign-up commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_up(client)
+        assert Notification.objects.get().status == "pending"
+        assert mail.outbox == []
+    assert Notification.objects.get().status == "sent"
     assert response.status_code == 302
     assert response["Location"] == "/akun/confirm-email/"
     member = Member.objects.get(user__email="budi@example.org")
@@ -72,11 +78,14 @@ def test_sign_up_requires_the_privacy_consent(client, demo_site):
     assert "Anda harus menyetujui pemberitahuan privasi." in response.content.decode()
     assert not Member.objects.exists()
     assert mail.outbox == []
+    assert not Notification.objects.exists()
 
 
-def test_password_reset_by_email(client, demo_site):
+def test_password_reset_by_email(client, demo_site, django_capture_on_commit_callbacks):
     make_member("lupa@example.org")
-    response = client.post("/akun/password/reset/", {"email": "lupa@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/akun/password/reset/", {"email": "lupa@example.org"})
+    assert Notification.objects.get(recipient="lupa@example.org").kind == "account_password_reset_key"
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     reset_path = link_in(mail.outbox[0], r"/akun/password/reset/key/[^\s]+/")

@@ -1,0 +1,114 @@
+"""What members are told through the outbox: training changes, reminders, announcements, batches."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from members import enrollment as service
+from members.models import Enrollment
+from tasks import announcements, outbox
+from tasks.jobs import send_reminders
+from tasks.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def kinds(kind):
+    return sorted(Notification.objects.filter(kind=kind).values_list("recipient", flat=True))
+
+
+def publish(training, **changes):
+    for name, value in changes.items():
+        setattr(training, name, value)
+    training.save_revision().publish()
+    training.refresh_from_db()
+
+
+def test_participants_hear_of_a_new_venue_once_and_of_a_cancellation(
+    make_training, make_active_member, django_capture_on_commit_callbacks
+):
+    training = make_training(capacity=1)
+    confirmed, waiting, gone = make_active_member(), make_active_member(), make_active_member()
+    for member in (confirmed, waiting, gone):
+        service.enroll(member=member, training=training)
+    service.cancel(enrollment=Enrollment.objects.get(member=gone), by_staff=False)
+    mail.outbox.clear()
+
+    publish(training, summary="Ringkasan baru")  # nothing a participant must know
+    assert kinds("training_changed") == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(training, venue_name="Gedung Serbaguna Lima Puluh")
+    assert kinds("training_changed") == sorted([confirmed.user.email, waiting.user.email])
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert set(by_recipient) == {confirmed.user.email, waiting.user.email}
+    assert "Gedung Serbaguna Lima Puluh" in by_recipient[confirmed.user.email].body
+    assert [a.filename for a in by_recipient[confirmed.user.email].attachments] == ["pelatihan.ics"]
+    assert by_recipient[waiting.user.email].attachments == []
+
+    publish(training)  # the same facts published again: nobody is told twice
+    assert Notification.objects.filter(kind="training_changed").count() == 2
+
+    publish(training, status="cancelled", status_reason="Banjir di lokasi")
+    assert kinds("training_cancelled") == sorted([confirmed.user.email, waiting.user.email])
+    assert "Banjir di lokasi" in Notification.objects.filter(kind="training_cancelled").first().body_text
+
+
+def test_reminder_the_day_before_is_sent_once_however_often_the_job_runs(make_training, make_active_member):
+    now = datetime(2030, 3, 9, 8, 0, tzinfo=WIB)
+    tomorrow = make_training(starts_at=datetime(2030, 3, 10, 9, 0, tzinfo=WIB))
+    later = make_training(starts_at=datetime(2030, 3, 11, 9, 0, tzinfo=WIB))
+    member, waiting = make_active_member(), make_active_member()
+    service.enroll(member=member, training=tomorrow, now=now - timedelta(days=5))
+    service.enroll(member=member, training=later, now=now - timedelta(days=5))
+    Enrollment.objects.create(member=waiting, training=tomorrow, status="waitlisted", waitlisted_at=now)
+
+    assert send_reminders(now=now) == 1
+    assert send_reminders(now=now) == 1
+    [reminder] = Notification.objects.filter(kind="training_reminder")
+    assert reminder.recipient == member.user.email
+    assert tomorrow.title in reminder.subject
+
+
+def test_a_new_training_is_announced_once_to_members_who_opted_in(
+    make_training, make_active_member, django_capture_on_commit_callbacks
+):
+    fans = [make_active_member(announcements_opt_in=True) for _ in range(3)]
+    make_active_member(announcements_opt_in=False)
+    make_active_member(announcements_opt_in=True, status="suspended")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        training = make_training(title="Pelatihan Kewirausahaan Digital")
+    assert kinds("announcement") == sorted(member.user.email for member in fans)
+    assert sorted(message.to[0] for message in mail.outbox) == kinds("announcement")
+    assert "Pelatihan Kewirausahaan Digital" in mail.outbox[0].subject
+
+    publish(training, venue_name="Tempat lain")  # a later publish is no new training
+    assert announcements.announce(page=training) == 0  # and the same page is never announced twice
+    assert Notification.objects.filter(kind="announcement").count() == 3
+
+
+def test_a_batch_claims_each_row_and_sends_them_over_one_connection(smtp_server, django_capture_on_commit_callbacks):
+    connections = []
+
+    async def handle_EHLO(server, session, envelope, hostname, responses):
+        connections.append(hostname)
+        session.host_name = hostname
+        return responses
+
+    smtp_server.handler.handle_EHLO = handle_EHLO
+    rows = [{"recipient": f"kader{n}@example.org", "idempotency_key": f"batch-{n}"} for n in range(5)]
+    ids = outbox.record_many(kind="announcement", rows=rows, subject="Kabar", body_text="Isi", language="id")
+    Notification.objects.filter(pk=ids[2]).update(status="sent")  # another worker got there first
+
+    sent = outbox.deliver_batch(notification_ids=ids)
+    assert len(sent) == 4
+    assert len(smtp_server.messages) == 4
+    assert len(connections) == 1
+    assert outbox.deliver_batch(notification_ids=ids) == []  # run again: nothing twice
+    assert len(smtp_server.messages) == 4
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}

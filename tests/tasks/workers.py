@@ -1,0 +1,127 @@
+"""Real Celery workers and a Redis of the test's own, as subprocesses, for the integration tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+from django.db import connection
+
+from ..processes import BIN, ROOT, free_port, project_env
+
+
+def database_url() -> str:
+    """The URL of the database this test runs on (the test database), for a worker process."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    return f"postgres://{settings['USER']}{password}@{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
+
+
+def wait_for(condition, *, timeout: float = 30, what: str = "the condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+class Worker:
+    """``celery -A tasks worker --pool=solo`` on the test's database, broker and SMTP server."""
+
+    def __init__(self, *, broker_url: str, smtp_port: int, name: str = "w1"):
+        self.log = tempfile.NamedTemporaryFile(prefix=f"worker-{name}-", suffix=".log", delete=False)  # noqa: SIM115
+        env = project_env(
+            DJANGO_SETTINGS_MODULE="config.settings.dev",
+            DEBUG="0",
+            DATABASE_URL=database_url(),
+            REDIS_URL=broker_url,
+            EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+            SITE_URL="http://127.0.0.1:8000",
+        )
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "tasks",
+                "worker",
+                "--pool=solo",
+                f"--hostname={name}-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def ready(self) -> bool:
+        with open(self.log.name) as log:
+            return "ready." in log.read()
+
+    def wait_ready(self):
+        wait_for(self.ready, timeout=40, what=f"the worker to start:\n{self.output()}")
+        return self
+
+    def output(self) -> str:
+        with open(self.log.name) as log:
+            return log.read()[-4000:]
+
+    def kill(self):
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        os.unlink(self.log.name)
+
+
+class OwnRedis:
+    """A redis-server of the test's own on a free port, to stop and start as an outage."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no", "--daemonize", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        import socket
+
+        def up():
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+            return False
+
+        wait_for(up, timeout=10, what="redis-server to start")
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
