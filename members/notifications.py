@@ -45,17 +45,9 @@ def enrollment_changed(
     event = enrollment.status
     if enrollment.status == Status.CONFIRMED and promoted:
         event = "promoted"
-    context = {
-        "event": event,
+    context = _training_context(training, member=member, event=event, calendar=False) | {
         "approved": approved,
         "by_staff": by_staff,
-        "recipient_name": member.full_name,
-        "training_title": training.title,
-        "training_when": training.when,
-        "training_venue": training.venue_name,
-        "training_address": training.venue_address,
-        "training_url": settings.SITE_URL + training.url if training.url else settings.SITE_URL,
-        "dashboard_url": settings.SITE_URL + reverse("members:dashboard"),
         "position": waitlist_position(enrollment=enrollment),
         "reason": enrollment.reason,
         "cancellation_deadline": training.cancellation_deadline,
