@@ -176,16 +176,14 @@ def _has_free_seat(training: TrainingPage) -> bool:
 @transaction.atomic
 def enroll(*, member: Member, training: TrainingPage, now: datetime | None = None) -> Enrollment:
     """Confirm the member, put them on the waiting list, or (approval trainings) await staff."""
-    now_given = now
-    now = now or timezone.now()
-    check_may_enroll(member=member, training=training, now=now)
+    check_may_enroll(member=member, training=training, now=now or timezone.now())
     lock_seats(training=training)
     if active_enrollment(member=member, training=training):
         raise EnrollmentError("already_enrolled", _("You are already enrolled in this training."))
     if Enrollment.objects.filter(member=member, training=training, status=Status.REJECTED).exists():
         raise EnrollmentError("rejected", _("Your enrollment in this training was not approved."))
     # Stamped under the lock, so the order of requests is the order of decisions.
-    now = timezone.now() if now_given is None else now_given
+    now = now or timezone.now()
     enrollment = Enrollment(member=member, training=training, requested_at=now)
     if training.requires_approval:
         enrollment.status = Status.PENDING
@@ -361,7 +359,7 @@ def member_trainings(*, member: Member, now: datetime | None = None) -> tuple[li
     now = now or timezone.now()
     enrollments = list(
         Enrollment.objects.filter(member=member)
-        .filter(Q(status__in=Enrollment.ACTIVE_STATUSES) | Q(status=Status.CONFIRMED))
+        .filter(status__in=Enrollment.ACTIVE_STATUSES)
         .select_related("training")
         .order_by("training__starts_at")
     )

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -62,23 +62,16 @@ def notify(
         return existing
     language = language or settings.LANGUAGE_CODE
     subject, body_text, body_html = render_message(template=template, context=context or {}, language=language)
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                idempotency_key=idempotency_key,
-                kind=kind,
-                recipient=recipient,
-                language=language,
-                subject=subject,
-                body_text=body_text,
-                body_html=body_html,
-                attachments=[vars(attachment) for attachment in attachments],
-            )
-    except IntegrityError:
-        # Another transaction recorded the same key at the same moment.
-        return Notification.objects.get(idempotency_key=idempotency_key)
-    transaction.on_commit(lambda: dispatch(notification_id=notification.pk))
-    return notification
+    return notify_rendered(
+        kind=kind,
+        recipient=recipient,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        language=language,
+        idempotency_key=idempotency_key,
+        attachments=attachments,
+    )
 
 
 def notify_rendered(
@@ -90,8 +83,10 @@ def notify_rendered(
     body_html: str = "",
     language: str | None = None,
     idempotency_key: str,
+    attachments: list[Attachment] | tuple[Attachment, ...] = (),
 ) -> Notification:
-    """Like ``notify()``, for a message that a library (allauth) has already rendered."""
+    """Like ``notify()``, for a message already rendered (by allauth, or by ``notify()`` itself)."""
+    # get_or_create also settles a race with another transaction recording the same key.
     notification, created = Notification.objects.get_or_create(
         idempotency_key=idempotency_key,
         defaults={
@@ -101,6 +96,7 @@ def notify_rendered(
             "subject": subject,
             "body_text": body_text,
             "body_html": body_html,
+            "attachments": [vars(attachment) for attachment in attachments],
         },
     )
     if created:
