@@ -62,6 +62,7 @@ class NewsIndexPage(RoutablePageMixin, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["news.NewsArticlePage"]
     max_count = 1
+    cache_anonymous = True  # home/pagecache.py
 
     class Meta:
         verbose_name = _("news index page")
@@ -154,6 +155,7 @@ class NewsArticlePage(Page):
 
     parent_page_types = ["news.NewsIndexPage"]
     subpage_types = []
+    cache_anonymous = True  # home/pagecache.py
 
     class Meta:
         verbose_name = _("news article")
