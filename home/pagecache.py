@@ -183,7 +183,7 @@ class Entry:
     generations: tuple[tuple[str, int], ...]
     headers: tuple[tuple[str, str], ...]
     body: bytes
-    compressed: bool
+    gzipped: bytes | None  # the body compressed, when that makes it smaller
     etag: str
 
     FORMAT = 1  # raise when the fields change: entries of an older release are then ignored
@@ -194,16 +194,16 @@ class Entry:
         body = response.content
         etag = f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
         response.headers["ETag"] = etag
-        compressed = False
-        if len(body) >= GZIP_MIN_LENGTH:
-            packed = gzip.compress(body, compresslevel=6, mtime=0)
-            if len(packed) < len(body):
-                body, compressed = packed, True
+        gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_LENGTH else None
+        if gzipped is not None and len(gzipped) >= len(body):
+            gzipped = None
         headers = tuple((name, value) for name, value in response.items() if name.lower() not in UNSTORED_HEADERS)
-        return cls(generations=generations, headers=headers, body=body, compressed=compressed, etag=etag)
+        # Both bodies are stored: a few more kilobytes per read cost less than decompressing
+        # for the clients that do not accept gzip.
+        return cls(generations=generations, headers=headers, body=body, gzipped=gzipped, etag=etag)
 
     def dump(self) -> tuple:
-        return (self.FORMAT, self.generations, self.headers, self.body, self.compressed, self.etag)
+        return (self.FORMAT, self.generations, self.headers, self.body, self.gzipped, self.etag)
 
     @classmethod
     def load(cls, stored) -> Entry | None:
@@ -215,8 +215,10 @@ class Entry:
         return all(current.get(scope) == generation for scope, generation in self.generations)
 
     def response(self, request) -> HttpResponse:
-        gzipped = self.compressed and ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
-        body = self.body if gzipped or not self.compressed else gzip.decompress(self.body)
+        body = self.body
+        gzipped = self.gzipped is not None and ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        if gzipped:
+            body = self.gzipped
         response = HttpResponse(b"" if request.method == "HEAD" else body, headers=dict(self.headers))
         response.headers["Content-Length"] = str(len(body))
         if gzipped:

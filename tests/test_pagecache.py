@@ -319,9 +319,7 @@ def test_responses_that_use_a_csrf_token_or_the_csp_nonce_are_not_stored(page_ca
 
 def test_page_cache_works_on_redis(page_cache, settings, demo_site):
     """Production's cache: entries and generations shared by every gunicorn worker."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": require_redis()}
-    }
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": require_redis()}}
     cache.clear()
     try:
         assert cache_state(visit(NEWS)[0]) == "miss"
