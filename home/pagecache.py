@@ -4,9 +4,12 @@ What is cached
     The responses of Wagtail pages whose class says ``cache_anonymous = True`` (home, news
     index and articles, program index, programs, trainings, and their routes such as the RSS
     feeds and .ics calendars), to GET and HEAD requests that carry neither a session cookie
-    nor the messages cookie. The key is scheme + host + full path with the query string + the
-    language the visitor chose (the language cookie). Body and headers are stored, including
-    the Content-Security-Policy header that Django's CSP middleware computed inside.
+    nor the messages cookie, and no query parameter but those the page declares in
+    ``cache_query_params`` (the news index's filters), with canonical values (else
+    :func:`do_not_store`): the number of entries is bounded by the content. The key is
+    scheme + host + full path with the query string + the language the visitor chose (the
+    language cookie). Body and headers are stored, including the Content-Security-Policy
+    header that Django's CSP middleware computed inside.
 
 What is never cached
     Anything for a visitor with a session (logged-in members, staff, editors: every request
@@ -96,6 +99,7 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 class _Render:
     scopes: set[str] = dataclasses.field(default_factory=lambda: {CONTENT})
     expires_at: datetime | None = None
+    store: bool = True
 
 
 _render: contextvars.ContextVar[_Render | None] = contextvars.ContextVar("pagecache_render", default=None)
@@ -112,6 +116,13 @@ def valid_until(moment: datetime | None) -> None:
     render = _render.get()
     if render is not None and moment is not None and (render.expires_at is None or moment < render.expires_at):
         render.expires_at = moment
+
+
+def do_not_store() -> None:
+    """The page being rendered answers an address not worth keeping (an unknown filter, a
+    non-canonical page number): served, never stored, so entries stay bounded by the content."""
+    if (render := _render.get()) is not None:
+        render.store = False
 
 
 # -- invalidation ----------------------------------------------------------------------------
@@ -260,7 +271,7 @@ class AnonymousPageCacheMiddleware:
             response = self.get_response(request)
         finally:
             _render.reset(token)
-        if not is_cacheable(request, response) or None in current.values():
+        if not render.store or not is_cacheable(request, response) or None in current.values():
             return response
         timeout = seconds
         if render.expires_at is not None:
@@ -319,9 +330,15 @@ def entry_key(request) -> str:
     return "pagecache:page:" + hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def mark_cacheable(request) -> None:
-    """The page serving ``request`` allows its response to be cached (a before_serve_page hook)."""
-    request.page_cache_allowed = True
+def mark_cacheable(request, *, query_params=()) -> None:
+    """The page serving ``request`` allows its response to be cached (a before_serve_page hook).
+
+    Only with no query parameter besides ``query_params``, those that change the page: an
+    address with others (tracking tags, cache busters) is served but not stored, so that
+    nobody can fill the cache (and the Redis the broker lives in) with made-up addresses.
+    """
+    if all(name in query_params for name in request.GET):
+        request.page_cache_allowed = True
 
 
 def is_cacheable(request, response) -> bool:

@@ -29,4 +29,4 @@ def allow_page_cache(page, request, serve_args, serve_kwargs):
     restricted pages, previews and responses with per-visitor content never are.
     """
     if getattr(page, "cache_anonymous", False):
-        pagecache.mark_cacheable(request)
+        pagecache.mark_cacheable(request, query_params=getattr(page, "cache_query_params", ()))

@@ -284,6 +284,20 @@ def test_cookies_that_matter_bypass_the_cache_and_others_do_not(page_cache, demo
     assert cache_state(Client().post(NEWS)) is None
 
 
+def test_made_up_addresses_are_served_but_never_stored(page_cache, demo_site):
+    """Tracking tags, unknown filters, odd page numbers: the cache holds real listings only."""
+    for query in ("?utm_source=wa", "?fbclid=IwAR0", "?kategori=tidak-ada", "?page=abc", "?page=99", "?tag=uji&tag=x"):
+        for _ in range(2):
+            response = Client().get(NEWS + query)
+            assert response.status_code == 200 and cache_state(response) is None, query
+    assert "Tidak ada kategori" in visit(NEWS + "?kategori=tidak-ada")[1]
+    for query in ("?kategori=umkm", "?page=1", "?kategori=umkm&tahun=2021"):
+        assert cache_state(visit(NEWS + query)[0]) == "miss", query
+        assert cache_state(visit(NEWS + query)[0]) == "hit", query
+    for url in (ARTICLE, TRAINING, HOME):
+        assert cache_state(visit(url + "?utm_source=wa")[0]) is None, url
+
+
 def test_responses_that_use_a_csrf_token_or_the_csp_nonce_are_not_stored(page_cache, rf, settings):
     """A page that put a visitor's CSRF token or a CSP nonce in its HTML must not reach others."""
     from django.contrib.auth.models import AnonymousUser
