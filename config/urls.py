@@ -18,6 +18,7 @@ urlpatterns = [
     path("anggota/", include("members.urls")),
     path("privasi/", members_views.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("bahasa/<str:code>/", home_views.switch_language, name="switch_language"),
     path("cari/", home_views.search, name="search"),
     path("healthz/", health.healthz, name="healthz"),
     path("sitemap.xml", sitemap, name="sitemap"),

@@ -79,6 +79,7 @@ class HomePage(Page):
 
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
+    cache_anonymous = True  # home/pagecache.py
 
     class Meta:
         verbose_name = _("home page")

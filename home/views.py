@@ -2,10 +2,14 @@ import re
 import unicodedata
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.cache import never_cache
 from wagtail.models import Page, Site
 
 SEARCH_RESULTS_PER_PAGE = 10
@@ -91,3 +95,31 @@ def highlight(text: str, pattern: re.Pattern | None) -> SafeString:
         last = match.end()
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # noqa: S308 - every piece of text is escaped
+
+
+@never_cache
+def switch_language(request, code: str):
+    """``/bahasa/<code>/?next=<path>``: the footer's language links remember the choice and go back.
+
+    A GET link rather than Django's ``set_language`` form, so that the pages carrying the
+    switcher hold no CSRF token and can be cached for anonymous visitors (home/pagecache.py).
+    The cookie is the one ``set_language`` sets, with the same attributes.
+    """
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    next_url = request.GET.get("next", "")
+    hosts = {request.get_host()}
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts=hosts, require_https=request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

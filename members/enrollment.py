@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from home import pagecache
 from programs.models import TrainingPage
 from programs.schedule import CadreLevel, EnrollmentState, Gender
 
@@ -57,6 +58,8 @@ class Seats:
 
 
 def seats_for(*, training: TrainingPage) -> Seats:
+    # A page showing these counts is cached for anonymous visitors only until seats change.
+    pagecache.depends_on(pagecache.SEATS)
     counts = Enrollment.objects.filter(training=training).aggregate(
         confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
         waitlisted=Count("pk", filter=Q(status=Status.WAITLISTED)),
@@ -151,7 +154,12 @@ def audit(*, enrollment: Enrollment, action: str, by=None, **data) -> None:
 
 
 def lock_seats(*, training: TrainingPage) -> None:
-    """Lock the training's seat row for the rest of the current transaction."""
+    """Lock the training's seat row for the rest of the current transaction.
+
+    Every transition that may change what seats_for() counts takes this lock, so this is
+    also where pages showing seat counts are marked stale (again when the transaction commits).
+    """
+    pagecache.invalidate(pagecache.SEATS)
     if TrainingSeats.objects.select_for_update().filter(training=training).exists():
         return
     try:

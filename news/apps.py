@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class NewsConfig(AppConfig):
     name = "news"
     verbose_name = _("News")
+
+    def ready(self):
+        from home.pagecache import invalidate_on_change
+
+        from .models import NewsCategory
+
+        invalidate_on_change(NewsCategory)  # category names show on cards and articles

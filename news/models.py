@@ -2,7 +2,7 @@
 
 import datetime
 import json
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urljoin
 
 from django import forms
 from django.core.paginator import Paginator
@@ -19,6 +19,8 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+
+from home import pagecache
 
 from .blocks import ArticleBodyBlock
 
@@ -62,6 +64,8 @@ class NewsIndexPage(RoutablePageMixin, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["news.NewsArticlePage"]
     max_count = 1
+    cache_anonymous = True  # home/pagecache.py
+    cache_query_params = ("kategori", "tag", "tahun", "page")
 
     class Meta:
         verbose_name = _("news index page")
@@ -78,6 +82,12 @@ class NewsIndexPage(RoutablePageMixin, Page):
         )
         paginator = Paginator(listing.articles, ARTICLES_PER_PAGE)
         page_obj = paginator.get_page(request.GET.get("page"))
+        # The page cache keeps real listings only, each at one address (home/pagecache.py).
+        canonical = {name: [value] for name, value in parse_qsl(listing.query_string)}
+        if "page" in request.GET:
+            canonical["page"] = [str(page_obj.number)]
+        if listing.message or dict(request.GET.lists()) != canonical:
+            pagecache.do_not_store()
         context.update(
             listing=listing,
             articles=page_obj.object_list,
@@ -154,6 +164,7 @@ class NewsArticlePage(Page):
 
     parent_page_types = ["news.NewsIndexPage"]
     subpage_types = []
+    cache_anonymous = True  # home/pagecache.py
 
     class Meta:
         verbose_name = _("news article")

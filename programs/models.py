@@ -27,6 +27,8 @@ from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page, Site
 from wagtail.search import index
 
+from home import pagecache
+
 from . import schedule
 from .schedule import CadreLevel, Gender, TrainingStatus
 
@@ -64,7 +66,8 @@ class Partner(models.Model):
         return self.name
 
 
-PARTNER_LOGO_FILTER = "max-160x80"
+# The partner list template asks for exactly this rendition (WebP keeps a logo's transparency).
+PARTNER_LOGO_FILTER = "max-160x80|format-webp"
 
 
 def with_logos(partners):
@@ -110,6 +113,7 @@ class ProgramIndexPage(RoutablePageMixin, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["programs.ProgramPage"]
     max_count = 1
+    cache_anonymous = True  # home/pagecache.py
 
     class Meta:
         verbose_name = _("program index")
@@ -187,6 +191,7 @@ class ProgramPage(Page):
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("goals")]
     parent_page_types = ["programs.ProgramIndexPage"]
     subpage_types = ["programs.TrainingPage"]
+    cache_anonymous = True  # home/pagecache.py
 
     class Meta:
         verbose_name = _("program")
@@ -311,6 +316,8 @@ class TrainingPage(RoutablePageMixin, Page):
     ]
     parent_page_types = ["programs.ProgramPage"]
     subpage_types = []
+    # Seats left are part of the page: members.enrollment.seats_for ties it to the seats generation.
+    cache_anonymous = True  # home/pagecache.py
 
     class Meta:
         verbose_name = _("training")
@@ -356,7 +363,15 @@ class TrainingPage(RoutablePageMixin, Page):
 
     @cached_property
     def state(self) -> schedule.EnrollmentState:
-        return self.enrollment_state()
+        now = timezone.now()
+        # A page cached for anonymous visitors shows this state only until it changes by itself.
+        pagecache.valid_until(self.next_change(now))
+        return self.enrollment_state(now)
+
+    def next_change(self, now):
+        """The next moment this training's enrollment state or listing changes without a publish."""
+        moments = [self.enrollment_opens_at, self.enrollment_closes, self.ends_at]
+        return min((moment for moment in moments if moment and moment > now), default=None)
 
     @property
     def enrollment_closes(self):

@@ -7,6 +7,8 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
+DATA_BLOCK_TYPES = {"application/json", "application/ld+json"}
+
 
 class ResourceCollector(HTMLParser):
     """Collects what a browser would load or execute from a page."""
@@ -29,8 +31,9 @@ class ResourceCollector(HTMLParser):
         if tag == "script":
             if attributes.get("src"):
                 self.urls.append(attributes["src"])
-            elif "nonce" not in attributes and attributes.get("type") != "application/json":
-                # JSON data blocks are never executed, so CSP lets them through.
+            elif "nonce" not in attributes and attributes.get("type") not in DATA_BLOCK_TYPES:
+                # JSON data blocks are never executed, so CSP does not apply to them (HTML's
+                # "prepare the script element" returns for a data block before the CSP check).
                 self.inline_scripts_without_nonce += 1
         elif tag == "style" and "nonce" not in attributes:
             self.inline_styles_without_nonce += 1

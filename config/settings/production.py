@@ -24,3 +24,9 @@ SESSION_COOKIE_HTTPONLY = True
 CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
+# Without Redis each gunicorn worker would keep its own page cache, which a publish in
+# another worker cannot invalidate: without REDIS_URL the page cache is off (unless asked for,
+# e.g. for a single process).
+if not REDIS_URL:  # noqa: F405
+    PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0)

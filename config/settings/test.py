@@ -12,6 +12,9 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
 ALLOWED_HOSTS = ["*"]
+# The page cache is off: tests change rows inside a transaction that never commits, and
+# a page cached by one test must not answer the next. tests/test_pagecache.py turns it on.
+PAGE_CACHE_SECONDS = 0
 # Serve static files straight from the app and site folders, no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
