@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -169,11 +170,12 @@ def read_rows(file, filename: str) -> list[tuple[int, dict]]:
 
 
 def _text(value) -> str:
+    """A cell as one line of text: control characters (NUL, which PostgreSQL refuses, line breaks) become spaces."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(value)).strip()
 
 
 def _parse_date(value) -> date | None:
