@@ -269,6 +269,10 @@ WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
 WAGTAILEMBEDS_FINDERS = [{"class": "wagtail.embeds.finders.oembed", "providers": [oembed_providers.youtube]}]
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"bmp": "png", "webp": "webp", "avif": "webp", "heic": "webp"}
 
+# Where to report a security problem (/.well-known/security.txt, README "Security"): an email
+# address or a URL. Empty: the email in the site settings, the one the footer shows.
+SECURITY_CONTACT = env("SECURITY_CONTACT", default="")
+
 # Security headers, on every response.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
