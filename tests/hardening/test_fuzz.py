@@ -6,7 +6,8 @@ Requests go through Django's test client, which raises a view's exception instea
 answering 500: a failure shows the traceback.
 """
 
-from urllib.parse import quote
+from html.parser import HTMLParser
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -172,6 +173,45 @@ def test_language_switch(client, demo_site, language, next_url):
     assert not location.startswith(("//", "http:", "https:")), "the switch redirects off the site"
     # And a visit with whatever cookie that left answers too.
     assert_answered(client.get("/"))
+
+
+class LanguageSwitches(HTMLParser):
+    """The footer's language switch as the page offers it: GET links (hreflang) or a POST form."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.form_action = ""
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a" and attributes.get("hreflang") and attributes.get("href"):
+            self.links.append(attributes["href"])
+        if tag == "form" and "language-switcher" in (attributes.get("class") or ""):
+            self.form_action = attributes.get("action") or ""
+
+
+@pytest.fixture
+def language_switches(client, demo_site):
+    parser = LanguageSwitches()
+    parser.feed(client.get("/").content.decode())
+    assert parser.links or parser.form_action, "the footer has no language switch"
+    return parser
+
+
+@given(next_url=odd_text)
+@example(next_url="https://evil.example/")
+@example(next_url="/\\evil.example")
+@example(next_url="/berita/\r\nSet-Cookie: x=1")
+def test_footer_language_switch(client, language_switches, next_url):
+    """Whatever the footer's switch is (links or a form), an odd ``next`` never breaks it or leaves the site."""
+    responses = [client.get(urlsplit(link).path, {"next": next_url}) for link in language_switches.links]
+    if language_switches.form_action:
+        responses += [client.post(language_switches.form_action, {"language": "en", "next": next_url})]
+    for response in responses:
+        assert_answered(response)
+        location = response.headers.get("Location", "")
+        assert not location.startswith(("//", "/\\", "http:", "https:")), location
 
 
 # A cookie travels in a header: printable ASCII (the test client refuses anything else).
