@@ -244,3 +244,30 @@ def test_member_import_cleans_control_characters_from_cells(coordinator_client):
     assert response.status_code == 200
     member = Member.objects.get(user__email="siti.impor@example.org")
     assert (member.full_name, member.village) == ("Siti Aminah", "Labuhan Ruku")
+
+
+# -- the admin's multiple uploader (what "Add an image" / "Add a document" opens) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("url_name", "name", "content", "accepted"),
+    [
+        ("wagtailimages:add_multiple", "kegiatan.png", png(), True),
+        ("wagtailimages:add_multiple", "kegiatan.png", HTML, False),
+        ("wagtailimages:add_multiple", "logo.svg", SVG, False),
+        ("wagtaildocs:add_multiple", "surat.pdf", PDF, True),
+        ("wagtaildocs:add_multiple", "surat.pdf", HTML, False),
+        ("wagtaildocs:add_multiple", "program.exe", EXE, False),
+    ],
+)
+def test_the_multiple_uploader_applies_the_same_rules(editor_client, url_name, name, content, accepted):
+    response = editor_client.post(
+        reverse(url_name),
+        {"files[]": SimpleUploadedFile(name, content), "collection": Collection.get_first_root_node().pk},
+    )
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["success"] is accepted, answer
+    if not accepted:
+        assert answer["error_message"].strip()
+        assert "\n" not in answer["error_message"].strip(), "one reason, not a pile"
