@@ -109,6 +109,13 @@ def test_sitemap_robots_and_health(client, demo_site, params):
     assert client.post("/healthz/", params).status_code == 405
 
 
+@given(document_id=odd_number, filename=st.one_of(st.sampled_from(NASTY), any_text).filter(bool))
+@example(document_id="99999999999999999999999", filename="surat.pdf")
+def test_document_links(client, demo_site, document_id, filename):
+    response = client.get(f"/dokumen/{quote(document_id, safe='')}/{quote(filename, safe='')}")
+    assert_answered(response, f"{document_id!r} {filename!r}")
+
+
 # -- accounts (allauth) ---------------------------------------------------------------------------
 
 
