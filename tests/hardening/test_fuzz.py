@@ -77,7 +77,7 @@ def test_news_feeds(client, demo_site, params, slug):
     assert_answered(client.get(f"/berita/feed/{slug}/", params))
 
 
-@settings(max_examples=20)  # six pages per example
+@settings(max_examples=10)  # six pages per example, none of which reads these parameters
 @given(params=query("page", "p", "next", "format"))
 def test_program_and_training_pages(client, training, params):
     for path in [
@@ -228,6 +228,7 @@ cookie_text = st.one_of(
 )
 
 
+@settings(max_examples=20)  # a home page per example
 @given(cookie=cookie_text)
 def test_language_cookie(client, demo_site, cookie):
     client.cookies["django_language"] = cookie
