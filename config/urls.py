@@ -9,7 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from home import views as home_views
 from members import views as members_views
 
-from . import health
+from . import health, security_txt
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("cari/", home_views.search, name="search"),
     path("healthz/", health.healthz, name="healthz"),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path(".well-known/security.txt", security_txt.security_txt, name="security_txt"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),

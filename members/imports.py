@@ -168,12 +168,17 @@ def read_rows(file, filename: str) -> list[tuple[int, dict]]:
 # -- validation --------------------------------------------------------------------------------
 
 
+# Control characters (C0, DEL, C1): NUL, which PostgreSQL refuses in text, line breaks, tabs.
+CONTROL_TO_SPACE = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " ")
+
+
 def _text(value) -> str:
+    """A cell as one line of text: control characters become spaces."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(value).translate(CONTROL_TO_SPACE).strip()
 
 
 def _parse_date(value) -> date | None:

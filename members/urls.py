@@ -1,5 +1,7 @@
 from django.urls import path
 
+import config.converters  # noqa: F401 - registers the <id:> and <token:> converters
+
 from . import views
 
 app_name = "members"
@@ -9,7 +11,7 @@ urlpatterns = [
     path("profil/", views.profile, name="profile"),
     path("data/", views.data_export, name="data_export"),
     path("hapus/", views.delete_account, name="delete_account"),
-    path("pelatihan/<int:training_id>/daftar/", views.enroll, name="enroll"),
-    path("pelatihan/<int:training_id>/batal/", views.cancel, name="cancel"),
-    path("kalender/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("pelatihan/<id:training_id>/daftar/", views.enroll, name="enroll"),
+    path("pelatihan/<id:training_id>/batal/", views.cancel, name="cancel"),
+    path("kalender/<token:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

@@ -29,6 +29,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+import config.converters  # noqa: F401 - registers the <id:> converter
 from programs.models import TrainingPage
 
 from . import accounts, admin_views, enrollment
@@ -557,7 +558,7 @@ def register_member_log_actions(actions):
 @hooks.register("register_admin_urls")
 def register_staff_urls():
     return [
-        path("members/attendance/<int:training_id>/", admin_views.attendance_sheet, name="members_attendance_sheet"),
+        path("members/attendance/<id:training_id>/", admin_views.attendance_sheet, name="members_attendance_sheet"),
         path("checkin/", admin_views.checkin_start, name="members_checkin_start"),
         path("checkin/<uuid:token>/", admin_views.checkin, name="members_checkin"),
         path("members/import/", admin_views.import_members, name="members_import"),

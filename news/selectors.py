@@ -1,5 +1,6 @@
 """Reads of the news app: listings at a constant number of queries, neighbours, related articles."""
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -55,13 +56,18 @@ class ArticleListing:
         return urlencode(params)
 
 
+# What a category or tag slug can hold. Anything else (NUL above all, which PostgreSQL refuses
+# in a query) names no category or tag, and is answered without asking the database.
+SLUG = re.compile(r"[-\w]+")
+
+
 def article_listing(*, index, category: str = "", tag: str = "", year: str = "") -> ArticleListing:
     """The index's articles filtered by ``?kategori=``, ``?tag=``, ``?tahun=``; unknown values give none."""
     articles = live_articles(index=index)
     listing = ArticleListing(articles=articles)
     category, tag, year = category.strip()[:80], tag.strip()[:100], year.strip()[:20]
     if category:
-        listing.category = NewsCategory.objects.filter(slug=category).first()
+        listing.category = NewsCategory.objects.filter(slug=category).first() if SLUG.fullmatch(category) else None
         if listing.category is None:
             listing.message = _("There is no category “%(value)s”.") % {"value": category}
             listing.articles = articles.none()
@@ -70,7 +76,7 @@ def article_listing(*, index, category: str = "", tag: str = "", year: str = "")
     if tag:
         from taggit.models import Tag
 
-        found = Tag.objects.filter(slug=tag).values_list("slug", flat=True).first()
+        found = Tag.objects.filter(slug=tag).values_list("slug", flat=True).first() if SLUG.fullmatch(tag) else None
         if found is None:
             listing.message = _("There is no tag “%(value)s”.") % {"value": tag}
             listing.articles = articles.none()
@@ -78,7 +84,7 @@ def article_listing(*, index, category: str = "", tag: str = "", year: str = "")
         listing.tag = found
         articles = articles.filter(tags__slug=found)
     if year:
-        if not (year.isdigit() and 1900 < int(year) < 3000):
+        if not (year.isdecimal() and 1900 < int(year) < 3000):  # "²".isdigit(), but int("²") fails
             listing.message = _("“%(value)s” is not a year.") % {"value": year}
             listing.articles = articles.none()
             return listing

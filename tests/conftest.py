@@ -1,8 +1,22 @@
+import os
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Fuzz tests (tests/hardening): the same examples on every run (derandomized, no example
+# database), so CI is repeatable; HYPOTHESIS_PROFILE=explore searches longer and at random.
+_FUZZ_SETTINGS = {
+    "deadline": None,
+    # The examples share the test's database transaction and the seeded demo content.
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("ci", max_examples=40, derandomize=True, database=None, **_FUZZ_SETTINGS)
+hypothesis_settings.register_profile("explore", max_examples=500, **_FUZZ_SETTINGS)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

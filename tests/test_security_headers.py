@@ -44,11 +44,30 @@ class ResourceCollector(HTMLParser):
 
 
 def test_every_response_carries_the_security_headers(client, demo_site):
-    for path in ["/", "/healthz/", "/robots.txt", "/halaman-yang-tidak-ada/"]:
+    for path in ["/", "/healthz/", "/robots.txt", "/halaman-yang-tidak-ada/", "/akun/login/", "/berita/feed/"]:
         response = client.get(path)
         assert response["X-Content-Type-Options"] == "nosniff", path
         assert response["Referrer-Policy"] == "strict-origin-when-cross-origin", path
         assert "default-src 'self'" in response["Content-Security-Policy"], path
+        assert response["X-Frame-Options"] == "DENY", path
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin", path
+        policy = response["Permissions-Policy"]
+        assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy, path
+
+
+def test_session_and_csrf_cookies_stay_on_the_site(client, demo_site, django_user_model):
+    """SameSite=Lax: not sent with cross-site POSTs or embeds; the session cookie is out of scripts' reach."""
+    from allauth.account.models import EmailAddress
+
+    user = django_user_model.objects.create_user(email="kuki@example.org", password="Kader-Ansor-2024!")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    csrf = client.get("/akun/login/").cookies["csrftoken"]
+    assert csrf["samesite"] == "Lax"
+    response = client.post("/akun/login/", {"login": "kuki@example.org", "password": "Kader-Ansor-2024!"})
+    assert response.status_code == 302
+    session = response.cookies["sessionid"]
+    assert session["samesite"] == "Lax"
+    assert session["httponly"] is True
 
 
 def test_home_page_csp_forbids_inline_code_and_foreign_hosts(client, demo_site):

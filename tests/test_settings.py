@@ -13,7 +13,11 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "ansor-batubara.example",
+    "CSRF_TRUSTED_ORIGINS": "https://ansor-batubara.example",
+    "SITE_URL": "https://ansor-batubara.example",
     "EMAIL_URL": "smtp+tls://portal:secret@mail.ansor-batubara.example:587",
+    "DATABASE_URL": "sqlite:////tmp/portal-production-check.sqlite3",
+    "REDIS_URL": "redis://127.0.0.1:6379/13",
 }
 
 SHOW_SETTINGS = (
@@ -111,3 +115,31 @@ def test_production_passes_the_deployment_checklist():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=project_env(**PRODUCTION_ENV))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+SHOW_SECURITY_SETTINGS = (
+    "shell",
+    "-c",
+    "import json; from django.conf import settings as s; "
+    "print(json.dumps({name: getattr(s, name) for name in ["
+    "'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'SESSION_COOKIE_SAMESITE', 'CSRF_COOKIE_SECURE', "
+    "'CSRF_COOKIE_SAMESITE', 'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'X_FRAME_OPTIONS', "
+    "'SECURE_CONTENT_TYPE_NOSNIFF', 'SECURE_REFERRER_POLICY', 'SECURE_CROSS_ORIGIN_OPENER_POLICY', "
+    "'WAGTAILDOCS_MAX_UPLOAD_SIZE', 'WAGTAILIMAGES_MAX_UPLOAD_SIZE', 'WAGTAILIMAGES_EXTENSIONS']}))",
+)
+
+
+def test_production_cookies_and_headers_are_strict():
+    result = manage(*SHOW_SECURITY_SETTINGS, env=project_env(**PRODUCTION_ENV))
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded["SESSION_COOKIE_SECURE"] and loaded["CSRF_COOKIE_SECURE"], "cookies only over HTTPS"
+    assert loaded["SESSION_COOKIE_HTTPONLY"], "no script reads the session cookie"
+    assert loaded["SESSION_COOKIE_SAMESITE"] == loaded["CSRF_COOKIE_SAMESITE"] == "Lax"
+    assert loaded["SECURE_HSTS_SECONDS"] >= 365 * 24 * 3600 and loaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
+    assert loaded["X_FRAME_OPTIONS"] == "DENY"
+    assert loaded["SECURE_CONTENT_TYPE_NOSNIFF"]
+    assert loaded["SECURE_REFERRER_POLICY"] == "strict-origin-when-cross-origin"
+    assert loaded["SECURE_CROSS_ORIGIN_OPENER_POLICY"] == "same-origin"
+    assert loaded["WAGTAILDOCS_MAX_UPLOAD_SIZE"] == 20 * 1024 * 1024
+    assert "svg" not in loaded["WAGTAILIMAGES_EXTENSIONS"]

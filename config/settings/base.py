@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from wagtail.embeds import oembed_providers
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SITE_DIR = BASE_DIR / "site"
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous visitors' pages from the cache, before sessions, CSRF and CSP (home/pagecache.py).
     "home.pagecache.AnonymousPageCacheMiddleware",
@@ -242,6 +244,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# A request body other than files (forms, the admin's page editor) up to 5 MB; uploaded files
+# above 2.5 MB go to a temporary file instead of memory. A proxy in front must accept bodies
+# of the largest upload (WAGTAILDOCS_MAX_UPLOAD_SIZE) plus a little.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Wagtail.
 WAGTAIL_SITE_NAME = "PC GP Ansor Batu Bara"
@@ -252,20 +259,57 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # phone home for release news (the servers may have no outbound internet).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
-WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
-WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# Uploads in the admin: documents and images of the kinds listed, within these sizes. Wagtail
+# refuses other extensions and oversized files; home.uploads.DocumentForm also refuses a
+# document whose content is not what its extension says, and Wagtail opens every image and
+# refuses one whose format differs from its extension. No SVG (it can carry scripts), no
+# archives (they can carry anything).
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odp", "ods", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "home.uploads.DocumentForm"
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# 64 megapixels: any phone camera's photo, while a decompression bomb is refused before it is decoded.
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
+# Embeds (the article body's video block): YouTube only, the one host the CSP lets into a frame;
+# other oEmbed providers answer with scripts of their own.
+WAGTAILEMBEDS_FINDERS = [{"class": "wagtail.embeds.finders.oembed", "providers": [oembed_providers.youtube]}]
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"bmp": "png", "webp": "webp", "avif": "webp", "heic": "webp"}
 # Templates ask for WebP renditions (JPEG only as the <picture> fallback and for og:image,
 # which social networks' crawlers read): quality that keeps photos clean on a phone.
 WAGTAILIMAGES_WEBP_QUALITY = 80
 WAGTAILIMAGES_JPEG_QUALITY = 80
 
+# Where to report a security problem (/.well-known/security.txt, README "Security"): an email
+# address or a URL. Empty: the email in the site settings, the one the footer shows.
+SECURITY_CONTACT = env("SECURITY_CONTACT", default="")
+
 # Security headers, on every response.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page of the site uses, switched off for it and anything it embeds
+# (config.middleware.PermissionsPolicyMiddleware). Check-in scans with the phone's camera app.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+# The session cookie is not sent on cross-site subrequests or POSTs (Lax, Django's default,
+# so that a link from WhatsApp still arrives logged in). The CSRF cookie stays readable by
+# JavaScript (CSRF_COOKIE_HTTPONLY off): Wagtail's admin reads it, and an attacker who can run
+# script on the page could read the token from the form anyway.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
