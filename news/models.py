@@ -148,7 +148,13 @@ class NewsArticlePage(Page):
         MultiFieldPanel([FieldPanel("feature_image"), FieldPanel("feature_image_caption")], heading=_("Image")),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("categories", widget=forms.CheckboxSelectMultiple), FieldPanel("tags")],
+            [
+                # A many-to-many field counts as required on every save for Wagtail, which
+                # blocked drafts (and the editor's autosave, answered with 400) until a
+                # category was ticked; publishing still needs one.
+                FieldPanel("categories", widget=forms.CheckboxSelectMultiple, required_on_save=False),
+                FieldPanel("tags"),
+            ],
             heading=_("Categories and tags"),
         ),
         InlinePanel("related_pages", heading=_("Related programs"), label=_("related page")),

@@ -33,6 +33,29 @@ def manage(*args: str, env: dict[str, str] | None = None, timeout: int = 120) ->
     )
 
 
+def database_url() -> str:
+    """The URL of the database this test runs on (the test database), for another process."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    return f"postgres://{settings['USER']}{password}@{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
+
+
+def wait_for(condition, *, timeout: float = 30, what: str = "the condition"):
+    """Poll ``condition`` until it returns something true (and return that), or fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -40,9 +63,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, ready_path: str = "/robots.txt"):
-    """Serve the project with gunicorn on a free port; yields the base URL."""
-    port = free_port()
+def gunicorn(env: dict[str, str], *, ready_path: str = "/robots.txt", port: int | None = None):
+    """Serve the project with gunicorn on ``port`` (a free one by default); yields the base URL."""
+    port = port or free_port()
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         cwd=ROOT,

@@ -45,3 +45,23 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def require_chromium() -> str:
+    """Debian's Chromium, which the browser tests drive through Playwright (never a downloaded browser)."""
+    problem = None
+    if not os.path.exists(CHROMIUM):
+        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright package is not installed (pip install -r requirements-dev.txt)"
+    if problem is None:
+        return CHROMIUM
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{problem} and REQUIRE_SERVICES=1")
+    pytest.skip(problem)

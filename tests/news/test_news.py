@@ -251,3 +251,33 @@ def test_editors_get_the_article_form_in_the_admin(client, demo_site, django_use
     index = NewsIndexPage.objects.get()
     assert client.get(f"/admin/pages/add/news/newsarticlepage/{index.pk}/").status_code == 200
     assert client.get("/admin/snippets/news/newscategory/").status_code == 200
+
+
+def test_a_draft_saves_without_a_category_but_publishing_needs_one(client, news_index, django_user_model):
+    """Wagtail's autosave posts the form as a draft: a missing category must not refuse it (400)."""
+    from news.models import NewsArticlePage
+
+    admin = django_user_model.objects.create_superuser(email="redaksi@example.org", password="x")
+    client.force_login(admin)
+    url = f"/admin/pages/add/news/newsarticlepage/{news_index.pk}/"
+    form = {
+        "title": "Draf tanpa kategori",
+        "slug": "draf-tanpa-kategori",
+        "date": "2024-05-01",
+        "intro": "Belum selesai.",
+        "body-count": "0",
+        "related_pages-TOTAL_FORMS": "0",
+        "related_pages-INITIAL_FORMS": "0",
+        "comments-TOTAL_FORMS": "0",
+        "comments-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, form, headers={"Accept": "application/json"})  # what the autosave sends
+    assert response.status_code == 200, response.content
+    draft = NewsArticlePage.objects.get(slug="draf-tanpa-kategori")
+    assert not draft.live
+
+    response = client.post(f"/admin/pages/{draft.pk}/edit/", form | {"action-publish": "1"})
+    assert response.status_code == 200  # the form again, with Django's "This field is required." on categories
+    assert "Kolom ini  harus diisi." in response.content.decode()
+    draft.refresh_from_db()
+    assert not draft.live

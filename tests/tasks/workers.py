@@ -7,31 +7,10 @@ import os
 import signal
 import subprocess
 import tempfile
-import time
 
-from django.db import connection
+from ..processes import BIN, ROOT, database_url, free_port, project_env, wait_for
 
-from ..processes import BIN, ROOT, free_port, project_env
-
-
-def database_url() -> str:
-    """The URL of the database this test runs on (the test database), for a worker process."""
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    return f"postgres://{settings['USER']}{password}@{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
-
-
-def wait_for(condition, *, timeout: float = 30, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+__all__ = ["OwnRedis", "Worker", "database_url", "wait_for"]
 
 
 class Worker:
