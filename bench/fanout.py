@@ -82,6 +82,8 @@ def main() -> None:
         "REDIS_URL": REDIS_URL,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "SITE_URL": "http://127.0.0.1:8000",
+        # Not a line per SMTP command (aiosmtpd) and per page published: that costs time and buries the result.
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
     }
     os.environ.update(env)
     if DATABASE_URL.startswith("postgres"):
@@ -114,6 +116,9 @@ def main() -> None:
         batch_size=2000,
     )
     page = ProgramPage.objects.live().first()
+    import harness
+
+    facts = harness.machine_facts(database_url=DATABASE_URL, server=False)
 
     workers = [
         subprocess.Popen(  # noqa: S603 - our own celery
@@ -155,9 +160,7 @@ def main() -> None:
     raw = time.perf_counter() - started
     controller.stop()
 
-    import harness
-
-    print(harness.facts_markdown(harness.machine_facts(database_url=DATABASE_URL, server=False)))
+    print(harness.facts_markdown(facts))
     print(f"database: {DATABASE_URL.split('@')[-1]}, broker: {REDIS_URL}")
     print(f"fan-out: {recorded} emails, {args.workers} workers")
     print(f"  recorded in {recorded_at:.2f} s, all sent in {fanout:.2f} s")
