@@ -59,6 +59,17 @@ def die_on_sigterm() -> None:
     signal.signal(signal.SIGHUP, handler)
 
 
+def run(main) -> None:
+    """Run a benchmark's ``main``; Ctrl-C stops it (its ``finally`` blocks stop the server) quietly."""
+    die_on_sigterm()
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        print("\ninterrupted: the server is stopped, nothing was measured", file=sys.stderr)
+        status = 130
+    sys.exit(status)
+
+
 def require_services() -> None:
     """Fail early, and clearly, when PostgreSQL or Redis is not there."""
     import psycopg
@@ -145,18 +156,35 @@ def setup_django(env: dict[str, str]) -> None:
 # -- the server -----------------------------------------------------------------------------
 
 
-def _stop_group(pid: int, timeout: float = 15) -> None:
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _stop_group(pgid: int, *, process: subprocess.Popen | None = None, timeout: float = 15) -> None:
+    """SIGINT the process group (gunicorn's quick shutdown), SIGKILL what is left after ``timeout``.
+
+    Not SIGTERM: that is gunicorn's graceful stop, where an idle sync worker notices only when
+    its wait for connections times out (half of --timeout).
+    """
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
+        os.killpg(pgid, signal.SIGINT)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            return
+        # Our own child must be reaped, or its zombie would keep the group "alive".
+        if process is not None:
+            process.poll()
+        if not _group_alive(pgid):
+            break
         time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pgid, signal.SIGKILL)
+    if process is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
 
 
 def _stop_leftover(pidfile: Path) -> None:
@@ -224,9 +252,7 @@ def gunicorn(env: dict[str, str], *, port: int, name: str, ready_path: str = "/r
                 time.sleep(0.2)
         yield base_url
     finally:
-        _stop_group(process.pid)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
+        _stop_group(process.pid, process=process)
         pidfile.unlink(missing_ok=True)
 
 

@@ -27,7 +27,6 @@ import datetime
 import json
 import re
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -320,7 +319,6 @@ def main() -> int:
         "--reuse-database", action="store_true", help="keep the database of an earlier run (skips seeding)"
     )
     args = parser.parse_args()
-    harness.die_on_sigterm()
     harness.require_services()
     seconds = harness.env_int("BENCH_SECONDS", 10)
     warmup = harness.env_int("BENCH_WARMUP_SECONDS", 2)
@@ -344,6 +342,10 @@ def main() -> int:
         urls = page_urls()
         static = static_url(Path(env["STATIC_ROOT"]))
         facts = harness.machine_facts(database_url=database_url)
+        version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)  # noqa: S607
+        facts.append(
+            ("load generator", (version.stdout or version.stderr).split(" Copyright")[0] + ", on the same machine")
+        )
         from django.db import connections as db_connections
 
         db_connections.close_all()
@@ -361,4 +363,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    harness.run(main)

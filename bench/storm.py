@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import datetime
 import re
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -345,7 +344,6 @@ def main() -> int:
     parser.add_argument("--seats", type=int, default=harness.env_int("BENCH_STORM_SEATS", 30))
     parser.add_argument("--timeout", type=float, default=300, help="seconds a member waits for an answer")
     args = parser.parse_args()
-    harness.die_on_sigterm()
     harness.require_services()
 
     port = harness.free_port()
@@ -432,4 +430,4 @@ def report(facts, outcomes: list[Outcome], checks, *, wall: float, members: int,
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    harness.run(main)
