@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode
 
 import harness
@@ -338,6 +339,28 @@ def check_exactness(*, training, emails: set[str], seats: int, outcomes: list[Ou
 # -- the run ----------------------------------------------------------------------------------
 
 
+def raise_open_files_limit(needed: int) -> None:
+    """One socket per member in this process: lift the soft limit on open files if it is lower."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        if wanted < needed:
+            print(f"warning: only {wanted} open files allowed, {needed} wanted (ulimit -n)")
+
+
+def warn_about_backlog(members: int) -> None:
+    """Connections wait in the listen queue; the kernel caps gunicorn's --backlog at somaxconn."""
+    try:
+        somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+    except (OSError, ValueError):
+        return
+    if somaxconn < members:
+        print(f"warning: net.core.somaxconn is {somaxconn}, below {members}: connections will queue in SYN retries")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=harness.env_int("BENCH_STORM_MEMBERS", 1000))
@@ -345,6 +368,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=300, help="seconds a member waits for an answer")
     args = parser.parse_args()
     harness.require_services()
+    raise_open_files_limit(args.members + 256)
+    warn_about_backlog(args.members)
 
     port = harness.free_port()
     with harness.scratch_dir("storm") as scratch:
