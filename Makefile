@@ -21,7 +21,7 @@ help:
 	@echo "make beat     the Celery beat scheduler (needs REDIS_URL)"
 	@echo "make messages refresh the translation catalogues in site/locale"
 	@echo "make bench        all three benchmarks below, one after the other (needs PostgreSQL and Redis on"
-	@echo "                  127.0.0.1, and wrk; about 8 minutes on 2 cores; figures in bench/RESULTS.md)"
+	@echo "                  127.0.0.1, and wrk; about 10 minutes on 2 cores; figures in bench/RESULTS.md)"
 	@echo "make bench-pages  req/s and p50/p99 of each anonymous page against a static file (wrk, gunicorn, production settings)"
 	@echo "make bench-storm  1,000 members enrolling at once for 30 seats, over HTTP; checks the result is exact"
 	@echo "make bench-fanout time the announcement fan-out of 10,000 emails"
