@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal_ci
 
-.PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean bench-fanout
+.PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean bench bench-pages bench-storm bench-fanout
 
 help:
 	@echo "make run      set up (venv, requirements, migrations, translations, demo content) and serve on http://127.0.0.1:8000"
@@ -20,7 +20,11 @@ help:
 	@echo "make worker   a Celery worker (needs REDIS_URL)"
 	@echo "make beat     the Celery beat scheduler (needs REDIS_URL)"
 	@echo "make messages refresh the translation catalogues in site/locale"
-	@echo "make bench-fanout  time the announcement fan-out of 10,000 emails (needs PostgreSQL and Redis)"
+	@echo "make bench        all three benchmarks below, one after the other (needs PostgreSQL and Redis on"
+	@echo "                  127.0.0.1, and wrk; about 10 minutes on 2 cores; figures in bench/RESULTS.md)"
+	@echo "make bench-pages  req/s and p50/p99 of each anonymous page against a static file (wrk, gunicorn, production settings)"
+	@echo "make bench-storm  1,000 members enrolling at once for 30 seats, over HTTP; checks the result is exact"
+	@echo "make bench-fanout time the announcement fan-out of 10,000 emails"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -95,7 +99,22 @@ messages: $(VENV)/.requirements-dev
 	$(BIN)/python manage.py makemessages --locale=id --locale=en --ignore=.venv --ignore=tests --ignore=bench --no-location
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
-# Needs PostgreSQL and Redis on 127.0.0.1 (see bench/fanout.py; figures in bench/RESULTS.md).
+# The benchmarks need PostgreSQL and Redis on 127.0.0.1 (their own databases portal_bench_*
+# and Redis db 14, recreated each run) and wrk (Debian's package); see bench/README.md.
+# `make bench` runs all three even when one fails, and fails at the end if any did.
+bench: setup-dev
+	@status=0; \
+	$(BIN)/python bench/pages.py || status=1; \
+	$(BIN)/python bench/storm.py || status=1; \
+	$(BIN)/python bench/fanout.py || status=1; \
+	exit $$status
+
+bench-pages: setup-dev
+	$(BIN)/python bench/pages.py
+
+bench-storm: setup-dev
+	$(BIN)/python bench/storm.py
+
 bench-fanout: setup-dev
 	$(BIN)/python bench/fanout.py
 

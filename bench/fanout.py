@@ -3,11 +3,11 @@
     make bench-fanout            # or: .venv/bin/python bench/fanout.py [--count 10000] [--workers 2]
 
 What it does, on one machine:
-1. A database of its own (PostgreSQL ``portal_notifications_bench`` by default, BENCH_DATABASE_URL to
+1. A database of its own (PostgreSQL ``portal_bench_fanout`` by default, BENCH_DATABASE_URL to
    change it), migrated, with ``--count`` active members who opted in to announcements.
 2. A local aiosmtpd server (in this process, on a free port) that counts what it accepts.
 3. ``--workers`` Celery worker processes (``celery -A tasks worker --pool=solo``) on the
-   Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/11, flushed first).
+   Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/14, flushed first: the benchmarks' db).
 4. Fan-out: ``tasks.announcements.announce()`` records one row per member in one
    transaction and queues batches of 200; the clock runs from the call until the SMTP
    server has accepted every message and every row is ``sent``.
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import email.policy
 import os
-import platform
 import smtplib
 import socket
 import subprocess
@@ -31,8 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_notifications_bench")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"{POSTGRES_URL}/portal_bench_fanout")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def free_port() -> int:
@@ -82,6 +82,8 @@ def main() -> None:
         "REDIS_URL": REDIS_URL,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "SITE_URL": "http://127.0.0.1:8000",
+        # Not a line per SMTP command (aiosmtpd) and per page published: that costs time and buries the result.
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
     }
     os.environ.update(env)
     if DATABASE_URL.startswith("postgres"):
@@ -114,6 +116,9 @@ def main() -> None:
         batch_size=2000,
     )
     page = ProgramPage.objects.live().first()
+    import harness
+
+    facts = harness.machine_facts(database_url=DATABASE_URL, server=False)
 
     workers = [
         subprocess.Popen(  # noqa: S603 - our own celery
@@ -155,9 +160,7 @@ def main() -> None:
     raw = time.perf_counter() - started
     controller.stop()
 
-    print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(harness.facts_markdown(facts))
     print(f"database: {DATABASE_URL.split('@')[-1]}, broker: {REDIS_URL}")
     print(f"fan-out: {recorded} emails, {args.workers} workers")
     print(f"  recorded in {recorded_at:.2f} s, all sent in {fanout:.2f} s")

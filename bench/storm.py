@@ -1,0 +1,458 @@
+"""The enrollment storm: 1,000 members enroll at the same moment for a training with 30 seats.
+
+    make bench-storm             # or: .venv/bin/python bench/storm.py [--members 1000] [--seats 30]
+
+What it does, on one machine:
+1. A PostgreSQL database of its own (``portal_bench_storm``, dropped and created again),
+   migrated, with the demo content, and a new training of the demo program with ``--seats``
+   seats, open for enrollment to everyone.
+2. ``--members`` verified members with complete profiles (eligible), each logged in the way the
+   site logs people in (``django.contrib.auth.login`` on a server-side session) and holding a
+   CSRF cookie and token, as a browser would after opening the training page.
+3. gunicorn with the production settings (as bench/pages.py: BENCH_WORKERS, default
+   2 x cores + 1, of BENCH_WORKER_CLASS, default ``sync``), warmed up by a few members enrolling
+   in another training.
+4. The storm: one connection per member is opened first; then every member's
+   ``POST /anggota/pelatihan/<id>/daftar/`` is written at once (asyncio, raw HTTP/1.1 from the
+   standard library) and each response is read to the end.
+5. What it reports: wall time (release to last response), requests/s, p50/p99 latency, HTTP
+   errors, what each member was told (the view redirects to the training page and leaves a
+   success or error message in the ``messages`` cookie, which is decoded), and exactness read
+   from the database: confirmed == seats, waiting list == members - seats, nobody twice,
+   waiting-list positions 1..n without gaps or ties, first come first served, and one outbox
+   email per enrollment (confirmed / waiting list, the latter telling the right position).
+   Exit status 1 when anything is not exact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+import harness
+
+DATABASE_NAME = "portal_bench_storm"
+WARMUP_MEMBERS = 10
+
+
+@dataclass
+class Client:
+    email: str
+    cookies: str
+    csrf_token: str
+
+
+@dataclass
+class Outcome:
+    email: str
+    status: int = 0
+    location: str = ""
+    message_level: str = ""
+    message: str = ""
+    latency: float = 0.0
+    error: str = ""
+    set_cookies: dict[str, str] = field(default_factory=dict)
+
+
+# -- setup ------------------------------------------------------------------------------------
+
+
+def make_training(*, seats: int, slug: str = "storm-pelatihan"):
+    from django.utils import timezone
+
+    from programs.models import ProgramPage, TrainingPage
+
+    program = ProgramPage.objects.get(slug="pemberdayaan-umkm-kader")
+    starts_at = (timezone.now() + datetime.timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+    training = TrainingPage(
+        title="Pelatihan Kewirausahaan Kader (uji beban)",
+        slug=slug,
+        summary="Pelatihan dengan kursi terbatas, untuk mengukur pendaftaran serentak.",
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=7),
+        venue_name="Aula Kantor PC NU Batubara",
+        capacity=seats,
+    )
+    program.add_child(instance=training)
+    training.save_revision().publish()
+    training.refresh_from_db()
+    return training
+
+
+def make_members(*, count: int, prefix: str) -> list:
+    """Verified members with complete profiles, bulk-created (no password: they log in by session)."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from home.models import District
+    from members.models import Member
+
+    User = get_user_model()
+    unusable = make_password(None)
+    User.objects.bulk_create(
+        (User(email=f"{prefix}{n:05d}@example.org", password=unusable) for n in range(count)), batch_size=1000
+    )
+    users = list(User.objects.filter(email__startswith=prefix).order_by("pk"))
+    EmailAddress.objects.bulk_create(
+        (EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users), batch_size=1000
+    )
+    districts = list(District.objects.order_by("pk"))
+    now = timezone.now()
+    Member.objects.bulk_create(
+        (
+            Member(
+                user=user,
+                full_name=f"Kader Uji {n + 1}",
+                phone=f"+62812{n:08d}",
+                gender=Member.Gender.MALE if n % 3 else Member.Gender.FEMALE,
+                birth_date=datetime.date(1990 + n % 15, 1 + n % 12, 1 + n % 28),
+                district=districts[n % len(districts)],
+                village="Labuhan Ruku",
+                occupation="Wiraswasta",
+                cadre_level=Member.CadreLevel.PKD,
+                privacy_agreed_at=now,
+                status=Member.Status.ACTIVE,
+                verified_at=now,
+            )
+            for n, user in enumerate(users)
+        ),
+        batch_size=1000,
+    )
+    return users
+
+
+def log_in(users: list) -> list[Client]:
+    """A session per member, made by ``django.contrib.auth.login`` as the login view does,
+    with the CSRF cookie and the token a page would have put in the enrollment form."""
+    from django.conf import settings
+    from django.contrib.auth import login
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import get_token
+    from django.test import RequestFactory
+
+    factory = RequestFactory()
+    clients = []
+    for user in users:
+        request = factory.get("/akun/login/")
+        request.session = SessionStore()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session.save()
+        token = get_token(request)  # the masked token in the form; the secret goes in the cookie
+        cookies = f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}; "
+        cookies += f"{settings.CSRF_COOKIE_NAME}={request.META['CSRF_COOKIE']}"
+        clients.append(Client(email=user.email, cookies=cookies, csrf_token=token))
+    return clients
+
+
+# -- the HTTP client --------------------------------------------------------------------------
+
+
+def request_bytes(client: Client, *, path: str, port: int, referer: str) -> bytes:
+    body = urlencode({"csrfmiddlewaretoken": client.csrf_token}).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        f"Origin: http://127.0.0.1:{port}\r\n"
+        f"Referer: http://127.0.0.1:{port}{referer}\r\n"
+        f"Cookie: {client.cookies}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def parse_response(raw: bytes, outcome: Outcome) -> None:
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    lines = head.split("\r\n")
+    outcome.status = int(lines[0].split()[1])
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if name == "location":
+            outcome.location = value
+        elif name == "set-cookie":
+            cookie = SimpleCookie()
+            cookie.load(value)
+            for key, morsel in cookie.items():
+                outcome.set_cookies[key] = morsel.value
+
+
+async def post(client: Client, data: bytes, *, port: int, go: asyncio.Event, opened: list, timeout: float) -> Outcome:
+    outcome = Outcome(email=client.email)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError as error:
+        outcome.error = f"connect: {error}"
+        opened.append(False)
+        await go.wait()
+        return outcome
+    opened.append(True)
+    await go.wait()
+    started = time.perf_counter()
+    try:
+        writer.write(data)
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), timeout)  # the server closes: Connection: close
+        outcome.latency = time.perf_counter() - started
+        parse_response(raw, outcome)
+    except (OSError, TimeoutError, ValueError, IndexError) as error:
+        outcome.latency = time.perf_counter() - started
+        outcome.error = f"{type(error).__name__}: {error}"
+    finally:
+        writer.close()
+    return outcome
+
+
+async def storm(clients: list[Client], *, port: int, path: str, referer: str, timeout: float):
+    """Open every connection, then release every POST at once; returns outcomes and wall time."""
+    go = asyncio.Event()
+    opened: list[bool] = []
+    requests = [request_bytes(client, path=path, port=port, referer=referer) for client in clients]
+    tasks = [
+        asyncio.create_task(post(client, data, port=port, go=go, opened=opened, timeout=timeout))
+        for client, data in zip(clients, requests, strict=True)
+    ]
+    deadline = time.monotonic() + 60
+    while len(opened) < len(clients) and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    started = time.perf_counter()
+    go.set()
+    outcomes = await asyncio.gather(*tasks)
+    return outcomes, time.perf_counter() - started
+
+
+def read_messages(outcomes: list[Outcome]) -> None:
+    """Decode the ``messages`` cookie each response set: what the member would read on the page."""
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest
+
+    storage = CookieStorage(HttpRequest())
+    for outcome in outcomes:
+        value = outcome.set_cookies.get(CookieStorage.cookie_name)
+        if not value:
+            continue
+        messages = storage._decode(value) or []  # Django's own decoder for its own cookie
+        if messages:
+            outcome.message_level = constants.DEFAULT_TAGS.get(messages[-1].level, str(messages[-1].level))
+            outcome.message = str(messages[-1].message)
+
+
+# -- exactness --------------------------------------------------------------------------------
+
+
+def check_exactness(*, training, emails: set[str], seats: int, outcomes: list[Outcome]) -> list[tuple[str, bool, str]]:
+    from django.db.models import Count
+
+    from members.enrollment import waitlist_position
+    from members.models import Enrollment
+    from tasks.models import Notification
+
+    members = len(emails)
+    enrollments = list(
+        Enrollment.objects.filter(training=training).select_related("member__user").order_by("requested_at", "pk")
+    )
+    statuses = Counter(e.status for e in enrollments)
+    confirmed = [e for e in enrollments if e.status == Enrollment.Status.CONFIRMED]
+    waitlisted = [e for e in enrollments if e.status == Enrollment.Status.WAITLISTED]
+    expected_waitlist = max(members - seats, 0)
+    checks = []
+
+    def check(label: str, ok: bool, detail: str) -> None:
+        checks.append((label, bool(ok), detail))
+
+    check("confirmed == seats", len(confirmed) == min(seats, members), f"{len(confirmed)} confirmed, {seats} seats")
+    check(
+        "waiting list == members - seats",
+        len(waitlisted) == expected_waitlist,
+        f"{len(waitlisted)} on the waiting list, {expected_waitlist} expected",
+    )
+    check("no other status", set(statuses) <= {"confirmed", "waitlisted"}, dict(statuses).__repr__())
+    twice = (
+        Enrollment.objects.filter(training=training).values("member").annotate(n=Count("pk")).filter(n__gt=1).count()
+    )
+    enrolled = {e.member.user.email for e in enrollments}
+    check("nobody twice", twice == 0, f"{twice} members with more than one enrollment")
+    check("every member enrolled", enrolled == emails, f"{len(enrolled & emails)} of {members} members enrolled")
+    positions = [waitlist_position(enrollment=e) for e in waitlisted]
+    check(
+        "waiting-list positions 1..n, no gap or tie",
+        positions == list(range(1, len(waitlisted) + 1)),
+        f"positions {positions[:3]}…{positions[-3:]}" if positions else "empty",
+    )
+    first_waitlisted = min((e.requested_at for e in waitlisted), default=None)
+    last_confirmed = max((e.requested_at for e in confirmed), default=None)
+    check(
+        "first come, first served (every seat requested before every waiting place)",
+        first_waitlisted is None or last_confirmed is None or last_confirmed <= first_waitlisted,
+        f"last seat {last_confirmed:%H:%M:%S.%f}, first waiting place {first_waitlisted:%H:%M:%S.%f}"
+        if first_waitlisted and last_confirmed
+        else "",
+    )
+    notifications = list(Notification.objects.filter(recipient__in=emails))
+    kinds = Counter(n.kind for n in notifications)
+    by_recipient = Counter(n.recipient for n in notifications)
+    check(
+        "one email per enrollment",
+        len(notifications) == members and set(by_recipient.values()) == {1},
+        f"{len(notifications)} outbox rows for {members} members: {dict(kinds)}",
+    )
+    confirmed_emails = {e.member.user.email for e in confirmed}
+    told_confirmed = {n.recipient for n in notifications if n.kind == "enrollment_confirmed"}
+    check(
+        "the confirmed got the confirmation (with the calendar file)",
+        told_confirmed == confirmed_emails
+        and all(n.attachments for n in notifications if n.kind == "enrollment_confirmed"),
+        f"{len(told_confirmed)} confirmation emails",
+    )
+    position_of = {e.member.user.email: p for e, p in zip(waitlisted, positions, strict=True)}
+    told_position = {}
+    for n in notifications:
+        if n.kind == "enrollment_waitlisted":
+            found = re.search(r"(?:urutan ke-|position )(\d+)", n.body_text)
+            told_position[n.recipient] = int(found.group(1)) if found else None
+    check(
+        "each waiting-list email tells the member's own position",
+        told_position == position_of,
+        f"{sum(1 for k, v in told_position.items() if position_of.get(k) == v)} of {len(position_of)} right",
+    )
+    told = Counter((o.message_level, o.status) for o in outcomes)
+    check(
+        "every member was told success on the page (302 back to the training, success message)",
+        told.get(("success", 302), 0) == members,
+        ", ".join(f"{count} x {status} {level or 'no message'}" for (level, status), count in told.most_common()),
+    )
+    return checks
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+
+def raise_open_files_limit(needed: int) -> None:
+    """One socket per member in this process: lift the soft limit on open files if it is lower."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        if wanted < needed:
+            print(f"warning: only {wanted} open files allowed, {needed} wanted (ulimit -n)")
+
+
+def warn_about_backlog(members: int) -> None:
+    """Connections wait in the listen queue; the kernel caps gunicorn's --backlog at somaxconn."""
+    try:
+        somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+    except (OSError, ValueError):
+        return
+    if somaxconn < members:
+        print(f"warning: net.core.somaxconn is {somaxconn}, below {members}: connections will queue in SYN retries")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=harness.env_int("BENCH_STORM_MEMBERS", 1000))
+    parser.add_argument("--seats", type=int, default=harness.env_int("BENCH_STORM_SEATS", 30))
+    parser.add_argument("--timeout", type=float, default=300, help="seconds a member waits for an answer")
+    args = parser.parse_args()
+    harness.require_services()
+    raise_open_files_limit(args.members + 256)
+    warn_about_backlog(args.members)
+
+    port = harness.free_port()
+    with harness.scratch_dir("storm") as scratch:
+        database_url = harness.recreate_database(DATABASE_NAME)
+        env = harness.production_env(database_url=database_url, scratch=scratch, port=port)
+        harness.flush_redis()
+        harness.prepare_site(env)
+        harness.manage("seed_demo", "-v0", env=env)
+        harness.setup_django(env)
+        from django.db import connections
+        from django.urls import reverse
+
+        from programs.models import TrainingPage
+
+        print(f"setting up {args.members} members and a training with {args.seats} seats", flush=True)
+        training = make_training(seats=args.seats)
+        warmup_training = TrainingPage.objects.get(slug="pelatihan-digital-marketing")
+        clients = log_in(make_members(count=args.members, prefix="storm"))
+        warmup_clients = log_in(make_members(count=WARMUP_MEMBERS, prefix="warmup"))
+        path = reverse("members:enroll", args=[training.pk])
+        training_path = training.get_url()
+        facts = harness.machine_facts(database_url=database_url)
+        connections.close_all()
+
+        with harness.gunicorn(env, port=port, name="storm") as base_url:
+            # Warm every worker's enrollment path (imports, templates, connections) elsewhere.
+            warm_path = reverse("members:enroll", args=[warmup_training.pk])
+            asyncio.run(storm(warmup_clients, port=port, path=warm_path, referer=warmup_training.url, timeout=60))
+            print(f"storm: {args.members} POSTs to {base_url}{path}", flush=True)
+            outcomes, wall = asyncio.run(
+                storm(clients, port=port, path=path, referer=training_path, timeout=args.timeout)
+            )
+        read_messages(outcomes)
+        checks = check_exactness(
+            training=training, emails={c.email for c in clients}, seats=args.seats, outcomes=outcomes
+        )
+        text = report(facts, outcomes, checks, wall=wall, members=args.members, seats=args.seats, path=path)
+        harness.write_report("storm", text)
+        connections.close_all()
+    harness.flush_redis()
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+
+def report(facts, outcomes: list[Outcome], checks, *, wall: float, members: int, seats: int, path: str) -> str:
+    answered = [o for o in outcomes if not o.error]
+    latencies = [o.latency * 1000 for o in answered]
+    http_errors = [o for o in answered if not 200 <= o.status < 400]
+    failed = [o for o in outcomes if o.error]
+    statuses = Counter(o.status for o in answered)
+    messages = Counter(o.message for o in answered if o.message)
+    p50 = harness.percentile(latencies, 0.50) if latencies else None
+    p99 = harness.percentile(latencies, 0.99) if latencies else None
+    exact = all(ok for _, ok, _ in checks)
+    lines = [
+        "# The enrollment storm (bench/storm.py)",
+        "",
+        harness.facts_markdown(facts),
+        f"- load: {members} logged-in members, one connection each, every `POST {path}` written at once "
+        "(asyncio, raw HTTP/1.1, `Connection: close`)",
+        "",
+        "| members | seats | wall time | requests/s | p50 | p99 | max | HTTP errors | no answer |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {members:,} | {seats} | {wall:.2f} s | {len(answered) / wall:,.0f} | {harness.format_ms(p50)} "
+        f"| {harness.format_ms(p99)} | {harness.format_ms(max(latencies, default=None))} | {len(http_errors)} "
+        f"| {len(failed)} |",
+        "",
+        "Responses: " + ", ".join(f"{count} x HTTP {status}" for status, count in statuses.most_common()),
+        "",
+        "What members were told:",
+        *[f"- {count} x “{message}”" for message, count in messages.most_common()],
+        "",
+        "Exactness (read from the database afterwards):",
+        "",
+        "| check | | detail |",
+        "|---|---|---|",
+        *[f"| {label} | {'✓' if ok else '✗'} | {detail} |" for label, ok, detail in checks],
+        "",
+        "Result: " + ("exact." if exact else "NOT EXACT"),
+        *[f"- no answer for {o.email}: {o.error}" for o in failed[:10]],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    harness.run(main)
