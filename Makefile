@@ -100,7 +100,7 @@ messages: $(VENV)/.requirements-dev
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 # The benchmarks need PostgreSQL and Redis on 127.0.0.1 (their own databases portal_bench_*
-# and Redis db 14, recreated each run) and wrk (Debian's package); see bench/README.md.
+# and Redis db 9, recreated each run) and wrk (Debian's package); see bench/README.md.
 # `make bench` runs all three even when one fails, and fails at the end if any did.
 bench: setup-dev
 	@status=0; \

@@ -7,7 +7,7 @@ What it does, on one machine:
    change it), migrated, with ``--count`` active members who opted in to announcements.
 2. A local aiosmtpd server (in this process, on a free port) that counts what it accepts.
 3. ``--workers`` Celery worker processes (``celery -A tasks worker --pool=solo``) on the
-   Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/14, flushed first: the benchmarks' db).
+   Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/9, flushed first: the benchmarks' db).
 4. Fan-out: ``tasks.announcements.announce()`` records one row per member in one
    transaction and queues batches of 200; the clock runs from the call until the SMTP
    server has accepted every message and every row is ``sent``.
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"{POSTGRES_URL}/portal_bench_fanout")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 def free_port() -> int:

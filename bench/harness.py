@@ -1,7 +1,7 @@
 """What the benchmarks share: a fresh database, the production server, machine facts, cleanup.
 
 Every benchmark works on a PostgreSQL database of its own (``portal_bench_<name>``, dropped and
-created again on each run) and on Redis db 14 (flushed), so that a run never touches the
+created again on each run) and on Redis db 9 (flushed), so that a run never touches the
 development or test databases and can be repeated at will. Override with BENCH_POSTGRES_URL
 (the server, without a database name) and BENCH_REDIS_URL.
 """
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 OUTPUT_DIR = ROOT / "var" / "bench"
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 # A key for these throw-away databases only; the production settings refuse to start without one.
 SECRET_KEY = "bench-only-secret-key-not-for-any-real-site-0123456789abcdef"  # noqa: S105
 

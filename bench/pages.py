@@ -10,7 +10,7 @@ What it does, on one machine:
 2. ``collectstatic`` into a temporary STATIC_ROOT (hashed, compressed names, as deployed).
 3. gunicorn with the production settings (``config.settings.production``; TLS redirect off,
    since this is loopback) on a free port: BENCH_WORKERS (default 2 x cores + 1) workers of
-   class BENCH_WORKER_CLASS (default ``sync``), Redis db 14 as the cache.
+   class BENCH_WORKER_CLASS (default ``sync``), Redis db 9 as the cache.
 4. For each URL: a first GET (must answer 200), a warm-up (BENCH_WARMUP_SECONDS of wrk), one
    more GET to read the ``X-Page-Cache`` header, then ``wrk -t2 -c<BENCH_CONNECTIONS>
    -d<BENCH_SECONDS> --latency`` as anonymous visitors (no cookies). The static file (the
