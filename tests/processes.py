@@ -18,6 +18,10 @@ def project_env(**overrides: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     env.pop("REDIS_URL", None)
+    # The browser tests lift Django's async guard in this process (tests/e2e/conftest.py); the
+    # processes they start are the portal as deployed, with its guards (and check --deploy
+    # refuses the variable).
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(overrides)
     return env
 

@@ -20,13 +20,31 @@ INTRO = "Kader GP Ansor Talawi memanen rumput laut bersama nelayan di pesisir Ba
 # test waits for these as a person would, through the editor's own events.
 WATCH_EDITOR = """
 window.__autosaves = 0;
+window.__autosaveBusy = false;
+window.__autosaveActivity = Date.now();
 document.addEventListener("w-unsaved:watch-edits", () => { window.__watching = true; }, true);
-document.addEventListener("w-autosave:success", () => { window.__autosaves++; }, true);
+document.addEventListener("w-autosave:save", () => {
+    window.__autosaveBusy = true; window.__autosaveActivity = Date.now();
+}, true);
+document.addEventListener("w-autosave:success", () => {
+    window.__autosaves++; window.__autosaveBusy = false; window.__autosaveActivity = Date.now();
+}, true);
 """
 
 
 def wait_for_autosave(page, *, after: int):
     page.wait_for_function(f"window.__autosaves > {after}")
+
+
+def wait_until_autosave_is_quiet(page):
+    """No autosave in flight and none started for 1.5 s (its debounce is 0.5 s).
+
+    Publishing while an autosave is still queued makes Wagtail send that autosave after the
+    publish, with the revision it knew before: the server refuses it (400, "Saving will
+    overwrite a newer version"), which shows as a console error. An editor who sees
+    "Saved" before publishing never meets this; the test waits the same way.
+    """
+    page.wait_for_function("!window.__autosaveBusy && Date.now() - window.__autosaveActivity > 1500")
 
 
 @pytest.fixture
@@ -92,6 +110,7 @@ def test_editor_publishes_an_article_with_an_image_and_readers_find_it(live_site
     saves = page.evaluate("window.__autosaves")
     page.get_by_label("UMKM", exact=True).check()
     wait_for_autosave(page, after=saves)  # as an editor would see "Tersimpan" before publishing
+    wait_until_autosave_is_quiet(page)
     desk.shoot("admin-article-filled")
 
     # Publish: the second action of the footer's menu.
