@@ -129,3 +129,67 @@ def staff_user(demo_site, django_user_model):
     user = django_user_model.objects.create_user(email="panitia@example.org", password="x")
     user.groups.add(Group.objects.get(name="Koordinator"))
     return user
+
+
+@pytest.fixture
+def make_person(demo_site):
+    """A verified, complete member from ``tests.people`` (real-looking names with apostrophes)."""
+    from datetime import date
+
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    from home.models import District
+    from members.models import Member
+
+    from .people import PASSWORD
+
+    def make(person, **fields):
+        user = get_user_model().objects.create_user(email=person.email, password=PASSWORD)
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        values = {
+            "full_name": person.full_name,
+            "phone": person.phone_e164,
+            "gender": person.gender,
+            "birth_date": date(1996, 8, 17),
+            "district": District.objects.get(slug=person.district_slug),
+            "village": person.village,
+            "occupation": person.occupation,
+            "business_name": person.business_name,
+            "cadre_level": Member.CadreLevel.PKD,
+            "privacy_agreed_at": timezone.now(),
+            "status": Member.Status.ACTIVE,
+        }
+        values.update(fields)
+        return Member.objects.create(user=user, **values)
+
+    return make
+
+
+@pytest.fixture
+def roles(demo_site, django_user_model, make_person):
+    """One user of each role, each able to log in with ``tests.people.PASSWORD``.
+
+    ``editor`` (group Editor only), ``coordinator`` (group Koordinator only), ``member``
+    (a verified cadre, no staff rights) and ``superuser``.
+    """
+    from types import SimpleNamespace
+
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.models import Group
+
+    from .people import NURAINI, PASSWORD
+
+    def staff(email, group=None, **extra):
+        user = django_user_model.objects.create_user(email=email, password=PASSWORD, **extra)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return SimpleNamespace(
+        editor=staff("redaksi.uji@example.org", "Editor"),
+        coordinator=staff("koordinator.uji@example.org", "Koordinator"),
+        superuser=staff("ketua.uji@example.org", is_staff=True, is_superuser=True),
+        member=make_person(NURAINI).user,
+    )
