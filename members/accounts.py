@@ -52,6 +52,21 @@ PROFILE_FIELDS = (
     "announcements_opt_in",
 )
 
+# What eligibility for trainings depends on (gender, age, district, cadre level) and what
+# identifies the member to the branch: once the branch has verified the member, these are
+# theirs to change no more; a change goes to the coordinators (member_request_change).
+# An empty one may still be filled in once, so a member verified before completing the
+# profile can complete it.
+LOCKED_WHEN_VERIFIED = ("gender", "birth_date", "district", "cadre_level", "member_number")
+# Requests of one member per day, so a member cannot flood the coordinators' mailboxes.
+CHANGE_REQUESTS_PER_DAY = 3
+
+
+LOCKED_MESSAGE = _(
+    "These details have been verified by the branch and can no longer be changed here. "
+    "If something is wrong or has changed, request a change from the coordinators."
+)
+
 
 # -- validation helpers (used by the forms and by the services) ---------------------------
 
@@ -107,8 +122,16 @@ def member_register(*, user: User, full_name: str, privacy_agreed: bool) -> Memb
     return member
 
 
+def member_of(*, user: User) -> Member | None:
+    """The user's member profile, or None (staff accounts made in the admin have none)."""
+    return Member.objects.filter(user=user).select_related("district", "verified_by").first()
+
+
 def member_ensure(*, user: User) -> Member:
-    """The user's profile; staff accounts made outside sign-up get an empty pending one."""
+    """The user's profile, created empty (pending) when missing: for ``manage.py approve_member``.
+
+    The member area never calls this: a staff account visiting it gets no profile by accident.
+    """
     member = Member.objects.filter(user=user).select_related("district", "verified_by").first()
     if member is None:
         member, _created = Member.objects.get_or_create(
@@ -117,14 +140,52 @@ def member_ensure(*, user: User) -> Member:
     return member
 
 
+def member_is_verified(*, member: Member) -> bool:
+    """Verified by the branch, now or before a suspension (a suspended member is verified again later)."""
+    return member.status == Member.Status.ACTIVE or member.verified_at is not None
+
+
+def member_locked_fields(*, member: Member) -> tuple[str, ...]:
+    """The profile fields this member may no longer change themselves (see LOCKED_WHEN_VERIFIED)."""
+    if not member_is_verified(member=member):
+        return ()
+    return tuple(name for name in LOCKED_WHEN_VERIFIED if _field_value(member, name) not in ("", None))
+
+
+def _field_value(member: Member, name: str) -> Any:
+    # The district by its id: a form's cleaned value (a District) and the row's compare alike.
+    if name == "district":
+        return member.district_id
+    return getattr(member, name)
+
+
+def _comparable(name: str, value: Any) -> Any:
+    if name == "district":
+        return getattr(value, "pk", value)
+    return value
+
+
 @transaction.atomic
 def member_update_profile(*, member: Member, privacy_agreed: bool, **fields: Any) -> Member:
-    """Save the fields a member may change on /anggota/profil/."""
+    """Save the fields a member may change on /anggota/profil/.
+
+    A verified member's locked fields (member_locked_fields) keep their values: a change
+    to one is refused with a ValidationError (the profile form shows them disabled, so
+    that a form never sends one).
+    """
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not profile fields: {', '.join(sorted(unknown))}")
     if not privacy_agreed:
         raise ValidationError(_("You must agree to the privacy notice."), code="privacy_required")
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    changed_locked = [
+        name
+        for name in member_locked_fields(member=member)
+        if name in fields and _comparable(name, fields[name]) != _field_value(member, name)
+    ]
+    if changed_locked:
+        raise ValidationError(LOCKED_MESSAGE, code="locked_field")
     if "phone" in fields:
         fields["phone"] = phone_normalise(value=fields["phone"])
     if "birth_date" in fields:
@@ -136,6 +197,106 @@ def member_update_profile(*, member: Member, privacy_agreed: bool, **fields: Any
     member.full_clean()
     member.save()
     return member
+
+
+def member_change_request_recipients() -> list[str]:
+    """Who is told of a change request: the people who verify members and those who may edit them.
+
+    Active users holding ``members.verify_member`` or ``members.change_member`` (superusers
+    hold both); when there is nobody, the branch's contact address from the site settings.
+    """
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    from home.models import SiteSettings
+
+    permissions = Permission.objects.filter(
+        content_type__app_label="members", codename__in=["verify_member", "change_member"]
+    )
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__permissions__in=permissions) | Q(user_permissions__in=permissions))
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+    recipients = [user.email for user in users]
+    if not recipients:
+        recipients = list(SiteSettings.objects.exclude(email="").values_list("email", flat=True)[:1])
+    return recipients
+
+
+def _display(name: str, value: Any) -> str:
+    """A locked field's value as a coordinator reads it in an email."""
+    if value in ("", None):
+        return "—"
+    if name == "gender":
+        return str(Member.Gender(value).label)
+    if name == "cadre_level":
+        return str(Member.CadreLevel(value).label)
+    if name == "birth_date":
+        return value.strftime("%d-%m-%Y")
+    return str(value)
+
+
+@transaction.atomic
+def member_request_change(*, member: Member, changes: dict[str, Any], note: str) -> int:
+    """A verified member asks the coordinators to change locked fields; returns how many were emailed.
+
+    Nothing changes on the profile: the email lists the current and requested values, and
+    a coordinator applies them in the member's edit page in the admin after checking them.
+    The request is also kept in the audit log (without the values, which the email holds).
+    """
+    from wagtail.models import ModelLogEntry
+
+    from tasks.outbox import notify
+
+    unknown = set(changes) - set(LOCKED_WHEN_VERIFIED)
+    if unknown:
+        raise TypeError(f"not locked fields: {', '.join(sorted(unknown))}")
+    member = Member.objects.select_for_update().select_related("district", "user").get(pk=member.pk)
+    if member.user_id is None or not member_is_verified(member=member):
+        raise ValidationError(_("Only verified members send change requests."), code="not_verified")
+    if "birth_date" in changes:
+        birth_date_validate(value=changes["birth_date"])
+    rows = []
+    for name in LOCKED_WHEN_VERIFIED:
+        if name not in changes or changes[name] in ("", None):
+            continue
+        current = member.district if name == "district" else getattr(member, name)
+        if _comparable(name, changes[name]) == _field_value(member, name):
+            continue
+        label = Member._meta.get_field(name).verbose_name
+        rows.append({"label": label, "current": _display(name, current), "requested": _display(name, changes[name])})
+    if not rows:
+        raise ValidationError(_("The requested values are the same as the current ones."), code="no_change")
+    since = timezone.now() - datetime.timedelta(days=1)
+    sent_today = ModelLogEntry.objects.for_instance(member).filter(
+        action="members.member.change_request", timestamp__gte=since
+    )
+    if sent_today.count() >= CHANGE_REQUESTS_PER_DAY:
+        raise ValidationError(
+            _("You have already sent several change requests today. The branch will contact you."),
+            code="too_many_requests",
+        )
+    entry = log(instance=member, action="members.member.change_request", user=member.user, data={})
+    recipients = member_change_request_recipients()
+    context = {
+        "member": member,
+        "rows": rows,
+        "note": note.strip(),
+        "edit_url": settings.SITE_URL + reverse("wagtailsnippets_members_member:edit", args=[member.pk]),
+    }
+    for recipient in recipients:
+        notify(
+            kind="member_change_request",
+            recipient=recipient,
+            template="members/email/change_request",
+            context=context,
+            language=settings.LANGUAGE_CODE,
+            idempotency_key=f"member-change-request-{entry.pk}-{recipient}",
+        )
+    return len(recipients)
 
 
 @dataclass(frozen=True)
