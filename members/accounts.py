@@ -294,7 +294,7 @@ def member_request_change(*, member: Member, changes: dict[str, Any], note: str)
             template="members/email/change_request",
             context=context,
             language=settings.LANGUAGE_CODE,
-            idempotency_key=f"member-change-request-{entry.pk}-{recipient}",
+            idempotency_key=f"member-change-request-{member.pk}-{entry.pk}-{recipient}",
         )
     return len(recipients)
 
@@ -411,14 +411,16 @@ def member_delete(*, user: User) -> None:
     """Delete the account: the user row goes, the profile stays only as an anonymous shell.
 
     The shell (district and cadre level, nothing that names a person) keeps later
-    attendance counts for reports intact; enrollment code anonymises its own rows here.
+    attendance counts for reports intact. The name goes first, so that nothing written
+    while the seats are released (audit entries, whose label is the row's name) names the
+    member; then the audit entries written before lose the name too, and the emails to or
+    about the member are deleted from the outbox.
     """
     member = Member.objects.select_for_update().filter(user=user).first()
+    addresses = {user.email, *user.emailaddress_set.values_list("email", flat=True)}
     if member is not None:
         from .enrollment import member_enrollments_release  # enrollment builds on accounts
 
-        # Seats held or waited for go to others; past attendance stays, attached to the shell.
-        member_enrollments_release(member=member)
         member.user = None
         member.full_name = ""
         member.phone = ""
@@ -434,8 +436,71 @@ def member_delete(*, user: User) -> None:
         member.verified_by = None
         member.anonymised_at = timezone.now()
         member.save()
+        # Seats held or waited for go to others; past attendance stays, attached to the shell.
+        member_enrollments_release(member=member)
+        member_audit_scrub(member=member)
+    _outbox_forget(member=member, addresses=addresses)
     # Email addresses, confirmations and sessions go with the user (cascade).
     user.delete()
+
+
+# What an audit entry about a deleted member keeps in its data: no free text (a reason a
+# coordinator typed may name the person), no values of the profile.
+AUDIT_DATA_KEPT = ("status", "attended")
+
+
+def member_audit_scrub(*, member: Member) -> int:
+    """Take the name of an anonymised member out of the audit log (Wagtail's ModelLogEntry).
+
+    Entries about the member and about their enrollments are labelled with the row's name
+    when written ("Siti Aminah · 15 · cancelled"); they are relabelled as a deleted member's
+    and keep only AUDIT_DATA_KEPT of their data. Returns how many entries were rewritten.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+    from django.utils import translation
+    from wagtail.models import ModelLogEntry
+
+    from .models import Enrollment
+
+    with translation.override(settings.LANGUAGE_CODE):
+        deleted = str(Member(full_name=""))
+    enrollments = {
+        str(pk): training_id
+        for pk, training_id in Enrollment.objects.filter(member=member).values_list("pk", "training_id")
+    }
+    member_type = ContentType.objects.get_for_model(Member)
+    enrollment_type = ContentType.objects.get_for_model(Enrollment)
+    entries = ModelLogEntry.objects.filter(
+        Q(content_type=member_type, object_id=str(member.pk))
+        | Q(content_type=enrollment_type, object_id__in=list(enrollments))
+    )
+    changed = []
+    for entry in entries:
+        data = entry.data if isinstance(entry.data, dict) else {}
+        entry.data = {key: data[key] for key in AUDIT_DATA_KEPT if key in data}
+        if entry.content_type_id == enrollment_type.pk:
+            parts = [deleted, str(enrollments[entry.object_id])]
+            if "status" in entry.data:
+                parts.append(str(entry.data["status"]))
+            entry.label = " · ".join(parts)
+        else:
+            entry.label = deleted
+        changed.append(entry)
+    ModelLogEntry.objects.bulk_update(changed, ["label", "data"])
+    return len(changed)
+
+
+def _outbox_forget(*, member: Member | None, addresses: set[str]) -> None:
+    """Delete the emails to a deleted account's addresses, and the change requests about it, from the outbox."""
+    from django.db.models import Q
+
+    from tasks.models import Notification
+
+    about = Q(recipient__in=[address for address in addresses if address])
+    if member is not None:
+        about |= Q(kind="member_change_request", idempotency_key__startswith=f"member-change-request-{member.pk}-")
+    Notification.objects.filter(about).delete()
 
 
 # -- email ----------------------------------------------------------------------------------
