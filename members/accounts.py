@@ -358,20 +358,51 @@ def member_suspend(*, member: Member, by: User | None) -> bool:
 # -- privacy: export and deletion -------------------------------------------------------------
 
 
+def _stamp(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def decided_by_role(*, user_id: int | None, member: Member | None) -> str:
+    """Who took a decision, as the member may read it in their data: a role, not a staff member's name.
+
+    ``"system"`` (no user: an automatic step), ``"self"`` (the member), ``"administrator"``,
+    the staff groups (``"Koordinator"``), ``"staff"``, or ``"deleted account"``.
+    """
+    if user_id is None:
+        return "system"
+    if member is not None and user_id == member.user_id:
+        return "self"
+    user = User.objects.filter(pk=user_id).prefetch_related("groups").first()
+    if user is None:
+        return "deleted account"
+    if user.is_superuser:
+        return "administrator"
+    groups = sorted(group.name for group in user.groups.all())
+    return ", ".join(groups) or "staff"
+
+
 def member_export(*, user: User) -> dict[str, Any]:
-    """Everything the portal holds about the user, as JSON-ready data."""
+    """Everything the portal holds about the user, as JSON-ready data.
+
+    The account and its addresses, the profile with the branch's decisions (who by role,
+    when), enrollments with their decisions, reasons and attendance, the emails the outbox
+    holds for the user's addresses, and the audit entries about the member and their enrollments.
+    """
     from allauth.account.models import EmailAddress
 
+    from tasks.models import Notification
+
     member = Member.objects.filter(user=user).select_related("district", "verified_by").first()
+    addresses = list(EmailAddress.objects.filter(user=user).order_by("pk"))
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
         "account": {
             "email": user.email,
             "date_joined": user.date_joined.isoformat(),
-            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "last_login": _stamp(user.last_login),
             "email_addresses": [
                 {"email": address.email, "verified": address.verified, "primary": address.primary}
-                for address in EmailAddress.objects.filter(user=user).order_by("pk")
+                for address in addresses
             ],
         },
         "profile": None,
@@ -394,16 +425,78 @@ def member_export(*, user: User) -> dict[str, Any]:
             },
             "consents": {
                 "announcements_by_email": member.announcements_opt_in,
-                "privacy_notice_agreed_at": member.privacy_agreed_at.isoformat() if member.privacy_agreed_at else None,
+                "privacy_notice_agreed_at": _stamp(member.privacy_agreed_at),
             },
             "status": member.status,
-            "verified_at": member.verified_at.isoformat() if member.verified_at else None,
+            "verified_at": _stamp(member.verified_at),
+            "verified_by": decided_by_role(user_id=member.verified_by_id, member=member)
+            if member.verified_at
+            else None,
             "registered_at": member.created_at.isoformat(),
+            "updated_at": _stamp(member.updated_at),
         }
         from .enrollment import member_enrollments_export  # enrollment builds on accounts
 
         data["enrollments"] = member_enrollments_export(member=member)
+        data["audit_log"] = _member_audit_export(member=member)
+    # Mail to the member's own addresses; never a message about someone else (a change
+    # request about another member, should this account also be a coordinator's).
+    recipients = {user.email.lower(), *(address.email.lower() for address in addresses)}
+    emails = (
+        Notification.objects.filter(recipient__in=sorted(recipients))
+        .exclude(kind="member_change_request")
+        .order_by("created_at", "pk")
+    )
+    data["emails"] = [
+        {
+            "kind": email.kind,
+            "to": email.recipient,
+            "subject": email.subject,
+            "status": email.status,
+            "created_at": _stamp(email.created_at),
+            "sent_at": _stamp(email.sent_at),
+            "text": email.body_text,
+        }
+        for email in emails
+    ]
     return data
+
+
+def _member_audit_export(*, member: Member) -> list[dict[str, Any]]:
+    """The audit entries about the member and their enrollments, oldest first, decisions by role."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+    from django.utils import translation
+    from wagtail.models import ModelLogEntry
+
+    from .models import Enrollment
+
+    enrollments = {str(pk): training_id for pk, training_id in member.enrollments.values_list("pk", "training_id")}
+    member_type = ContentType.objects.get_for_model(Member)
+    enrollment_type = ContentType.objects.get_for_model(Enrollment)
+    entries = ModelLogEntry.objects.filter(
+        Q(content_type=member_type, object_id=str(member.pk))
+        | Q(content_type=enrollment_type, object_id__in=list(enrollments))
+    ).order_by("timestamp", "pk")
+    roles: dict[int | None, str] = {}
+    exported = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for entry in entries:
+            if entry.user_id not in roles:
+                roles[entry.user_id] = decided_by_role(user_id=entry.user_id, member=member)
+            about_enrollment = entry.content_type_id == enrollment_type.pk
+            exported.append(
+                {
+                    "at": _stamp(entry.timestamp),
+                    "action": entry.action,
+                    "message": str(entry.message),
+                    "about": "enrollment" if about_enrollment else "member",
+                    "training_id": enrollments[entry.object_id] if about_enrollment else None,
+                    "by": roles[entry.user_id],
+                    "data": entry.data if isinstance(entry.data, dict) else {},
+                }
+            )
+    return exported
 
 
 @transaction.atomic
