@@ -1,5 +1,13 @@
-"""``/healthz/``: is this process able to serve? For load balancers and uptime checks."""
+"""``/healthz/``: is this process able to serve? For load balancers and uptime checks.
 
+Everyone gets the bare status (``{"status": "ok"}`` with 200, ``{"status": "error"}`` with
+503); which component is down is told only to staff (users who may use the admin) and to
+requests from this machine itself (a load balancer's probe or ``curl`` on the host). Behind
+a proxy every request comes from 127.0.0.1: a request carrying forwarding headers counts as
+local only when ``ALLAUTH_TRUSTED_PROXY_COUNT`` is set and the client it names is local.
+"""
+
+import ipaddress
 import logging
 import uuid
 
@@ -36,6 +44,36 @@ def check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
 
 
+FORWARDING_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address((address or "").strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def is_local_request(request) -> bool:
+    """The request comes from this machine, not from a client through a proxy on it."""
+    if not _is_loopback(request.META.get("REMOTE_ADDR")):
+        return False
+    if not any(header in request.headers for header in FORWARDING_HEADERS):
+        return True
+    proxies = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+    forwarded_for = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    if proxies <= 0 or len(forwarded_for) < proxies:
+        return False  # forwarded by a proxy we cannot read: the client is not known to be local
+    return _is_loopback(forwarded_for[-proxies])
+
+
+def may_see_detail(request) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.has_perm("wagtailadmin.access_admin"):
+        return True
+    return is_local_request(request)
+
+
 @never_cache
 @require_GET
 def healthz(request):
@@ -52,4 +90,7 @@ def healthz(request):
         else:
             results[name] = {"ok": True}
     healthy = all(result["ok"] for result in results.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": results}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "error"}
+    if may_see_detail(request):
+        body["checks"] = results
+    return JsonResponse(body, status=200 if healthy else 503)

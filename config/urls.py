@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.urls import include, path
-from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -9,7 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from home import views as home_views
 from members import views as members_views
 
-from . import health, security_txt
+from . import health, robots, security_txt
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -23,11 +22,7 @@ urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path(".well-known/security.txt", security_txt.security_txt, name="security_txt"),
-    path(
-        "robots.txt",
-        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
-        name="robots_txt",
-    ),
+    path("robots.txt", robots.robots_txt, name="robots_txt"),
 ]
 
 if settings.DEBUG:

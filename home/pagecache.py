@@ -4,12 +4,24 @@ What is cached
     The responses of Wagtail pages whose class says ``cache_anonymous = True`` (home, news
     index and articles, program index, programs, trainings, and their routes such as the RSS
     feeds and .ics calendars), to GET and HEAD requests that carry neither a session cookie
-    nor the messages cookie, and no query parameter but those the page declares in
-    ``cache_query_params`` (the news index's filters), with canonical values (else
-    :func:`do_not_store`): the number of entries is bounded by the content. The key is
-    scheme + host + full path with the query string + the language the visitor chose (the
-    language cookie). Body and headers are stored, including the Content-Security-Policy
+    nor the messages cookie. Only canonical addresses are stored: with a query string, only
+    when every parameter is one the page declares in ``cache_query_params`` (the news
+    index's filters) *and* the page, while rendering, confirmed the values canonical with
+    :func:`query_is_canonical` (a route of the page that ignores the query, such as the RSS
+    feed, never does, so ``/berita/feed/?page=x123`` is answered and not stored).
+    The key is scheme + the Wagtail Site serving the request (its id, not the raw ``Host``
+    header: ``example:1``, ``example:2`` ... are one site, one entry) + path + the query
+    parameters in a fixed order + the language the visitor chose (the language cookie). A
+    cached page therefore must not show the raw ``Host`` (none does: Wagtail's absolute URLs
+    come from the Site). Body and headers are stored, including the Content-Security-Policy
     header that Django's CSP middleware computed inside.
+
+How much is stored
+    At most ``PAGE_CACHE_MAX_ENTRIES`` new keys per content generation and
+    ``PAGE_CACHE_SECONDS`` window (counted in the cache), and no entry larger than
+    ``PAGE_CACHE_MAX_ENTRY_BYTES`` (body and its gzip together): the cache's memory is
+    bounded by their product whatever visitors ask for. Beyond the limit pages are served
+    uncached. Redis's own ``maxmemory`` (README) is the operator's second fence.
 
 What is never cached
     Anything for a visitor with a session (logged-in members, staff, editors: every request
@@ -71,9 +83,10 @@ from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpResponse
+from django.http.request import split_domain_port
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import split_header_value
+from django.utils.http import split_header_value, urlencode
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +113,7 @@ class _Render:
     scopes: set[str] = dataclasses.field(default_factory=lambda: {CONTENT})
     expires_at: datetime | None = None
     store: bool = True
+    canonical_query: bool = False
 
 
 _render: contextvars.ContextVar[_Render | None] = contextvars.ContextVar("pagecache_render", default=None)
@@ -123,6 +137,16 @@ def do_not_store() -> None:
     non-canonical page number): served, never stored, so entries stay bounded by the content."""
     if (render := _render.get()) is not None:
         render.store = False
+
+
+def query_is_canonical() -> None:
+    """The page being rendered checked its query string: real filters, each at one address.
+
+    Without this call a response to an address with a query string is never stored, so
+    only a page that reads its query (the news index) can fill entries with it.
+    """
+    if (render := _render.get()) is not None:
+        render.canonical_query = True
 
 
 # -- invalidation ----------------------------------------------------------------------------
@@ -213,6 +237,10 @@ class Entry:
         # for the clients that do not accept gzip.
         return cls(generations=generations, headers=headers, body=body, gzipped=gzipped, etag=etag)
 
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
+
     def dump(self) -> tuple:
         return (self.FORMAT, self.generations, self.headers, self.body, self.gzipped, self.etag)
 
@@ -250,15 +278,27 @@ class AnonymousPageCacheMiddleware:
         if seconds <= 0 or not may_use_cache(request):
             return self.get_response(request)
         try:
-            key = entry_key(request)
-            found = cache.get_many([*GENERATION_KEYS.values(), key])
+            request.get_host()  # DisallowedHost: the inner stack answers 400
+            sites = _sites
+            key = entry_key(request, sites=sites)
+            found = cache.get_many([*GENERATION_KEYS.values(), key] if key else [*GENERATION_KEYS.values()])
             current = {scope: found.get(generation_key) for scope, generation_key in GENERATION_KEYS.items()}
-            entry = Entry.load(found.get(key))
+            if sites is None or sites.generation != current[CONTENT] or current[CONTENT] is None:
+                # The sites may have changed (a change to a Site bumps the content generation).
+                sites = _load_sites(generation=current[CONTENT])
+                fresh_key = entry_key(request, sites=sites)
+                if fresh_key != key:
+                    key = fresh_key
+                    found[key] = cache.get(key) if key else None
+            if key is None:  # no Wagtail Site answers this host: Wagtail answers 404
+                return self.get_response(request)
+            stored = found.get(key)
+            entry = Entry.load(stored)
             if entry is not None and entry.is_fresh(current):
                 response = entry.response(request)
                 response.headers[HEADER] = "hit"
                 return response
-            start_generations(current)
+            start_generations(current, sites=sites)
         except DisallowedHost:
             return self.get_response(request)  # the inner stack answers 400
         except Exception:
@@ -273,13 +313,19 @@ class AnonymousPageCacheMiddleware:
             _render.reset(token)
         if not render.store or not is_cacheable(request, response) or None in current.values():
             return response
+        if request.GET and not render.canonical_query:
+            return response  # an address the page did not vouch for: answered, not stored
         timeout = seconds
         if render.expires_at is not None:
             timeout = min(seconds, int((render.expires_at - timezone.now()).total_seconds()))
         if timeout < 1:
             return response
         entry = Entry.build(response, generations=tuple((scope, current[scope]) for scope in sorted(render.scopes)))
+        if entry.size > max_entry_bytes():
+            return response
         try:
+            if stored is None and not _count_new_entry(generation=current[CONTENT], timeout=seconds):
+                return response  # the budget of new entries is spent until the window ends
             cache.set(key, entry.dump(), timeout)
         except Exception:
             _log_failure("the page cache cannot be written")
@@ -289,17 +335,98 @@ class AnonymousPageCacheMiddleware:
         return response
 
 
-def start_generations(current: dict[str, int | None]) -> None:
+def max_entries() -> int:
+    return getattr(settings, "PAGE_CACHE_MAX_ENTRIES", 1000)
+
+
+def max_entry_bytes() -> int:
+    return getattr(settings, "PAGE_CACHE_MAX_ENTRY_BYTES", 512 * 1024)
+
+
+def _count_new_entry(*, generation: int, timeout: int) -> bool:
+    """Count a key about to be created; False once this generation's window holds the maximum.
+
+    Only new keys count (a page stored again after a change overwrites its key): the
+    counter bounds how many keys exist, each living ``PAGE_CACHE_SECONDS`` at most.
+    """
+    counter = f"pagecache:entries:{generation}"
+    cache.add(counter, 0, timeout=timeout)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # expired between add and incr: a new window
+        cache.add(counter, 1, timeout=timeout)
+        count = 1
+    return count <= max_entries()
+
+
+# -- which Wagtail Site a request is for, without a database query on a hit ------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _SiteRow:
+    pk: int
+    hostname: str
+    port: int
+    is_default: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class _Sites:
+    """The Sites table as this process last read it, tagged with the content generation of then."""
+
+    generation: int | None
+    rows: tuple[_SiteRow, ...]
+
+    def site_for(self, hostname: str, port: int) -> int | None:
+        """The id of the Site that Wagtail's ``Site.find_for_request`` picks (same rules), or None."""
+        candidates = [row for row in self.rows if row.hostname == hostname or row.is_default]
+        for row in candidates:
+            if row.hostname == hostname and row.port == port:
+                return row.pk
+        for row in candidates:
+            if row.hostname == hostname and row.is_default:
+                return row.pk
+        if len(candidates) == 1:
+            return candidates[0].pk
+        defaults = [row for row in candidates if row.is_default]
+        if defaults:
+            named = [row for row in candidates if not row.is_default]
+            return named[0].pk if len(named) == 1 else defaults[0].pk
+        return None
+
+
+_sites: _Sites | None = None
+
+
+def _load_sites(*, generation: int | None) -> _Sites:
+    """Read the Sites (one small query), after the generation was read: a later change bumps it past."""
+    global _sites
+    from wagtail.models import Site
+
+    rows = tuple(
+        _SiteRow(pk, hostname, port, is_default)
+        for pk, hostname, port, is_default in Site.objects.values_list("pk", "hostname", "port", "is_default_site")
+    )
+    _sites = _Sites(generation=generation, rows=rows)
+    return _sites
+
+
+def start_generations(current: dict[str, int | None], *, sites: _Sites | None = None) -> None:
     """Give a value to each generation the cache does not hold (first request, flushed or evicted).
 
     Set before the page renders, so any change made after the render started bumps it past
     the value the entry records. Lost to a concurrent writer: ``None`` stays, nothing is stored.
+    The Sites read after the missing content generation was seen hold as of the new value
+    (a change in between would have created the key first, and this ``add`` would have lost).
     """
+    global _sites
     for scope, generation in current.items():
         if generation is None:
             value = _fresh_generation()
             if cache.add(GENERATION_KEYS[scope], value, timeout=None):
                 current[scope] = value
+                if scope == CONTENT and sites is not None and sites.generation is None and _sites is sites:
+                    _sites = dataclasses.replace(sites, generation=value)
 
 
 def may_use_cache(request) -> bool:
@@ -324,9 +451,19 @@ def visitor_language(request) -> str:
     return settings.LANGUAGE_CODE
 
 
-def entry_key(request) -> str:
-    """Scheme, host, full path with query string, language: hashed to a key of fixed length."""
-    identity = "\n".join([request.scheme, request.get_host(), request.get_full_path(), visitor_language(request)])
+def entry_key(request, *, sites: _Sites | None) -> str | None:
+    """Scheme, Site id, path, sorted query, language: hashed to a key of fixed length.
+
+    None when no Site answers the request's host, or the Sites are not read yet.
+    """
+    if sites is None:
+        return None
+    hostname = split_domain_port(request._get_raw_host())[0]  # as Wagtail's Site.find_for_request
+    site_id = sites.site_for(hostname, int(request.get_port() or 0))
+    if site_id is None:
+        return None
+    query = urlencode(sorted((name, value) for name, values in request.GET.lists() for value in values))
+    identity = "\n".join([request.scheme, str(site_id), request.path, query, visitor_language(request)])
     return "pagecache:page:" + hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
 
 

@@ -52,6 +52,21 @@ PROFILE_FIELDS = (
     "announcements_opt_in",
 )
 
+# What eligibility for trainings depends on (gender, age, district, cadre level) and what
+# identifies the member to the branch: once the branch has verified the member, these are
+# theirs to change no more; a change goes to the coordinators (member_request_change).
+# An empty one may still be filled in once, so a member verified before completing the
+# profile can complete it.
+LOCKED_WHEN_VERIFIED = ("gender", "birth_date", "district", "cadre_level", "member_number")
+# Requests of one member per day, so a member cannot flood the coordinators' mailboxes.
+CHANGE_REQUESTS_PER_DAY = 3
+
+
+LOCKED_MESSAGE = _(
+    "These details have been verified by the branch and can no longer be changed here. "
+    "If something is wrong or has changed, request a change from the coordinators."
+)
+
 
 # -- validation helpers (used by the forms and by the services) ---------------------------
 
@@ -107,8 +122,16 @@ def member_register(*, user: User, full_name: str, privacy_agreed: bool) -> Memb
     return member
 
 
+def member_of(*, user: User) -> Member | None:
+    """The user's member profile, or None (staff accounts made in the admin have none)."""
+    return Member.objects.filter(user=user).select_related("district", "verified_by").first()
+
+
 def member_ensure(*, user: User) -> Member:
-    """The user's profile; staff accounts made outside sign-up get an empty pending one."""
+    """The user's profile, created empty (pending) when missing: for ``manage.py approve_member``.
+
+    The member area never calls this: a staff account visiting it gets no profile by accident.
+    """
     member = Member.objects.filter(user=user).select_related("district", "verified_by").first()
     if member is None:
         member, _created = Member.objects.get_or_create(
@@ -117,14 +140,52 @@ def member_ensure(*, user: User) -> Member:
     return member
 
 
+def member_is_verified(*, member: Member) -> bool:
+    """Verified by the branch, now or before a suspension (a suspended member is verified again later)."""
+    return member.status == Member.Status.ACTIVE or member.verified_at is not None
+
+
+def member_locked_fields(*, member: Member) -> tuple[str, ...]:
+    """The profile fields this member may no longer change themselves (see LOCKED_WHEN_VERIFIED)."""
+    if not member_is_verified(member=member):
+        return ()
+    return tuple(name for name in LOCKED_WHEN_VERIFIED if _field_value(member, name) not in ("", None))
+
+
+def _field_value(member: Member, name: str) -> Any:
+    # The district by its id: a form's cleaned value (a District) and the row's compare alike.
+    if name == "district":
+        return member.district_id
+    return getattr(member, name)
+
+
+def _comparable(name: str, value: Any) -> Any:
+    if name == "district":
+        return getattr(value, "pk", value)
+    return value
+
+
 @transaction.atomic
 def member_update_profile(*, member: Member, privacy_agreed: bool, **fields: Any) -> Member:
-    """Save the fields a member may change on /anggota/profil/."""
+    """Save the fields a member may change on /anggota/profil/.
+
+    A verified member's locked fields (member_locked_fields) keep their values: a change
+    to one is refused with a ValidationError (the profile form shows them disabled, so
+    that a form never sends one).
+    """
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not profile fields: {', '.join(sorted(unknown))}")
     if not privacy_agreed:
         raise ValidationError(_("You must agree to the privacy notice."), code="privacy_required")
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    changed_locked = [
+        name
+        for name in member_locked_fields(member=member)
+        if name in fields and _comparable(name, fields[name]) != _field_value(member, name)
+    ]
+    if changed_locked:
+        raise ValidationError(LOCKED_MESSAGE, code="locked_field")
     if "phone" in fields:
         fields["phone"] = phone_normalise(value=fields["phone"])
     if "birth_date" in fields:
@@ -136,6 +197,106 @@ def member_update_profile(*, member: Member, privacy_agreed: bool, **fields: Any
     member.full_clean()
     member.save()
     return member
+
+
+def member_change_request_recipients() -> list[str]:
+    """Who is told of a change request: the people who verify members and those who may edit them.
+
+    Active users holding ``members.verify_member`` or ``members.change_member`` (superusers
+    hold both); when there is nobody, the branch's contact address from the site settings.
+    """
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    from home.models import SiteSettings
+
+    permissions = Permission.objects.filter(
+        content_type__app_label="members", codename__in=["verify_member", "change_member"]
+    )
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__permissions__in=permissions) | Q(user_permissions__in=permissions))
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+    recipients = [user.email for user in users]
+    if not recipients:
+        recipients = list(SiteSettings.objects.exclude(email="").values_list("email", flat=True)[:1])
+    return recipients
+
+
+def _display(name: str, value: Any) -> str:
+    """A locked field's value as a coordinator reads it in an email."""
+    if value in ("", None):
+        return "—"
+    if name == "gender":
+        return str(Member.Gender(value).label)
+    if name == "cadre_level":
+        return str(Member.CadreLevel(value).label)
+    if name == "birth_date":
+        return value.strftime("%d-%m-%Y")
+    return str(value)
+
+
+@transaction.atomic
+def member_request_change(*, member: Member, changes: dict[str, Any], note: str) -> int:
+    """A verified member asks the coordinators to change locked fields; returns how many were emailed.
+
+    Nothing changes on the profile: the email lists the current and requested values, and
+    a coordinator applies them in the member's edit page in the admin after checking them.
+    The request is also kept in the audit log (without the values, which the email holds).
+    """
+    from wagtail.models import ModelLogEntry
+
+    from tasks.outbox import notify
+
+    unknown = set(changes) - set(LOCKED_WHEN_VERIFIED)
+    if unknown:
+        raise TypeError(f"not locked fields: {', '.join(sorted(unknown))}")
+    member = Member.objects.select_for_update().select_related("district", "user").get(pk=member.pk)
+    if member.user_id is None or not member_is_verified(member=member):
+        raise ValidationError(_("Only verified members send change requests."), code="not_verified")
+    if "birth_date" in changes:
+        birth_date_validate(value=changes["birth_date"])
+    rows = []
+    for name in LOCKED_WHEN_VERIFIED:
+        if name not in changes or changes[name] in ("", None):
+            continue
+        current = member.district if name == "district" else getattr(member, name)
+        if _comparable(name, changes[name]) == _field_value(member, name):
+            continue
+        label = Member._meta.get_field(name).verbose_name
+        rows.append({"label": label, "current": _display(name, current), "requested": _display(name, changes[name])})
+    if not rows:
+        raise ValidationError(_("The requested values are the same as the current ones."), code="no_change")
+    since = timezone.now() - datetime.timedelta(days=1)
+    sent_today = ModelLogEntry.objects.for_instance(member).filter(
+        action="members.member.change_request", timestamp__gte=since
+    )
+    if sent_today.count() >= CHANGE_REQUESTS_PER_DAY:
+        raise ValidationError(
+            _("You have already sent several change requests today. The branch will contact you."),
+            code="too_many_requests",
+        )
+    entry = log(instance=member, action="members.member.change_request", user=member.user, data={})
+    recipients = member_change_request_recipients()
+    context = {
+        "member": member,
+        "rows": rows,
+        "note": note.strip(),
+        "edit_url": settings.SITE_URL + reverse("wagtailsnippets_members_member:edit", args=[member.pk]),
+    }
+    for recipient in recipients:
+        notify(
+            kind="member_change_request",
+            recipient=recipient,
+            template="members/email/change_request",
+            context=context,
+            language=settings.LANGUAGE_CODE,
+            idempotency_key=f"member-change-request-{member.pk}-{entry.pk}-{recipient}",
+        )
+    return len(recipients)
 
 
 @dataclass(frozen=True)
@@ -197,20 +358,51 @@ def member_suspend(*, member: Member, by: User | None) -> bool:
 # -- privacy: export and deletion -------------------------------------------------------------
 
 
+def _stamp(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def decided_by_role(*, user_id: int | None, member: Member | None) -> str:
+    """Who took a decision, as the member may read it in their data: a role, not a staff member's name.
+
+    ``"system"`` (no user: an automatic step), ``"self"`` (the member), ``"administrator"``,
+    the staff groups (``"Koordinator"``), ``"staff"``, or ``"deleted account"``.
+    """
+    if user_id is None:
+        return "system"
+    if member is not None and user_id == member.user_id:
+        return "self"
+    user = User.objects.filter(pk=user_id).prefetch_related("groups").first()
+    if user is None:
+        return "deleted account"
+    if user.is_superuser:
+        return "administrator"
+    groups = sorted(group.name for group in user.groups.all())
+    return ", ".join(groups) or "staff"
+
+
 def member_export(*, user: User) -> dict[str, Any]:
-    """Everything the portal holds about the user, as JSON-ready data."""
+    """Everything the portal holds about the user, as JSON-ready data.
+
+    The account and its addresses, the profile with the branch's decisions (who by role,
+    when), enrollments with their decisions, reasons and attendance, the emails the outbox
+    holds for the user's addresses, and the audit entries about the member and their enrollments.
+    """
     from allauth.account.models import EmailAddress
 
+    from tasks.models import Notification
+
     member = Member.objects.filter(user=user).select_related("district", "verified_by").first()
+    addresses = list(EmailAddress.objects.filter(user=user).order_by("pk"))
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
         "account": {
             "email": user.email,
             "date_joined": user.date_joined.isoformat(),
-            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "last_login": _stamp(user.last_login),
             "email_addresses": [
                 {"email": address.email, "verified": address.verified, "primary": address.primary}
-                for address in EmailAddress.objects.filter(user=user).order_by("pk")
+                for address in addresses
             ],
         },
         "profile": None,
@@ -233,16 +425,78 @@ def member_export(*, user: User) -> dict[str, Any]:
             },
             "consents": {
                 "announcements_by_email": member.announcements_opt_in,
-                "privacy_notice_agreed_at": member.privacy_agreed_at.isoformat() if member.privacy_agreed_at else None,
+                "privacy_notice_agreed_at": _stamp(member.privacy_agreed_at),
             },
             "status": member.status,
-            "verified_at": member.verified_at.isoformat() if member.verified_at else None,
+            "verified_at": _stamp(member.verified_at),
+            "verified_by": decided_by_role(user_id=member.verified_by_id, member=member)
+            if member.verified_at
+            else None,
             "registered_at": member.created_at.isoformat(),
+            "updated_at": _stamp(member.updated_at),
         }
         from .enrollment import member_enrollments_export  # enrollment builds on accounts
 
         data["enrollments"] = member_enrollments_export(member=member)
+        data["audit_log"] = _member_audit_export(member=member)
+    # Mail to the member's own addresses; never a message about someone else (a change
+    # request about another member, should this account also be a coordinator's).
+    recipients = {user.email.lower(), *(address.email.lower() for address in addresses)}
+    emails = (
+        Notification.objects.filter(recipient__in=sorted(recipients))
+        .exclude(kind="member_change_request")
+        .order_by("created_at", "pk")
+    )
+    data["emails"] = [
+        {
+            "kind": email.kind,
+            "to": email.recipient,
+            "subject": email.subject,
+            "status": email.status,
+            "created_at": _stamp(email.created_at),
+            "sent_at": _stamp(email.sent_at),
+            "text": email.body_text,
+        }
+        for email in emails
+    ]
     return data
+
+
+def _member_audit_export(*, member: Member) -> list[dict[str, Any]]:
+    """The audit entries about the member and their enrollments, oldest first, decisions by role."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+    from django.utils import translation
+    from wagtail.models import ModelLogEntry
+
+    from .models import Enrollment
+
+    enrollments = {str(pk): training_id for pk, training_id in member.enrollments.values_list("pk", "training_id")}
+    member_type = ContentType.objects.get_for_model(Member)
+    enrollment_type = ContentType.objects.get_for_model(Enrollment)
+    entries = ModelLogEntry.objects.filter(
+        Q(content_type=member_type, object_id=str(member.pk))
+        | Q(content_type=enrollment_type, object_id__in=list(enrollments))
+    ).order_by("timestamp", "pk")
+    roles: dict[int | None, str] = {}
+    exported = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for entry in entries:
+            if entry.user_id not in roles:
+                roles[entry.user_id] = decided_by_role(user_id=entry.user_id, member=member)
+            about_enrollment = entry.content_type_id == enrollment_type.pk
+            exported.append(
+                {
+                    "at": _stamp(entry.timestamp),
+                    "action": entry.action,
+                    "message": str(entry.message),
+                    "about": "enrollment" if about_enrollment else "member",
+                    "training_id": enrollments[entry.object_id] if about_enrollment else None,
+                    "by": roles[entry.user_id],
+                    "data": entry.data if isinstance(entry.data, dict) else {},
+                }
+            )
+    return exported
 
 
 @transaction.atomic
@@ -250,14 +504,16 @@ def member_delete(*, user: User) -> None:
     """Delete the account: the user row goes, the profile stays only as an anonymous shell.
 
     The shell (district and cadre level, nothing that names a person) keeps later
-    attendance counts for reports intact; enrollment code anonymises its own rows here.
+    attendance counts for reports intact. The name goes first, so that nothing written
+    while the seats are released (audit entries, whose label is the row's name) names the
+    member; then the audit entries written before lose the name too, and the emails to or
+    about the member are deleted from the outbox.
     """
     member = Member.objects.select_for_update().filter(user=user).first()
+    addresses = {user.email, *user.emailaddress_set.values_list("email", flat=True)}
     if member is not None:
         from .enrollment import member_enrollments_release  # enrollment builds on accounts
 
-        # Seats held or waited for go to others; past attendance stays, attached to the shell.
-        member_enrollments_release(member=member)
         member.user = None
         member.full_name = ""
         member.phone = ""
@@ -273,8 +529,71 @@ def member_delete(*, user: User) -> None:
         member.verified_by = None
         member.anonymised_at = timezone.now()
         member.save()
+        # Seats held or waited for go to others; past attendance stays, attached to the shell.
+        member_enrollments_release(member=member)
+        member_audit_scrub(member=member)
+    _outbox_forget(member=member, addresses=addresses)
     # Email addresses, confirmations and sessions go with the user (cascade).
     user.delete()
+
+
+# What an audit entry about a deleted member keeps in its data: no free text (a reason a
+# coordinator typed may name the person), no values of the profile.
+AUDIT_DATA_KEPT = ("status", "attended")
+
+
+def member_audit_scrub(*, member: Member) -> int:
+    """Take the name of an anonymised member out of the audit log (Wagtail's ModelLogEntry).
+
+    Entries about the member and about their enrollments are labelled with the row's name
+    when written ("Siti Aminah · 15 · cancelled"); they are relabelled as a deleted member's
+    and keep only AUDIT_DATA_KEPT of their data. Returns how many entries were rewritten.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+    from django.utils import translation
+    from wagtail.models import ModelLogEntry
+
+    from .models import Enrollment
+
+    with translation.override(settings.LANGUAGE_CODE):
+        deleted = str(Member(full_name=""))
+    enrollments = {
+        str(pk): training_id
+        for pk, training_id in Enrollment.objects.filter(member=member).values_list("pk", "training_id")
+    }
+    member_type = ContentType.objects.get_for_model(Member)
+    enrollment_type = ContentType.objects.get_for_model(Enrollment)
+    entries = ModelLogEntry.objects.filter(
+        Q(content_type=member_type, object_id=str(member.pk))
+        | Q(content_type=enrollment_type, object_id__in=list(enrollments))
+    )
+    changed = []
+    for entry in entries:
+        data = entry.data if isinstance(entry.data, dict) else {}
+        entry.data = {key: data[key] for key in AUDIT_DATA_KEPT if key in data}
+        if entry.content_type_id == enrollment_type.pk:
+            parts = [deleted, str(enrollments[entry.object_id])]
+            if "status" in entry.data:
+                parts.append(str(entry.data["status"]))
+            entry.label = " · ".join(parts)
+        else:
+            entry.label = deleted
+        changed.append(entry)
+    ModelLogEntry.objects.bulk_update(changed, ["label", "data"])
+    return len(changed)
+
+
+def _outbox_forget(*, member: Member | None, addresses: set[str]) -> None:
+    """Delete the emails to a deleted account's addresses, and the change requests about it, from the outbox."""
+    from django.db.models import Q
+
+    from tasks.models import Notification
+
+    about = Q(recipient__in=[address for address in addresses if address])
+    if member is not None:
+        about |= Q(kind="member_change_request", idempotency_key__startswith=f"member-change-request-{member.pk}-")
+    Notification.objects.filter(about).delete()
 
 
 # -- email ----------------------------------------------------------------------------------

@@ -88,6 +88,12 @@ class ProfileForm(forms.ModelForm):
         self.fields["gender"].required = False
         if self.instance.privacy_agreed_at:
             self.initial.setdefault("privacy_agreed", True)
+        # Verified data is shown, not sent: a disabled field keeps its current value whatever
+        # a (tampered) POST says, and the service refuses a change to it anyway.
+        self.locked_fields = accounts.member_locked_fields(member=self.instance)
+        for name in self.locked_fields:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = accounts.LOCKED_MESSAGE
 
     def clean_phone(self):
         return accounts.phone_normalise(value=self.cleaned_data.get("phone", ""))
@@ -102,6 +108,46 @@ class ProfileForm(forms.ModelForm):
 
     def profile_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in accounts.PROFILE_FIELDS}
+
+
+class ChangeRequestForm(forms.Form):
+    """A verified member asks the coordinators to change locked data (members.accounts.member_request_change)."""
+
+    gender = forms.ChoiceField(
+        label=_("Gender"), choices=[("", _("No change")), *Member.Gender.choices], required=False
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    district = forms.ModelChoiceField(
+        label=_("District"), queryset=District.objects.none(), required=False, empty_label=_("No change")
+    )
+    cadre_level = forms.ChoiceField(
+        label=_("Cadre level"), choices=[("", _("No change")), *Member.CadreLevel.choices], required=False
+    )
+    member_number = forms.CharField(label=_("Member number"), max_length=50, required=False)
+    note = forms.CharField(
+        label=_("Why should it change?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: I moved to another district, or my date of birth was entered wrongly."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = District.objects.all()
+
+    def clean_birth_date(self):
+        value = self.cleaned_data.get("birth_date")
+        accounts.birth_date_validate(value=value)
+        return value
+
+    def changes(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in accounts.LOCKED_WHEN_VERIFIED
+            if self.cleaned_data.get(name) not in ("", None)
+        }
 
 
 class DeleteAccountForm(forms.Form):

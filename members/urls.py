@@ -9,6 +9,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profil/", views.profile, name="profile"),
+    path("profil/perubahan/", views.change_request, name="change_request"),
     path("data/", views.data_export, name="data_export"),
     path("hapus/", views.delete_account, name="delete_account"),
     path("pelatihan/<id:training_id>/daftar/", views.enroll, name="enroll"),

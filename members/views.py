@@ -1,3 +1,4 @@
+import functools
 import json
 
 from django.contrib import messages
@@ -18,17 +19,31 @@ from programs.ical import calendar_response
 from programs.models import TrainingPage
 
 from . import accounts, enrollment
-from .forms import DeleteAccountForm, ProfileForm
+from .forms import ChangeRequestForm, DeleteAccountForm, ProfileForm
 from .models import Member
 
 # Every view here works on request.user's own data: the only IDs in URLs are of public
 # trainings, and the views act on the logged-in member's own enrollment in them.
 
 
+def member_required(view):
+    """Log-in required, and a member profile: an account without one (staff made in the admin)
+    is told so, with a link to the admin, and nothing is written."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        member = accounts.member_of(user=request.user)
+        if member is None:
+            return render(request, "members/no_profile.html", status=200)
+        return view(request, member, *args, **kwargs)
+
+    return wrapper
+
+
 @never_cache
-@login_required
-def dashboard(request):
-    member = accounts.member_ensure(user=request.user)
+@member_required
+def dashboard(request, member):
     upcoming, past = enrollment.member_trainings(member=member)
     return render(
         request,
@@ -48,10 +63,9 @@ def dashboard(request):
 
 
 @never_cache
-@login_required
+@member_required
 @require_http_methods(["GET", "POST"])
-def profile(request):
-    member = accounts.member_ensure(user=request.user)
+def profile(request, member):
     form = ProfileForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         try:
@@ -64,6 +78,27 @@ def profile(request):
             messages.success(request, _("Your profile has been saved."))
             return redirect("members:dashboard")
     return render(request, "members/profile.html", {"form": form, "member": member})
+
+
+@never_cache
+@member_required
+@require_http_methods(["GET", "POST"])
+def change_request(request, member):
+    """A verified member asks the coordinators to change data they can no longer change themselves."""
+    if not accounts.member_is_verified(member=member):
+        return redirect("members:profile")  # an unverified member edits the profile directly
+    form = ChangeRequestForm(request.POST or None, initial={"member_number": ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.member_request_change(member=member, changes=form.changes(), note=form.cleaned_data["note"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Your request has been sent to the coordinators. They will contact you about it.")
+            )
+            return redirect("members:profile")
+    return render(request, "members/change_request.html", {"form": form, "member": member})
 
 
 @never_cache
@@ -118,7 +153,9 @@ def enroll(request, training_id: int):
     training = _training(training_id)
     if not request.user.is_authenticated:
         return redirect_to_login(training.url + "#pendaftaran")
-    member = accounts.member_ensure(user=request.user)
+    member = accounts.member_of(user=request.user)
+    if member is None:
+        return render(request, "members/no_profile.html", status=200)
     try:
         result = enrollment.enroll(member=member, training=training)
     except enrollment.EnrollmentError as error:
@@ -133,8 +170,8 @@ def enroll(request, training_id: int):
 @require_POST
 def cancel(request, training_id: int):
     training = _training(training_id)
-    member = accounts.member_ensure(user=request.user)
-    mine = enrollment.active_enrollment(member=member, training=training)
+    member = accounts.member_of(user=request.user)
+    mine = enrollment.active_enrollment(member=member, training=training) if member else None
     if mine is None:
         raise Http404(_("You have no active enrollment in this training."))
     try:

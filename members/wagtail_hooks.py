@@ -553,6 +553,9 @@ def register_member_log_actions(actions):
     actions.register_action("members.member.verify", _("Verify member"), _("Member verified"))
     actions.register_action("members.member.suspend", _("Suspend member"), _("Member suspended"))
     actions.register_action("members.member.import", _("Import member"), _("Member imported from a spreadsheet"))
+    actions.register_action(
+        "members.member.change_request", _("Request a change"), _("The member asked for a change of verified data")
+    )
 
 
 @hooks.register("register_admin_urls")

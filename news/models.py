@@ -88,6 +88,8 @@ class NewsIndexPage(RoutablePageMixin, Page):
             canonical["page"] = [str(page_obj.number)]
         if listing.message or dict(request.GET.lists()) != canonical:
             pagecache.do_not_store()
+        else:
+            pagecache.query_is_canonical()
         context.update(
             listing=listing,
             articles=page_obj.object_list,

@@ -68,13 +68,16 @@ def test_server_error_page_is_friendly_and_indonesian(client, demo_site):
     assert "Maaf, terjadi kesalahan" in html
 
 
-def test_robots_txt_points_at_the_sitemap(client, demo_site):
-    response = client.get("/robots.txt")
+def test_robots_txt_points_at_the_sitemap_of_site_url_whatever_the_host_says(client, demo_site, settings):
+    """Issue 13 (16): the sitemap line reflected the request's Host, port included."""
+    settings.SITE_URL = "https://ansor-batubara.example"
+    response = client.get("/robots.txt", headers={"host": "testserver:31337"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     body = response.content.decode()
     assert "Disallow: /admin/" in body
-    assert "Sitemap: http://testserver/sitemap.xml" in body
+    assert "Sitemap: https://ansor-batubara.example/sitemap.xml" in body
+    assert "31337" not in body and "testserver" not in body
 
 
 def test_sitemap_lists_the_home_page(client, demo_site):

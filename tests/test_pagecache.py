@@ -350,6 +350,90 @@ def test_page_cache_works_on_redis(page_cache, settings, demo_site):
         cache.clear()
 
 
+# -- issue 13, finding 7: nobody fills the cache -----------------------------------------------
+
+
+def page_keys() -> list[str]:
+    """The page entries the test cache holds (local memory, or this test's prefix in Redis)."""
+    backend = cache._cache if hasattr(cache, "_cache") else None
+    if isinstance(backend, dict):  # LocMemCache
+        return [key for key in backend if "pagecache:page:" in key]
+    client = cache._cache.get_client()
+    return [key.decode() for key in client.keys(f"{cache.key_prefix}:*pagecache:page:*")]
+
+
+def storm(count: int = 300):
+    """What the attacker sent: made-up ``?page=`` values and ``Host`` ports, 300 times."""
+    import random
+
+    chooser = random.Random(13)  # noqa: S311 - repeatable made-up addresses, no secret
+    states = []
+    for number in range(count):
+        host = f"testserver:{chooser.randrange(1, 65536)}"
+        url = ["/berita/feed/?page=x", NEWS + "?page=", ARTICLE + "?page="][number % 3] + f"{chooser.getrandbits(64):x}"
+        response = Client().get(url, headers={"host": host})
+        assert response.status_code == 200, url
+        states.append(cache_state(response))
+    return states
+
+
+def test_made_up_queries_and_host_ports_leave_a_handful_of_entries(page_cache, demo_site):
+    states = storm()
+    assert set(states) == {None}  # answered, never stored
+    assert len(page_keys()) == 0
+    # Canonical addresses are still cached, once, whatever port the Host header names.
+    for number, url in enumerate(["/berita/feed/", NEWS, NEWS + "?kategori=umkm"]):
+        first = Client().get(url, headers={"host": f"testserver:{1000 + number}"})
+        second = Client().get(url, headers={"host": f"testserver:{2000 + number}"})
+        assert (cache_state(first), cache_state(second)) == ("miss", "hit"), url
+        assert second.content == first.content
+    assert len(page_keys()) == 3
+
+
+def test_the_same_filters_in_another_order_are_one_entry(page_cache, demo_site):
+    assert cache_state(visit(NEWS + "?kategori=umkm&tahun=2021")[0]) == "miss"
+    assert cache_state(visit(NEWS + "?tahun=2021&kategori=umkm")[0]) == "hit"
+    assert len(page_keys()) == 1
+
+
+def test_the_number_and_size_of_entries_are_bounded(page_cache, demo_site, settings):
+    settings.PAGE_CACHE_MAX_ENTRIES = 3
+    states = [cache_state(visit(url)[0]) for url in PUBLIC_PAGES]
+    assert states == ["miss", "miss", "miss", None, None, None]
+    assert len(page_keys()) == 3
+    assert cache_state(visit(HOME)[0]) == "hit"  # what is stored is still served
+    cache.clear()
+    settings.PAGE_CACHE_MAX_ENTRY_BYTES = 2000
+    assert [cache_state(visit(url)[0]) for url in (HOME, HOME)] == [None, None]
+    assert len(page_keys()) == 0
+
+
+def test_made_up_queries_and_host_ports_cannot_fill_redis(page_cache, settings, demo_site):
+    """Production's Redis (which is also the broker): the same storm leaves no key there either."""
+    settings.CACHES = {
+        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": require_redis(), "KEY_PREFIX": "sec-pagecache"}
+    }
+    client = cache._cache.get_client()
+
+    def clean():
+        for key in client.keys("sec-pagecache:*"):
+            client.delete(key)
+
+    clean()
+    try:
+        assert set(storm()) == {None}
+        assert page_keys() == []
+        assert cache_state(visit("/berita/feed/", **{"host": "testserver:8443"})[0]) == "miss"
+        assert cache_state(visit("/berita/feed/", **{"host": "testserver:9443"})[0]) == "hit"
+        assert len(page_keys()) == 1
+        # Besides Wagtail's own (renditions and site paths: bounded by the content), the entry,
+        # the generations and the counter: nothing grew with the requests.
+        ours = [key for key in client.keys("sec-pagecache:*") if b":wagtail" not in key]
+        assert len(ours) <= 5, ours
+    finally:
+        clean()
+
+
 # -- query counts as content grows (cache off: every request renders) ------------------------
 
 

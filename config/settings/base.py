@@ -134,6 +134,10 @@ else:
 # Anonymous pages: how long a cached page may live at most (publishing and seat changes
 # invalidate it at once; see home/pagecache.py). 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+# Its memory: at most this many new entries per content change and PAGE_CACHE_SECONDS, none
+# larger than this (body and gzip together); see README for Redis's maxmemory.
+PAGE_CACHE_MAX_ENTRIES = env.int("PAGE_CACHE_MAX_ENTRIES", default=1000)
+PAGE_CACHE_MAX_ENTRY_BYTES = env.int("PAGE_CACHE_MAX_ENTRY_BYTES", default=512 * 1024)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None

@@ -58,3 +58,73 @@ def test_account_deletion_removes_personal_data(member_client, member):
     assert member_client.get("/anggota/").status_code == 302
     response = member_client.post("/akun/login/", {"login": "siti@example.org", "password": PASSWORD})
     assert response.status_code == 200
+
+
+def test_data_export_holds_the_decisions_attendance_emails_and_audit_entries_and_nothing_of_others(
+    roles, make_person, make_training, django_capture_on_commit_callbacks
+):
+    """Issue 13, finding 13: the download lacked staff decisions, attendance, emails and audit entries."""
+    from django.test import Client
+
+    from members import accounts, enrollment
+    from members.models import Enrollment
+    from tasks.models import Notification
+    from tests.people import JUMAT, NURAINI
+    from tests.people import PASSWORD as PEOPLE_PASSWORD
+
+    nuraini = Member.objects.get(user=roles.member)
+    Member.objects.filter(pk=nuraini.pk).update(status=Member.Status.PENDING)
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.member_verify(member=nuraini, by=roles.coordinator)
+    jumat = make_person(JUMAT, gender=Member.Gender.MALE)
+    training = make_training(title="Pelatihan Kopi & Kue")
+    refused_training = make_training(requires_approval=True)
+
+    client = Client()
+    assert client.post("/akun/login/", {"login": NURAINI.email, "password": PEOPLE_PASSWORD}).status_code == 302
+    client.post(f"/anggota/pelatihan/{training.pk}/daftar/")
+    client.post(f"/anggota/pelatihan/{refused_training.pk}/daftar/")
+    mine = Enrollment.objects.get(member=nuraini, training=training)
+    enrollment.mark_attended(enrollment=mine, by=roles.coordinator)
+    refused = Enrollment.objects.get(member=nuraini, training=refused_training)
+    enrollment.reject(enrollment=refused, by=roles.coordinator, reason="Kuota kecamatan Talawi sudah penuh.")
+    # Someone else's data, in the same trainings and the same outbox.
+    his = enrollment.enroll(member=jumat, training=refused_training)
+    enrollment.reject(enrollment=his, by=roles.coordinator, reason="Alasan untuk Jum'at saja.")
+
+    response = client.get("/anggota/data/")
+    text = response.content.decode()
+    data = json.loads(text)
+
+    profile = data["profile"]
+    assert profile["status"] == "active" and profile["verified_at"]
+    assert profile["verified_by"] == "Koordinator"  # a role, not the coordinator's address
+    assert roles.coordinator.email not in text
+
+    by_training = {row["training_id"]: row for row in data["enrollments"]}
+    attended = by_training[training.pk]
+    assert attended["training"] == "Pelatihan Kopi & Kue"
+    assert attended["status"] == "confirmed" and attended["confirmed_at"]
+    assert attended["attended"] is True and attended["attended_at"]
+    assert attended["decided_by"] == "Koordinator"
+    rejected = by_training[refused_training.pk]
+    assert rejected["status"] == "rejected" and rejected["rejected_at"]
+    assert rejected["reason"] == "Kuota kecamatan Talawi sudah penuh."
+
+    kinds = {email["kind"] for email in data["emails"]}
+    assert {"member_verified", "enrollment_confirmed", "enrollment_rejected"} <= kinds
+    verified_mail = next(email for email in data["emails"] if email["kind"] == "member_verified")
+    assert verified_mail["subject"] and verified_mail["created_at"] and verified_mail["status"]
+    assert "Nur'aini Siregar" in verified_mail["text"]
+    assert {email["to"] for email in data["emails"]} == {NURAINI.email}
+    assert Notification.objects.filter(recipient=JUMAT.email).exists()
+
+    actions = [(entry["action"], entry["by"]) for entry in data["audit_log"]]
+    assert ("members.member.verify", "Koordinator") in actions
+    assert ("members.enrollment.enroll", "self") in actions
+    assert ("members.enrollment.attended", "Koordinator") in actions
+    assert ("members.enrollment.reject", "Koordinator") in actions
+    assert all(entry["at"] and entry["message"] for entry in data["audit_log"])
+
+    for other in ("Jum'at", "Lubis", JUMAT.email, "Alasan untuk", JUMAT.phone_e164):
+        assert other not in text, other

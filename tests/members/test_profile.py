@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from home.models import District
@@ -120,11 +121,27 @@ def test_a_member_only_ever_sees_and_changes_their_own_profile(client, demo_site
     assert client.get("/admin/snippets/members/member/").status_code == 302
 
 
-def test_staff_account_without_a_profile_gets_an_empty_one(client, demo_site, django_user_model):
-    staff = django_user_model.objects.create_user(email="staf@example.org", password="x", first_name="Staf")
-    client.force_login(staff)
-    assert client.get("/anggota/").status_code == 200
-    assert Member.objects.get(user=staff).status == Member.Status.PENDING
+def test_staff_without_a_profile_are_told_so_and_nothing_is_written(roles, make_training):
+    """Issue 13 (16): visiting the member area as staff used to create an empty member row."""
+    from tests.people import PASSWORD
+
+    training = make_training()
+    members_before = Member.objects.count()
+    for staff in (roles.coordinator, roles.editor, roles.superuser):
+        client = Client()
+        assert client.post("/akun/login/", {"login": staff.email, "password": PASSWORD}).status_code == 302
+        for url in ("/anggota/", "/anggota/profil/", "/anggota/profil/perubahan/"):
+            response = client.get(url)
+            html = response.content.decode()
+            assert response.status_code == 200, url
+            assert "Akun ini tidak memiliki profil anggota" in html, url
+            assert 'href="/admin/"' in html, url
+        client.post("/anggota/profil/", {"full_name": "Staf", "privacy_agreed": "on"})
+        response = client.post(f"/anggota/pelatihan/{training.pk}/daftar/")
+        assert "Akun ini tidak memiliki profil anggota" in response.content.decode()
+        assert client.post(f"/anggota/pelatihan/{training.pk}/batal/").status_code == 404
+    assert Member.objects.count() == members_before
+    assert not Member.objects.filter(user__in=[roles.coordinator, roles.editor, roles.superuser]).exists()
 
 
 def test_privacy_notice_in_indonesian(client, demo_site):
