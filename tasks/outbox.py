@@ -32,6 +32,9 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 SENDING_TIMEOUT = timedelta(minutes=10)
 DISPATCH_GRACE = timedelta(seconds=30)
+# The template engine (config/settings/base.py) that renders subjects and text/plain parts
+# without HTML escaping; HTML parts use the default engine, which escapes.
+TEXT_ENGINE = "text"
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,8 @@ def render_message(*, template: str, context: dict, language: str) -> tuple[str,
         **context,
     }
     with translation.override(language):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body_text = render_to_string(f"{template}.txt", context)
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context, using=TEXT_ENGINE).split())
+        body_text = render_to_string(f"{template}.txt", context, using=TEXT_ENGINE)
         try:
             body_html = render_to_string(f"{template}.html", context)
         except Exception as error:  # TemplateDoesNotExist: a text-only message
