@@ -87,6 +87,15 @@ def phone_normalise(*, value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def email_validate_deliverable(*, value: str) -> None:
+    """Refuse an address Django accepts but a mail server cannot be given (e.g. a quoted
+    local part with a control character): it would never be delivered."""
+    from tasks.outbox import address_is_deliverable
+
+    if not address_is_deliverable(value):
+        raise ValidationError(_("Enter an email address that can receive email."), code="undeliverable_email")
+
+
 def birth_date_validate(*, value: datetime.date | None, today: datetime.date | None = None) -> None:
     if value is None:
         return
@@ -455,7 +464,7 @@ def member_export(*, user: User) -> dict[str, Any]:
             "status": email.status,
             "created_at": _stamp(email.created_at),
             "sent_at": _stamp(email.sent_at),
-            "text": email.body_text,
+            "text": email.readable_text,  # a reset or confirmation link stays sealed, even here
         }
         for email in emails
     ]

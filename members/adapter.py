@@ -30,6 +30,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 raise ImmediateHttpResponse(respond_429(request)) from error
             raise
 
+    def clean_email(self, email):
+        from .accounts import email_validate_deliverable
+
+        email = super().clean_email(email)
+        email_validate_deliverable(value=email)
+        return email
+
     def send_mail(self, template_prefix, email, context):
         """Record allauth's own emails (confirmation, password reset) in the outbox.
 
@@ -53,4 +60,6 @@ class AccountAdapter(DefaultAccountAdapter):
             body_text=body_text,
             body_html=body_html,
             idempotency_key=f"allauth-{uuid.uuid4()}",
+            # Reset, confirmation and sign-in links are credentials: sealed, and shown to no one.
+            secret=True,
         )

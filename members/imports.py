@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from home.models import District
 from tasks.outbox import notify
 
-from .accounts import birth_date_validate, phone_normalise
+from .accounts import birth_date_validate, email_validate_deliverable, phone_normalise
 from .models import Member, User
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -207,6 +207,7 @@ def validate_row(values: dict, districts: dict[str, District]) -> tuple[dict, li
     email = _text(values.get("email")).lower()
     try:
         validate_email(email)
+        email_validate_deliverable(value=email)
         data["email"] = email
     except ValidationError:
         reasons.append(_("email “%(value)s” is not valid") % {"value": email} if email else _("email is missing"))
@@ -351,4 +352,5 @@ def invite(*, user: User, full_name: str) -> None:
         template="members/email/invitation",
         context={"recipient_name": full_name, "set_password_url": url, "site_url": settings.SITE_URL},
         idempotency_key=f"member-invitation-{user.pk}",
+        secret=True,  # the link sets the account's password
     )

@@ -1,6 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+SECRET_BODY_PLACEHOLDER = _(
+    "This email holds a secret link (a password, confirmation or invitation link): its text is not shown to anyone."
+)
+
 
 class Notification(models.Model):
     """One email in the outbox: a database row before anything is sent (DESIGN.md invariant 4).
@@ -23,6 +27,9 @@ class Notification(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    # Mail that carries a credential (a password-reset or confirmation link, an invitation):
+    # its bodies are sealed at rest (tasks.outbox.seal) and no admin view shows them.
+    secret = models.BooleanField(_("holds a secret link"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -39,3 +46,10 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.recipient}"
+
+    @property
+    def readable_text(self) -> str:
+        """The text staff may read: for a row holding a secret link, a sentence instead."""
+        if self.secret:
+            return str(SECRET_BODY_PLACEHOLDER)
+        return self.body_text

@@ -9,13 +9,21 @@ after the row is marked sent. Nothing here knows about programs or members.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import logging
 import random
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from functools import cache
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
@@ -32,6 +40,9 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 SENDING_TIMEOUT = timedelta(minutes=10)
 DISPATCH_GRACE = timedelta(seconds=30)
+# The template engine (config/settings/base.py) that renders subjects and text/plain parts
+# without HTML escaping; HTML parts use the default engine, which escapes.
+TEXT_ENGINE = "text"
 
 
 @dataclass(frozen=True)
@@ -50,12 +61,14 @@ def notify(
     language: str | None = None,
     idempotency_key: str,
     attachments: list[Attachment] | tuple[Attachment, ...] = (),
+    secret: bool = False,
 ) -> Notification:
     """Record an email for ``recipient`` and deliver it after the current transaction commits.
 
     ``template`` names ``<template>_subject.txt``, ``<template>.txt`` and optionally
     ``<template>.html``. A second call with the same ``idempotency_key`` returns the
-    first row and sends nothing more.
+    first row and sends nothing more. ``secret``: the message carries a credential (a
+    reset, confirmation or invitation link): its bodies are sealed and never shown.
     """
     existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -71,6 +84,7 @@ def notify(
         language=language,
         idempotency_key=idempotency_key,
         attachments=attachments,
+        secret=secret,
     )
 
 
@@ -84,8 +98,11 @@ def notify_rendered(
     language: str | None = None,
     idempotency_key: str,
     attachments: list[Attachment] | tuple[Attachment, ...] = (),
+    secret: bool = False,
 ) -> Notification:
     """Like ``notify()``, for a message already rendered (by allauth, or by ``notify()`` itself)."""
+    if secret:
+        body_text, body_html = seal(body_text), seal(body_html) if body_html else ""
     # get_or_create also settles a race with another transaction recording the same key.
     notification, created = Notification.objects.get_or_create(
         idempotency_key=idempotency_key,
@@ -97,6 +114,7 @@ def notify_rendered(
             "body_text": body_text,
             "body_html": body_html,
             "attachments": [vars(attachment) for attachment in attachments],
+            "secret": secret,
         },
     )
     if created:
@@ -111,8 +129,8 @@ def render_message(*, template: str, context: dict, language: str) -> tuple[str,
         **context,
     }
     with translation.override(language):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body_text = render_to_string(f"{template}.txt", context)
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context, using=TEXT_ENGINE).split())
+        body_text = render_to_string(f"{template}.txt", context, using=TEXT_ENGINE)
         try:
             body_html = render_to_string(f"{template}.html", context)
         except Exception as error:  # TemplateDoesNotExist: a text-only message
@@ -120,6 +138,34 @@ def render_message(*, template: str, context: dict, language: str) -> tuple[str,
                 raise
             body_html = ""
     return subject, body_text, body_html
+
+
+@cache
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    """One Fernet key per Django secret key (SECRET_KEY first, then SECRET_KEY_FALLBACKS), via HKDF."""
+
+    def derive(secret_key: str) -> Fernet:
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"portal-outbox", info=b"sealed email bodies")
+        return Fernet(base64.urlsafe_b64encode(hkdf.derive(secret_key.encode())))
+
+    return MultiFernet([derive(key) for key in keys])
+
+
+def _keys() -> tuple[str, ...]:
+    return (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
+
+
+def seal(text: str) -> str:
+    """Encrypt a body that holds a credential, so that no reader of the row (staff, a backup) can use it."""
+    return _fernet(_keys()).encrypt(text.encode()).decode()
+
+
+def unseal(token: str) -> str:
+    """The body ``seal()`` encrypted; ValueError when no current or fallback key opens it."""
+    try:
+        return _fernet(_keys()).decrypt(token.encode()).decode()
+    except InvalidToken as error:
+        raise ValueError("a sealed email body no current or fallback SECRET_KEY opens") from error
 
 
 def dispatch(*, notification_id: int, countdown: float | None = None) -> bool:
@@ -150,19 +196,46 @@ def claim(*, notification_id: int) -> Notification | None:
     return Notification.objects.get(pk=notification_id)
 
 
+def message_id(notification: Notification) -> str:
+    """The same Message-ID however often the row is sent, so mail clients collapse a resend.
+
+    Delivery is at least once: a worker that dies after the SMTP server accepted a
+    message but before the row is marked sent sends it again after SENDING_TIMEOUT.
+    """
+    digest = hashlib.sha256(notification.idempotency_key.encode()).hexdigest()[:16]
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<outbox.{notification.pk}.{digest}@{domain}>"
+
+
 def build_message(notification: Notification) -> EmailMultiAlternatives:
+    body_text, body_html = notification.body_text, notification.body_html
+    if notification.secret:
+        body_text, body_html = unseal(body_text), unseal(body_html) if body_html else ""
     message = EmailMultiAlternatives(
         subject=notification.subject,
-        body=notification.body_text,
+        body=body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
-        headers={"X-Portal-Notification": notification.idempotency_key[:200]},
+        headers={"X-Portal-Notification": notification.kind, "Message-ID": message_id(notification)},
     )
-    if notification.body_html:
-        message.attach_alternative(notification.body_html, "text/html")
+    if body_html:
+        message.attach_alternative(body_html, "text/html")
     for attachment in notification.attachments:
         message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     return message
+
+
+def address_is_deliverable(address: str) -> bool:
+    """Whether an SMTP server can be handed this address as it is: no control characters
+    (a quoted local part may carry them past Django's EmailValidator, and the SMTP
+    mailer then refuses the message), and Python's email package parses it whole."""
+    if not address or any(ord(char) < 32 or ord(char) == 127 for char in address):
+        return False
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, IndexError, TypeError, HeaderParseError):
+        return False
+    return bool(parsed.username and parsed.domain)
 
 
 def is_permanent(error: Exception) -> bool:
@@ -192,6 +265,9 @@ def send(notification: Notification, connection=None) -> None:
             with contextlib.suppress(Exception):
                 connection.close()
         record_failure(notification, error=error, permanent=is_permanent(error))
+        return
+    except Exception as error:  # a row that cannot be built (a bad address) never will be
+        record_failure(notification, error=error, permanent=True)
         return
     Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
         status=Notification.Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None

@@ -4,7 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import ListingButton
 from wagtail.permission_policies.base import ModelPermissionPolicy
@@ -41,9 +41,16 @@ class NotificationIndexView(IndexView):
         return buttons
 
 
+class NotificationInspectView(InspectView):
+    def get_body_text_display_value(self):
+        # A row holding a reset, confirmation or invitation link shows a sentence instead.
+        return self.object.readable_text
+
+
 class NotificationViewSet(ModelViewSet):
     model = Notification
     index_view_class = NotificationIndexView
+    inspect_view_class = NotificationInspectView
     icon = "mail"
     menu_label = _("Outbox")
     menu_order = 900

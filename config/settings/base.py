@@ -98,6 +98,16 @@ TEMPLATES = [
             ],
         },
     },
+    # Plain text for people: email subjects and text/plain parts are rendered without HTML
+    # escaping (DESIGN.md invariant 7: "Nur'aini" and "Kopi & Kue" stay as written). Same
+    # template folders; only code that asks for it by name (using="text") renders here.
+    {
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [SITE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # Database: SQLite by default; PostgreSQL through DATABASE_URL.
