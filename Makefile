@@ -8,13 +8,17 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
+# `PORT=8701 make run` serves on another port; SITE_URL (links in emails) and the Wagtail Site
+# (canonical links, feeds, sitemap) follow it unless SITE_URL is set. Exported to manage.py.
+PORT ?= 8000
+export PORT
 TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal_ci
 
 .PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean bench bench-pages bench-storm bench-fanout
 
 help:
-	@echo "make run      set up (venv, requirements, migrations, translations, demo content) and serve on http://127.0.0.1:8000"
+	@echo "make run      set up (venv, requirements, migrations, translations, demo content) and serve on http://127.0.0.1:$(PORT) (PORT=8701 make run: another port)"
 	@echo "make test     set up and run the whole suite, on SQLite and then on PostgreSQL"
 	@echo "make lint     ruff (lint and format check)"
 	@echo "make worker   a Celery worker (needs REDIS_URL)"
@@ -55,11 +59,12 @@ demo: setup
 
 run: demo
 	@echo
-	@echo "  Site:   http://127.0.0.1:8000/"
-	@echo "  Admin:  http://127.0.0.1:8000/admin/"
+	@echo "  Site:   http://127.0.0.1:$(PORT)/"
+	@echo "  Admin:  http://127.0.0.1:$(PORT)/admin/"
 	@echo "  Log in as admin@ansor-batubara.test with the password demo-admin-batubara"
+	@echo "  Emails: written as readable files under var/mail/; the console prints which file"
 	@echo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: test-sqlite test-postgres
 

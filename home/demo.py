@@ -78,23 +78,29 @@ def seed_home_page(log) -> HomePage:
         )
         home.save_revision().publish()
         log("home page created")
+    # The site's host and port make Wagtail's absolute URLs (canonical links, sitemap, feeds)
+    # match SITE_URL; SITE_URL is where the site is served, so they follow it on every run
+    # (`PORT=8701 make run` after a first run on 8000).
+    site_url = urlsplit(settings.SITE_URL)
+    hostname = site_url.hostname or "localhost"
+    port = site_url.port or (443 if site_url.scheme == "https" else 80)
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        # The site's host and port make Wagtail's absolute URLs (sitemap, feeds) match SITE_URL.
-        site_url = urlsplit(settings.SITE_URL)
         Site.objects.create(
-            hostname=site_url.hostname or "localhost",
-            port=site_url.port or (443 if site_url.scheme == "https" else 80),
-            root_page=home,
-            is_default_site=True,
-            site_name="GP Ansor Batu Bara",
+            hostname=hostname, port=port, root_page=home, is_default_site=True, site_name="GP Ansor Batu Bara"
         )
         log("site created")
-    elif site.root_page_id != home.pk:
+        return home
+    if site.root_page_id != home.pk:
         site.root_page = home
         site.site_name = site.site_name or "GP Ansor Batu Bara"
         site.save()
         log("site now points at the home page")
+    taken = Site.objects.filter(hostname=hostname, port=port).exclude(pk=site.pk).exists()
+    if (site.hostname, site.port) != (hostname, port) and not taken:
+        site.hostname, site.port = hostname, port
+        site.save(update_fields=["hostname", "port"])
+        log(f"site now at {hostname}:{port} (SITE_URL)")
     return home
 
 

@@ -20,7 +20,7 @@ from wagtail.log_actions import log
 
 from home import pagecache
 from programs.models import TrainingPage
-from programs.schedule import CadreLevel, EnrollmentState, Gender
+from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus
 
 from . import notifications
 from .accounts import member_completeness
@@ -221,7 +221,7 @@ def cancel(
 ) -> Enrollment:
     """Cancel an active enrollment; a freed seat goes to the waiting list at once.
 
-    Members may cancel until the training's cancellation deadline; staff at any time.
+    Members may cancel while :func:`cancel_refusal` allows it; staff at any time.
     """
     now = now or timezone.now()
     training = enrollment.training
@@ -229,8 +229,8 @@ def cancel(
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if not enrollment.is_active:
         raise EnrollmentError("not_active", _("This enrollment is no longer active."))
-    if not by_staff and now > training.cancellation_deadline:
-        raise EnrollmentError("too_late", _("The deadline for cancelling has passed; please contact the committee."))
+    if not by_staff and (refusal := cancel_refusal(enrollment=enrollment, now=now)):
+        raise refusal
     freed_seat = enrollment.status == Status.CONFIRMED
     enrollment.status, enrollment.cancelled_at, enrollment.reason = Status.CANCELLED, now, reason
     enrollment.decided_by = by if by_staff else None
@@ -353,6 +353,12 @@ def mark_attended(*, enrollment: Enrollment, by, attended: bool = True, now: dat
 
 @dataclass(frozen=True)
 class MyTraining:
+    """One of the member's trainings, and what their dashboard and the training page may show of it.
+
+    A training the branch cancelled or postponed reads as such (``reads_as``, with its reason),
+    and shows no check-in code, calendar link or cancel button: there is nothing to attend yet.
+    """
+
     enrollment: Enrollment
     position: int | None
     may_cancel: bool = False
@@ -360,6 +366,37 @@ class MyTraining:
     @property
     def training(self) -> TrainingPage:
         return self.enrollment.training
+
+    @property
+    def running(self) -> bool:
+        """The branch still holds this training as scheduled."""
+        return self.training.status == TrainingStatus.SCHEDULED
+
+    @property
+    def reads_as(self) -> str:
+        """``confirmed``, ``waitlisted``, ``pending``, ``training_cancelled`` or ``training_postponed``."""
+        if self.training.status == TrainingStatus.CANCELLED:
+            return "training_cancelled"
+        if self.training.status == TrainingStatus.POSTPONED:
+            return "training_postponed"
+        return self.enrollment.status
+
+    @property
+    def reason(self) -> str:
+        """Why the branch cancelled or postponed it, when it said so."""
+        return "" if self.running else self.training.status_reason
+
+    @property
+    def shows_checkin(self) -> bool:
+        return self.running and self.enrollment.status == Status.CONFIRMED
+
+    @property
+    def shows_calendar(self) -> bool:
+        return self.running
+
+
+def my_training(*, enrollment: Enrollment, now: datetime | None = None) -> MyTraining:
+    return MyTraining(enrollment, waitlist_position(enrollment=enrollment), may_cancel(enrollment=enrollment, now=now))
 
 
 def member_trainings(*, member: Member, now: datetime | None = None) -> tuple[list[MyTraining], list[MyTraining]]:
@@ -372,7 +409,7 @@ def member_trainings(*, member: Member, now: datetime | None = None) -> tuple[li
         .order_by("training__starts_at")
     )
     upcoming = [
-        MyTraining(enrollment, waitlist_position(enrollment=enrollment), may_cancel(enrollment=enrollment, now=now))
+        my_training(enrollment=enrollment, now=now)
         for enrollment in enrollments
         if enrollment.training.ends_at >= now and enrollment.is_active
     ]
@@ -394,8 +431,27 @@ def member_calendar_trainings(*, member: Member) -> list[TrainingPage]:
     ]
 
 
+def cancel_refusal(*, enrollment: Enrollment, now: datetime | None = None) -> EnrollmentError | None:
+    """Why the member may not cancel this enrollment themselves now; None when they may."""
+    training = enrollment.training
+    if not enrollment.is_active:
+        return EnrollmentError("not_active", _("This enrollment is no longer active."))
+    if training.status == TrainingStatus.CANCELLED:
+        return EnrollmentError(
+            "training_cancelled", _("The branch has cancelled this training: there is nothing left to cancel.")
+        )
+    if training.status == TrainingStatus.POSTPONED:
+        return EnrollmentError(
+            "training_postponed",
+            _("The branch has postponed this training: you can cancel once it has set the new date."),
+        )
+    if (now or timezone.now()) > training.cancellation_deadline:
+        return EnrollmentError("too_late", _("The deadline for cancelling has passed; please contact the committee."))
+    return None
+
+
 def may_cancel(*, enrollment: Enrollment, now: datetime | None = None) -> bool:
-    return enrollment.is_active and (now or timezone.now()) <= enrollment.training.cancellation_deadline
+    return cancel_refusal(enrollment=enrollment, now=now) is None
 
 
 # -- privacy --------------------------------------------------------------------------------

@@ -7,10 +7,14 @@ new status and the moment it changed), so a repeated call never sends twice.
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.urls import reverse
+from wagtail.models import Site
 
-from programs.ical import build_calendar
+from programs.ical import build_calendar, calendar_address
+from programs.models import record_calendar_version
 from tasks.outbox import Attachment, notify
 
 from .models import Enrollment
@@ -28,9 +32,55 @@ def _moment(enrollment: Enrollment):
     }[enrollment.status]
 
 
-def calendar_attachment(enrollment: Enrollment) -> Attachment:
-    calendar = build_calendar([enrollment.training], request=None, name=enrollment.training.title)
-    return Attachment("pelatihan.ics", calendar.to_ical().decode(), "text/calendar")
+def holds_calendar_event(enrollment: Enrollment) -> bool:
+    """Whether the member's calendar holds this training: they were sent its .ics when confirmed."""
+    return enrollment.confirmed_at is not None
+
+
+def calendar_sequence_offset(enrollment: Enrollment) -> int:
+    """What the member's own history adds to the training's SEQUENCE in the .ics we email them.
+
+    The training's SEQUENCE (``TrainingCalendarVersion``) rises only when its time, venue or
+    status change, but one member may see the same UID confirmed, cancelled, confirmed again:
+    each .ics must carry a higher SEQUENCE than the last one their calendar took. Every
+    earlier enrollment of theirs in this training that held a seat and ended counts twice (its
+    cancellation and the next confirmation); this enrollment's own end counts once.
+    """
+    ended = (Status.CANCELLED, Status.REJECTED)
+    earlier = (
+        Enrollment.objects.filter(
+            member_id=enrollment.member_id,
+            training_id=enrollment.training_id,
+            status__in=ended,
+            confirmed_at__isnull=False,
+        )
+        .exclude(pk=enrollment.pk)
+        .count()
+    )
+    return 2 * earlier + (1 if enrollment.status in ended else 0)
+
+
+def calendar_organizer():
+    """The ORGANIZER of emailed calendars (RFC 5546 asks for one): the sender of our email."""
+    name, address = parseaddr(str(settings.DEFAULT_FROM_EMAIL))
+    site = Site.objects.filter(is_default_site=True).only("site_name").first()
+    return calendar_address(address or "noreply@localhost", name or (site.site_name if site else ""))
+
+
+def calendar_attachment(enrollment: Enrollment, *, cancel: bool = False) -> Attachment:
+    """The training as an .ics for this member: PUBLISH to add or update it, CANCEL to take it out."""
+    method = "CANCEL" if cancel else "PUBLISH"
+    member = enrollment.member
+    calendar = build_calendar(
+        [enrollment.training],
+        request=None,
+        name=enrollment.training.title,
+        method=method,
+        sequence_offset=calendar_sequence_offset(enrollment),
+        organizer=calendar_organizer(),
+        attendee=calendar_address(member.user.email, member.full_name) if cancel else None,
+    )
+    return Attachment("pelatihan.ics", calendar.to_ical().decode(), f"text/calendar; method={method}")
 
 
 def enrollment_changed(
@@ -52,7 +102,14 @@ def enrollment_changed(
         "reason": enrollment.reason,
         "cancellation_deadline": training.cancellation_deadline,
     }
-    attachments = [calendar_attachment(enrollment)] if enrollment.status == Status.CONFIRMED else []
+    # Confirmed: the event for the phone's calendar. Cancelled or rejected after holding a seat:
+    # the same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
+    attachments = []
+    if enrollment.status == Status.CONFIRMED:
+        attachments = [calendar_attachment(enrollment)]
+    elif enrollment.status in (Status.CANCELLED, Status.REJECTED) and holds_calendar_event(enrollment):
+        attachments = [calendar_attachment(enrollment, cancel=True)]
+    context["calendar_cancel"] = bool(attachments) and enrollment.status != Status.CONFIRMED
     notify(
         kind=f"enrollment_{event}",
         recipient=member.user.email,
@@ -126,6 +183,8 @@ def training_published(*, training, revision) -> int:
     event = training_change(training, before=previous.as_object())
     if event is None:
         return 0
+    # The SEQUENCE this publish raised, whichever receiver of page_published runs first.
+    record_calendar_version(training)
     enrollments = (
         Enrollment.objects.filter(training=training, status__in=Enrollment.ACTIVE_STATUSES)
         .select_related("member__user")
@@ -144,7 +203,7 @@ def training_published(*, training, revision) -> int:
             template="members/email/training",
             context=_training_context(training, member=member, event=event, calendar=calendar),
             idempotency_key=f"training-{event}-{training.pk}-r{revision.pk}-e{enrollment.pk}",
-            attachments=[calendar_attachment(enrollment)] if calendar else [],
+            attachments=[calendar_attachment(enrollment, cancel=event == "cancelled")] if calendar else [],
         )
         count += 1
     return count

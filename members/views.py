@@ -167,22 +167,37 @@ def enroll(request, training_id: int):
 
 @never_cache
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request, training_id: int):
+    """GET: ask to confirm (a page, no script needed); POST: cancel the member's own enrollment."""
     training = _training(training_id)
     member = accounts.member_of(user=request.user)
     mine = enrollment.active_enrollment(member=member, training=training) if member else None
     if mine is None:
         raise Http404(_("You have no active enrollment in this training."))
+    # Back where the member clicked: the dashboard, or the training page.
+    dashboard_url = reverse("members:dashboard")
+    from_dashboard = request.POST.get("next", request.GET.get("next")) == dashboard_url
+    back_url = dashboard_url if from_dashboard else training.url
+    if request.method == "GET":
+        refusal = enrollment.cancel_refusal(enrollment=mine)
+        return render(
+            request,
+            "members/cancel.html",
+            {
+                "item": enrollment.my_training(enrollment=mine),
+                "refusal": refusal.message if refusal else None,
+                "next": dashboard_url if from_dashboard else "",
+                "back_url": back_url,
+            },
+        )
     try:
         enrollment.cancel(enrollment=mine)
     except enrollment.EnrollmentError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Your enrollment has been cancelled."))
-    # Back where the member clicked: the dashboard, or the training page.
-    dashboard_url = reverse("members:dashboard")
-    return redirect(dashboard_url if request.POST.get("next") == dashboard_url else training.url)
+    return redirect(back_url)
 
 
 @never_cache

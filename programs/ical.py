@@ -2,7 +2,10 @@
 
 UID: the page's primary key and the site's host, so an edit never changes it.
 SEQUENCE: :class:`~programs.models.TrainingCalendarVersion`, raised on each publish that
-changes time, venue or status (see ``programs.signals``).
+changes time, venue or status (see ``programs.signals``); an emailed calendar may add the
+recipient's own offset (``sequence_offset``, see ``members.notifications``).
+METHOD: ``PUBLISH`` for calendars to add or update; ``CANCEL`` (RFC 5546) takes the event
+out of the recipient's calendar, so every event in it is ``STATUS:CANCELLED``.
 """
 
 import re
@@ -12,7 +15,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from .models import TrainingCalendarVersion, TrainingPage, site_host
 from .schedule import WIB, TrainingStatus
@@ -28,7 +31,26 @@ def training_uid(training: TrainingPage, host: str) -> str:
     return f"training-{training.pk}@{host}"
 
 
-def build_calendar(trainings: Sequence[TrainingPage], *, request=None, name: str) -> Calendar:
+def calendar_address(email: str, name: str = "") -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["cn"] = name
+    return address
+
+
+def build_calendar(
+    trainings: Sequence[TrainingPage],
+    *,
+    request=None,
+    name: str,
+    method: str = "PUBLISH",
+    sequence_offset: int = 0,
+    organizer: vCalAddress | None = None,
+    attendee: vCalAddress | None = None,
+) -> Calendar:
+    """The trainings as one calendar; ``organizer`` and ``attendee`` are for emailed calendars (iMIP)."""
+    if method not in {"PUBLISH", "CANCEL"}:
+        raise ValueError(f"unsupported calendar method {method!r}")
     host = site_host(request)
     sequences = dict(
         TrainingCalendarVersion.objects.filter(training__in=[t.pk for t in trainings]).values_list(
@@ -39,20 +61,34 @@ def build_calendar(trainings: Sequence[TrainingPage], *, request=None, name: str
     calendar.add("prodid", f"-//{host}//Pelatihan//ID")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Asia/Jakarta")
     stamp = timezone.now()
     for training in trainings:
-        calendar.add_component(training_event(training, request=request, host=host, stamp=stamp, sequences=sequences))
+        event = training_event(
+            training,
+            request=request,
+            host=host,
+            stamp=stamp,
+            sequence=sequences.get(training.pk, 0) + sequence_offset,
+            status="CANCELLED" if method == "CANCEL" else None,
+        )
+        if organizer is not None:
+            event.add("organizer", organizer)
+        if attendee is not None:
+            event.add("attendee", attendee)
+        calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar
 
 
-def training_event(training: TrainingPage, *, request, host: str, stamp, sequences: dict[int, int]) -> Event:
+def training_event(
+    training: TrainingPage, *, request, host: str, stamp, sequence: int, status: str | None = None
+) -> Event:
     event = Event()
     event.add("uid", training_uid(training, host))
-    event.add("sequence", sequences.get(training.pk, 0))
+    event.add("sequence", sequence)
     event.add("dtstamp", stamp)
     event.add("dtstart", training.starts_at.astimezone(WIB))
     event.add("dtend", training.ends_at.astimezone(WIB))
@@ -64,7 +100,7 @@ def training_event(training: TrainingPage, *, request, host: str, stamp, sequenc
     if url:
         event.add("url", url)
     event.add("description", event_description(training, url))
-    event.add("status", ICAL_STATUS.get(training.status, "CONFIRMED"))
+    event.add("status", status or ICAL_STATUS.get(training.status, "CONFIRMED"))
     return event
 
 

@@ -47,10 +47,12 @@ def test_settings_module_loads_with_working_defaults(module):
     assert loaded["tz"] == "Asia/Jakarta"
 
 
-def test_dev_defaults_print_mail_to_the_console_and_run_with_debug():
+def test_dev_defaults_write_mail_as_readable_files_and_run_with_debug():
     loaded = load_settings(DJANGO_SETTINGS_MODULE="config.settings.dev")
     assert loaded["debug"] is True
-    assert loaded["mailer"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    # EMAIL_URL=consolemail:// (the default): files under var/mail/ and one line on the console
+    # (config/devmail.py), not the raw quoted-printable that breaks links.
+    assert loaded["mailer"]["BACKEND"] == "config.devmail.EmailBackend"
 
 
 def test_environment_selects_postgres_redis_and_smtp():

@@ -10,3 +10,13 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Serve static files straight from the app and site folders, no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Email: EMAIL_URL=consolemail:// (the default) writes each email as readable files under
+# var/mail/ (the decoded text part with links whole, the HTML part, attachments) and prints
+# one line saying where (config/devmail.py); the console's raw quoted-printable breaks links.
+# Any other EMAIL_URL (smtp://..., filemail://...) is used as given.
+if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend":  # noqa: F405
+    MAILERS["default"] = {  # noqa: F405
+        "BACKEND": "config.devmail.EmailBackend",
+        "OPTIONS": {"directory": str(BASE_DIR / "var" / "mail")},  # noqa: F405
+    }

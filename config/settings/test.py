@@ -3,6 +3,10 @@
 from pathlib import Path
 
 from .base import *  # noqa: F403
+from .base import env
+
+# Links in test emails do not follow the PORT of the shell that runs the tests (`make run`'s).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"

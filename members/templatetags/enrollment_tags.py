@@ -29,11 +29,13 @@ def enrollment_panel(context, training):
         return panel | {"action": "profile", "missing": []}
     mine = enrollment.active_enrollment(member=member, training=training)
     if mine is not None:
+        item = enrollment.my_training(enrollment=mine)
         return panel | {
             "action": mine.status,
             "mine": mine,
-            "position": enrollment.waitlist_position(enrollment=mine),
-            "may_cancel": enrollment.may_cancel(enrollment=mine),
+            "item": item,
+            "position": item.position,
+            "may_cancel": item.may_cancel,
         }
     if not state.accepts_enrollments:
         return panel | {"action": "none"}

@@ -126,8 +126,15 @@ def test_visitor_on_a_phone_signs_up_is_verified_enrolls_and_cancels(
     assert str(event["SUMMARY"]) == TRAINING
     assert event.decoded("DTSTART") == training.starts_at
 
-    # Cancel.
-    item.locator(f"form[action$='/pelatihan/{training.pk}/batal/'] button").click()
+    # Cancel: the button asks first, on a page of its own; the member confirms there.
+    item.locator(f"a[href^='/anggota/pelatihan/{training.pk}/batal/']").click()
+    page.wait_for_url(f"**/anggota/pelatihan/{training.pk}/batal/**")
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.CONFIRMED  # asking changed nothing
+    phone.assert_fits_width()
+    phone.shoot("cancel-confirmation")
+    phone.assert_accessible("cancel confirmation")
+    page.locator(f"form[action$='/pelatihan/{training.pk}/batal/'] button").click()
     page.wait_for_url("**/anggota/")
     assert page.locator(".my-training").filter(has_text=TRAINING).count() == 0
     enrollment.refresh_from_db()

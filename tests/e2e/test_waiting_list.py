@@ -47,6 +47,7 @@ def test_full_training_puts_the_next_member_on_the_waiting_list_and_promotes_the
     # The first member cancels from their dashboard, in their own browser.
     leaving = visitor("leaving", **PHONE)
     log_in(leaving, first.user.email, next_path="/anggota/")
+    leaving.page.locator(f"a[href^='/anggota/pelatihan/{training.pk}/batal/']").click()
     leaving.page.locator(f"form[action$='/pelatihan/{training.pk}/batal/'] button").click()
     leaving.page.wait_for_url("**/anggota/")
     assert leaving.page.locator(".my-training").filter(has_text=TRAINING).count() == 0
