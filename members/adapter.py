@@ -2,10 +2,13 @@ import uuid
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+ADMIN_PATH = "/admin/"
 
 
 class _PortalSite:
@@ -29,6 +32,20 @@ class AccountAdapter(DefaultAccountAdapter):
             if error.code == "too_many_login_attempts":
                 raise ImmediateHttpResponse(respond_429(request)) from error
             raise
+
+    def is_safe_url(self, url):
+        # The admin sends a logged-in user it refuses (a member) to the log-in page with
+        # ?next=/admin/..., and allauth would send them straight back: a loop. For such a
+        # user a next into the admin is no destination; allauth falls back to LOGIN_REDIRECT_URL.
+        if not super().is_safe_url(url):
+            return False
+        user = getattr(context.request, "user", None)
+        return not (
+            user is not None
+            and user.is_authenticated
+            and urlsplit(url).path.startswith(ADMIN_PATH)
+            and not user.has_perm("wagtailadmin.access_admin")
+        )
 
     def send_mail(self, template_prefix, email, context):
         """Record allauth's own emails (confirmation, password reset) in the outbox.

@@ -124,9 +124,11 @@ def make_active_member(demo_site):
 
 @pytest.fixture
 def staff_user(demo_site, django_user_model):
+    from allauth.account.models import EmailAddress
     from django.contrib.auth.models import Group
 
     user = django_user_model.objects.create_user(email="panitia@example.org", password="x")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     user.groups.add(Group.objects.get(name="Koordinator"))
     return user
 

@@ -253,6 +253,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Wagtail.
 WAGTAIL_SITE_NAME = "PC GP Ansor Batu Bara"
 WAGTAILADMIN_BASE_URL = SITE_URL
+# One login for everyone (README "Security"): the admin sends visitors to allauth's log-in, with
+# its rate limits and email verification, and comes back through ?next=. Wagtail's own log-in
+# form and password reset are closed (config/admin_login.py), and passwords and email addresses
+# are changed through allauth (/akun/password/change/, /akun/email/), not the admin's account page,
+# which would change them without the throttle, the notification or the verification.
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAILIMAGES_IMAGE_MODEL = "home.CustomImage"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Members' email addresses never leave the site for avatar lookups, and the admin does not
