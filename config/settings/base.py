@@ -219,6 +219,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
     "confirm_email": "1/3m/key",
+    # Enrolling in and cancelling a training (members.views), each of which emails the member:
+    # per member and training, then per member over all trainings.
+    "enrollment_change": "6/10m/key,30/h/user",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
