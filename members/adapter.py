@@ -6,7 +6,9 @@ from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.utils.crypto import get_random_string
 
 ADMIN_PATH = "/admin/"
 
@@ -46,6 +48,13 @@ class AccountAdapter(DefaultAccountAdapter):
             and urlsplit(url).path.startswith(ADMIN_PATH)
             and not user.has_perm("wagtailadmin.access_admin")
         )
+
+    def send_account_already_exists_mail(self, email):
+        # A sign-up with an address already registered creates nothing, so it skipped the
+        # password hashing that a real sign-up pays (the slow part, by design): the answer's
+        # timing told which addresses have accounts. Hash a throwaway password the same way.
+        make_password(get_random_string(32))
+        super().send_account_already_exists_mail(email)
 
     def send_mail(self, template_prefix, email, context):
         """Record allauth's own emails (confirmation, password reset) in the outbox.
