@@ -1,8 +1,10 @@
 import contextlib
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
 class AdminContentSecurityPolicyMiddleware:
@@ -56,3 +58,39 @@ class PermissionsPolicyMiddleware:
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class PrivateCacheControlMiddleware:
+    """``Cache-Control: private`` on every response built for a session; ``no-store`` on member pages.
+
+    A page built for a session (a logged-in member's name in the header, a message shown
+    once) must not be kept by a shared cache, and member, account and admin pages
+    (settings.NO_STORE_PATH_PREFIXES) not even by the browser: someone at a shared computer
+    must not find them with the back button after logging out.
+
+    Listed right after SessionMiddleware: its response phase runs after the view, when the
+    session has been read or not. A request without a session cookie whose session stayed
+    empty is an anonymous visitor's, answered as to everyone, and keeps its caching headers;
+    pages served from the anonymous page cache (home.pagecache, listed before) never get here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.no_store_prefixes = tuple(settings.NO_STORE_PATH_PREFIXES)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(self.no_store_prefixes):
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        elif self.built_for_a_session(request):
+            patch_cache_control(response, private=True)
+        return response
+
+    @staticmethod
+    def built_for_a_session(request) -> bool:
+        cookies = request.COOKIES
+        if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
+            return True
+        session = getattr(request, "session", None)
+        # Read and not empty: the request logged someone in or stored something for them.
+        return session is not None and session.accessed and not session.is_empty()

@@ -67,6 +67,9 @@ MIDDLEWARE = [
     # Anonymous visitors' pages from the cache, before sessions, CSRF and CSP (home/pagecache.py).
     "home.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Cache-Control: private for sessions' pages, no-store for member pages (its response phase
+    # runs once the view has touched the session).
+    "config.middleware.PrivateCacheControlMiddleware",
     "config.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -345,6 +348,9 @@ ADMIN_CSP = SECURE_CSP | {
     "frame-ancestors": [CSP.SELF],
 }
 ADMIN_CSP_PATH_PREFIXES = ("/admin/",)
+# Member, account and admin pages are never stored, not even by the browser
+# (config.middleware.PrivateCacheControlMiddleware); every other page built for a session says private.
+NO_STORE_PATH_PREFIXES = ("/anggota/", "/akun/", "/admin/")
 
 LOGGING = {
     "version": 1,
