@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -8,9 +8,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 from home import views as home_views
 from members import views as members_views
 
-from . import health, robots, security_txt
+from . import admin_login, health, robots, security_txt
 
 urlpatterns = [
+    # One login for everyone (config/admin_login.py): before the admin's own patterns.
+    path("admin/login/", admin_login.admin_login, name="admin_login"),
+    re_path(r"^admin/password_reset/(?P<rest>.*)$", admin_login.admin_password_reset, name="admin_password_reset"),
     path("admin/", include(wagtailadmin_urls)),
     path("dokumen/", include(wagtaildocs_urls)),
     path("akun/", include("allauth.urls")),

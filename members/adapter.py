@@ -2,10 +2,15 @@ import uuid
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.utils.crypto import get_random_string
+
+ADMIN_PATH = "/admin/"
 
 
 class _PortalSite:
@@ -36,6 +41,27 @@ class AccountAdapter(DefaultAccountAdapter):
         email = super().clean_email(email)
         email_validate_deliverable(value=email)
         return email
+
+    def is_safe_url(self, url):
+        # The admin sends a logged-in user it refuses (a member) to the log-in page with
+        # ?next=/admin/..., and allauth would send them straight back: a loop. For such a
+        # user a next into the admin is no destination; allauth falls back to LOGIN_REDIRECT_URL.
+        if not super().is_safe_url(url):
+            return False
+        user = getattr(context.request, "user", None)
+        return not (
+            user is not None
+            and user.is_authenticated
+            and urlsplit(url).path.startswith(ADMIN_PATH)
+            and not user.has_perm("wagtailadmin.access_admin")
+        )
+
+    def send_account_already_exists_mail(self, email):
+        # A sign-up with an address already registered creates nothing, so it skipped the
+        # password hashing that a real sign-up pays (the slow part, by design): the answer's
+        # timing told which addresses have accounts. Hash a throwaway password the same way.
+        make_password(get_random_string(32))
+        super().send_account_already_exists_mail(email)
 
     def send_mail(self, template_prefix, email, context):
         """Record allauth's own emails (confirmation, password reset) in the outbox.

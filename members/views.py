@@ -1,6 +1,7 @@
 import functools
 import json
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -147,12 +148,27 @@ ENROLLED_MESSAGES = {
 }
 
 
+def _too_many_changes(request, training: TrainingPage) -> HttpResponse | None:
+    """A 429 page when the member changed their enrollments too often (each change emails them).
+
+    ``enrollment_change`` in ACCOUNT_RATE_LIMITS: per member and training (the key), and per
+    member over all trainings. Counted before anything is looked at, so a refused request
+    changes nothing and sends nothing.
+    """
+    if ratelimit.consume(request, action="enrollment_change", key=f"{request.user.pk}:{training.pk}"):
+        return None
+    message = _("You have changed your enrollment too often in a short time. Please wait a few minutes and try again.")
+    return render(request, "429.html", {"message": message, "back_url": training.url}, status=429)
+
+
 @never_cache
 @require_POST
 def enroll(request, training_id: int):
     training = _training(training_id)
     if not request.user.is_authenticated:
         return redirect_to_login(training.url + "#pendaftaran")
+    if refused := _too_many_changes(request, training):
+        return refused
     member = accounts.member_of(user=request.user)
     if member is None:
         return render(request, "members/no_profile.html", status=200)
@@ -171,6 +187,8 @@ def enroll(request, training_id: int):
 def cancel(request, training_id: int):
     """GET: ask to confirm (a page, no script needed); POST: cancel the member's own enrollment."""
     training = _training(training_id)
+    if request.method == "POST" and (refused := _too_many_changes(request, training)):
+        return refused  # the confirmation page (GET) changes nothing and is not counted
     member = accounts.member_of(user=request.user)
     mine = enrollment.active_enrollment(member=member, training=training) if member else None
     if mine is None:

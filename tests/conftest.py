@@ -26,6 +26,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("seed_demo", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def fresh_local_cache():
+    """Every test starts with an empty local cache: no rate limit used, no page cached.
+
+    Rate limits (allauth's, the enrollment throttle) are keyed by user and training ids, and
+    SQLite hands out the same ids again after each test's rollback. A Redis cache (a test that
+    points CACHES at one) is left alone: other processes may be using it.
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        cache.clear()
+
+
 @pytest.fixture
 def demo_site(db):
     """The site as ``seed_demo`` leaves it: home page, settings, districts, groups, demo content."""
@@ -124,9 +139,11 @@ def make_active_member(demo_site):
 
 @pytest.fixture
 def staff_user(demo_site, django_user_model):
+    from allauth.account.models import EmailAddress
     from django.contrib.auth.models import Group
 
     user = django_user_model.objects.create_user(email="panitia@example.org", password="x")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     user.groups.add(Group.objects.get(name="Koordinator"))
     return user
 

@@ -86,8 +86,10 @@ def test_sitemap_lists_the_home_page(client, demo_site):
     assert "<loc>http://127.0.0.1:8000/</loc>" in response.content.decode()
 
 
-def test_admin_login_page_is_served(client, demo_site):
-    response = client.get("/admin/login/")
+def test_admin_login_is_allauths_login_page(client, demo_site):
+    # One login for everyone (README "Security"): the admin's log-in address leads to allauth's.
+    response = client.get("/admin/login/", follow=True)
+    assert response.redirect_chain == [("/akun/login/?next=%2Fadmin%2F", 302)]
     assert response.status_code == 200
 
 

@@ -70,6 +70,9 @@ MIDDLEWARE = [
     # Anonymous visitors' pages from the cache, before sessions, CSRF and CSP (home/pagecache.py).
     "home.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Cache-Control: private for sessions' pages, no-store for member pages (its response phase
+    # runs once the view has touched the session).
+    "config.middleware.PrivateCacheControlMiddleware",
     "config.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.AdminContentSecurityPolicyMiddleware",
+    # Oversized bodies refused by their Content-Length before anything reads them (413); listed
+    # after the CSP middleware so that its page gets the site's headers and nonce.
+    "config.middleware.RequestBodyLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -236,6 +242,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
     "confirm_email": "1/3m/key",
+    # Enrolling in and cancelling a training (members.views), each of which emails the member:
+    # per member and training, then per member over all trainings.
+    "enrollment_change": "6/10m/key,30/h/user",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
@@ -260,16 +269,31 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
-# A request body other than files (forms, the admin's page editor) up to 5 MB; uploaded files
-# above 2.5 MB go to a temporary file instead of memory. A proxy in front must accept bodies
-# of the largest upload (WAGTAILDOCS_MAX_UPLOAD_SIZE) plus a little.
+# Request bodies. Django's own limits: the fields other than files of one request (the admin's
+# page editor posts a long article's blocks as fields) up to 5 MB and 10,000 fields, one file
+# per form (the admin uploads one image or document at a time), and an uploaded file above
+# 2.5 MB goes to a temporary file instead of memory. Django does not count file parts against
+# DATA_UPLOAD_MAX_MEMORY_SIZE, so config.middleware.RequestBodyLimitMiddleware also refuses
+# (413) a request whose Content-Length exceeds the limit of its path (REQUEST_BODY_LIMITS,
+# below; the longest matching prefix counts), before anything reads it. A proxy in front must
+# accept bodies of the largest limit (documents, 21 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Wagtail.
 WAGTAIL_SITE_NAME = "PC GP Ansor Batu Bara"
 WAGTAILADMIN_BASE_URL = SITE_URL
+# One login for everyone (README "Security"): the admin sends visitors to allauth's log-in, with
+# its rate limits and email verification, and comes back through ?next=. Wagtail's own log-in
+# form and password reset are closed (config/admin_login.py), and passwords and email addresses
+# are changed through allauth (/akun/password/change/, /akun/email/), not the admin's account page,
+# which would change them without the throttle, the notification or the verification.
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAILIMAGES_IMAGE_MODEL = "home.CustomImage"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Members' email addresses never leave the site for avatar lookups, and the admin does not
@@ -288,6 +312,17 @@ WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # 64 megapixels: any phone camera's photo, while a decompression bomb is refused before it is decoded.
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
+# The request body limits of the upload views (config.middleware.RequestBodyLimitMiddleware,
+# see DATA_UPLOAD_MAX_MEMORY_SIZE above): the largest file plus the rest of the form.
+_MULTIPART_ALLOWANCE = 1024 * 1024  # the form's other fields and the multipart framing around a file
+REQUEST_BODY_LIMITS = {
+    # Every public and member form (log-in, sign-up, profile, enroll) is a few kilobytes.
+    "/": 256 * 1024,
+    "/admin/": DATA_UPLOAD_MAX_MEMORY_SIZE,
+    "/admin/images/": WAGTAILIMAGES_MAX_UPLOAD_SIZE + _MULTIPART_ALLOWANCE,
+    "/admin/documents/": WAGTAILDOCS_MAX_UPLOAD_SIZE + _MULTIPART_ALLOWANCE,
+    "/admin/members/import/": 10 * 1024 * 1024 + _MULTIPART_ALLOWANCE,  # members.imports.MAX_UPLOAD_BYTES
+}
 # Embeds (the article body's video block): YouTube only, the one host the CSP lets into a frame;
 # other oEmbed providers answer with scripts of their own.
 WAGTAILEMBEDS_FINDERS = [{"class": "wagtail.embeds.finders.oembed", "providers": [oembed_providers.youtube]}]
@@ -350,6 +385,9 @@ ADMIN_CSP = SECURE_CSP | {
     "frame-ancestors": [CSP.SELF],
 }
 ADMIN_CSP_PATH_PREFIXES = ("/admin/",)
+# Member, account and admin pages are never stored, not even by the browser
+# (config.middleware.PrivateCacheControlMiddleware); every other page built for a session says private.
+NO_STORE_PATH_PREFIXES = ("/anggota/", "/akun/", "/admin/")
 
 LOGGING = {
     "version": 1,

@@ -49,9 +49,11 @@ def wait_until_autosave_is_quiet(page):
 
 @pytest.fixture
 def editor(django_user_model):
+    from allauth.account.models import EmailAddress
     from django.contrib.auth.models import Group
 
     user = django_user_model.objects.create_user(email="redaksi@example.org", password="kata-sandi-redaksi")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     user.groups.add(Group.objects.get(name="Editor"))
     return user
 
@@ -72,10 +74,11 @@ def test_editor_publishes_an_article_with_an_image_and_readers_find_it(live_site
     desk = visitor("editor", **DESKTOP)
     page = desk.page
 
-    desk.goto("/admin/login/")
-    page.fill("input[name=username]", editor.email)
+    desk.goto("/admin/")  # one login for everyone: allauth's, then back to the admin
+    page.wait_for_url("**/akun/login/**")
+    page.fill("input[name=login]", editor.email)
     page.fill("input[name=password]", "kata-sandi-redaksi")
-    page.click("button[type=submit]")
+    page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/admin/")
 
     # The news index's "add child page" screen: a news article.

@@ -347,6 +347,8 @@ def test_enroll_and_cancel_with_odd_ids(member_client, training, training_id):
 def test_enroll_and_cancel_odd_next(member_client, training, next_url):
     from members.models import Enrollment
 
+    # Each example is a fresh start for the enrollment throttle (tests/enrollment/test_throttle.py).
+    cache.clear()
     response = member_client.post(f"/anggota/pelatihan/{training.pk}/daftar/", {"next": next_url})
     assert response.status_code == 302
     response = member_client.post(f"/anggota/pelatihan/{training.pk}/batal/", {"next": next_url})

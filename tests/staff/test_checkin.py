@@ -67,7 +67,7 @@ def test_unknown_codes_and_members_are_refused(client, make_training, place, mak
     member = make_active_member()
     client.force_login(member.user)
     response = client.post(reverse("members_checkin", args=[enrollment.token]))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302 and "/akun/login/" in response["Location"]
     assert not Enrollment.objects.get(pk=enrollment.pk).attended
 
 

@@ -139,7 +139,7 @@ def test_editors_and_members_are_refused(client, editor_user, make_training, pla
     member = make_active_member()
     client.force_login(member.user)
     response = client.get(reverse("wagtailsnippets_members_enrollment:list"))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302 and "/akun/login/" in response["Location"]
 
 
 def test_nobody_adds_edits_or_deletes_enrollments_through_forms(coordinator_client, make_training, place):
