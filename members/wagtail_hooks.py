@@ -33,6 +33,7 @@ import config.converters  # noqa: F401 - registers the <id:> converter
 from programs.models import TrainingPage
 
 from . import accounts, admin_views, enrollment
+from .admin_access import PeopleChooserViewSet, PeopleDeleteBulkAction, SeeingRequiredBulkActionMixin
 from .enrollment import EnrollmentError
 from .models import Enrollment, Member
 
@@ -41,6 +42,7 @@ VERIFY_PERMISSION = "members.verify_member"
 
 class MemberViewSet(SnippetViewSet):
     model = Member
+    chooser_viewset_class = PeopleChooserViewSet
     icon = "group"
     menu_label = _("Members")
     menu_order = 250
@@ -53,7 +55,28 @@ class MemberViewSet(SnippetViewSet):
     search_backend_name = None
     ordering = ["-created_at"]
     list_per_page = 50
-    inspect_view_fields_exclude = ["id", "user", "anonymised_at"]
+    # Listed, not excluded: a field added later (a secret like ``calendar_token``) stays hidden.
+    inspect_view_fields = [
+        "full_name",
+        "phone",
+        "gender",
+        "birth_date",
+        "district",
+        "village",
+        "cadre_level",
+        "member_number",
+        "occupation",
+        "business_name",
+        "business_sector",
+        "business_description",
+        "announcements_opt_in",
+        "privacy_agreed_at",
+        "status",
+        "verified_by",
+        "verified_at",
+        "created_at",
+        "updated_at",
+    ]
     panels = [
         MultiFieldPanel(
             [
@@ -80,7 +103,7 @@ class MemberViewSet(SnippetViewSet):
         return Member.objects.filter(user__isnull=False).select_related("user", "district")
 
 
-class MemberStatusBulkAction(SnippetBulkAction):
+class MemberStatusBulkAction(SeeingRequiredBulkActionMixin, SnippetBulkAction):
     models = [Member]
     template_name = "members/admin/confirm_bulk_status.html"
     service = None
@@ -268,6 +291,7 @@ STATUS_RANK = Case(
 
 class EnrollmentViewSet(SnippetViewSet):
     model = Enrollment
+    chooser_viewset_class = PeopleChooserViewSet
     index_view_class = EnrollmentIndexView
     history_view_class = AuditHistoryView
     icon = "clipboard-list"
@@ -357,7 +381,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class EnrollmentBulkAction(SnippetBulkAction):
+class EnrollmentBulkAction(SeeingRequiredBulkActionMixin, SnippetBulkAction):
     models = [Enrollment]
     template_name = "members/admin/confirm_bulk_enrollment.html"
     service = None
@@ -510,6 +534,14 @@ def enrollment_listing_buttons(snippet, user, next_url=None):
             Button(label, url=enrollment_action_url(action, snippet, next_url), icon_name=icon, priority=priority)
         )
     return buttons
+
+
+class MemberDataDeleteBulkAction(PeopleDeleteBulkAction):
+    models = [Member, Enrollment]
+
+
+# Registered after Wagtail's own delete action (order 0), which it replaces for these models.
+hooks.register("register_bulk_action", MemberDataDeleteBulkAction, order=10)
 
 
 # -- from the training page to its participants -------------------------------------------------
