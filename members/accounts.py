@@ -72,6 +72,19 @@ def phone_normalise(*, value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_display(*, value: str) -> str:
+    """A stored (E.164) number as the branch writes it: 0812-3456-7890, or +44 20 ... from abroad."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return value
+    if phonenumbers.region_code_for_number(number) == PHONE_REGION:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def birth_date_validate(*, value: datetime.date | None, today: datetime.date | None = None) -> None:
     if value is None:
         return

@@ -30,6 +30,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 import config.converters  # noqa: F401 - registers the <id:> converter
+from config.spreadsheets import csv_cell
 from programs.models import TrainingPage
 
 from . import accounts, admin_views, enrollment
@@ -220,11 +221,27 @@ EXPORT_VALUES = {
     "status": lambda item: item.get_status_display(),
     "age": lambda item: _age(item),
     "member.age": lambda item: _age(item.member),
+    # As the branch writes numbers (0812-...): readable, and no leading "+" for a spreadsheet to take as a formula.
+    "phone": lambda item: accounts.phone_display(value=item.phone),
+    "member.phone": lambda item: accounts.phone_display(value=item.member.phone),
 }
 
 
 class ExportLocalTimeMixin:
-    """Spreadsheets show labels (not codes) and the branch's local time (WIB), not UTC."""
+    """Spreadsheets show labels (not codes) and the branch's local time (WIB), not UTC.
+
+    CSV cells that a spreadsheet program would run as a formula are neutralised
+    (``config.spreadsheets.csv_cell``); XLSX cells stay typed as text (Wagtail writes a
+    would-be formula as a string).
+    """
+
+    def write_csv_row(self, writer, row_dict):
+        return writer.writerow(
+            {
+                field: csv_cell(self.preprocess_field_value(field, value, self.FORMAT_CSV))
+                for field, value in row_dict.items()
+            }
+        )
 
     def to_row_dict(self, item):
         return OrderedDict(
