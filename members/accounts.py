@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
-from .models import Member, User
+from .models import Member, User, new_calendar_token
 
 PHONE_REGION = "ID"
 MIN_AGE_YEARS = 17
@@ -205,6 +205,16 @@ def member_suspend(*, member: Member, by: User | None) -> bool:
     member.save(update_fields=["status", "updated_at"])
     log(instance=member, action="members.member.suspend", user=by)
     return True
+
+
+# -- the private calendar address -------------------------------------------------------------
+
+
+def member_calendar_token_rotate(*, member: Member) -> str:
+    """A new secret for the member's calendar subscription; the old address stops working at once."""
+    member.calendar_token = new_calendar_token()
+    member.save(update_fields=["calendar_token", "updated_at"])
+    return member.calendar_token
 
 
 # -- privacy: export and deletion -------------------------------------------------------------
