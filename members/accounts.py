@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
-from .models import Member, User
+from .models import Member, User, new_calendar_token
 
 PHONE_REGION = "ID"
 MIN_AGE_YEARS = 17
@@ -94,6 +94,19 @@ def email_validate_deliverable(*, value: str) -> None:
 
     if not address_is_deliverable(value):
         raise ValidationError(_("Enter an email address that can receive email."), code="undeliverable_email")
+
+
+def phone_display(*, value: str) -> str:
+    """A stored (E.164) number as the branch writes it: 0812-3456-7890, or +44 20 ... from abroad."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return value
+    if phonenumbers.region_code_for_number(number) == PHONE_REGION:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def birth_date_validate(*, value: datetime.date | None, today: datetime.date | None = None) -> None:
@@ -362,6 +375,16 @@ def member_suspend(*, member: Member, by: User | None) -> bool:
     member.save(update_fields=["status", "updated_at"])
     log(instance=member, action="members.member.suspend", user=by)
     return True
+
+
+# -- the private calendar address -------------------------------------------------------------
+
+
+def member_calendar_token_rotate(*, member: Member) -> str:
+    """A new secret for the member's calendar subscription; the old address stops working at once."""
+    member.calendar_token = new_calendar_token()
+    member.save(update_fields=["calendar_token", "updated_at"])
+    return member.calendar_token
 
 
 # -- privacy: export and deletion -------------------------------------------------------------

@@ -219,6 +219,20 @@ def cancel(request, training_id: int):
 
 
 @never_cache
+@login_required
+@require_POST
+def calendar_rotate(request):
+    """A new private calendar address (after it was shared by mistake): the old one stops working."""
+    member = accounts.member_ensure(user=request.user)
+    accounts.member_calendar_token_rotate(member=member)
+    messages.success(
+        request,
+        _("Your calendar address has been changed. Subscribe again with the new address; the old one no longer works."),
+    )
+    return redirect(reverse("members:dashboard") + "#kalender")
+
+
+@never_cache
 def calendar_feed(request, token: str):
     """The member's private calendar subscription: the secret token is the key."""
     member = get_object_or_404(Member, calendar_token=token, user__isnull=False)

@@ -30,9 +30,11 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 import config.converters  # noqa: F401 - registers the <id:> converter
+from config.spreadsheets import csv_cell
 from programs.models import TrainingPage
 
 from . import accounts, admin_views, enrollment
+from .admin_access import PeopleChooserViewSet, PeopleDeleteBulkAction, SeeingRequiredBulkActionMixin
 from .enrollment import EnrollmentError
 from .models import Enrollment, Member
 
@@ -41,6 +43,7 @@ VERIFY_PERMISSION = "members.verify_member"
 
 class MemberViewSet(SnippetViewSet):
     model = Member
+    chooser_viewset_class = PeopleChooserViewSet
     icon = "group"
     menu_label = _("Members")
     menu_order = 250
@@ -53,7 +56,28 @@ class MemberViewSet(SnippetViewSet):
     search_backend_name = None
     ordering = ["-created_at"]
     list_per_page = 50
-    inspect_view_fields_exclude = ["id", "user", "anonymised_at"]
+    # Listed, not excluded: a field added later (a secret like ``calendar_token``) stays hidden.
+    inspect_view_fields = [
+        "full_name",
+        "phone",
+        "gender",
+        "birth_date",
+        "district",
+        "village",
+        "cadre_level",
+        "member_number",
+        "occupation",
+        "business_name",
+        "business_sector",
+        "business_description",
+        "announcements_opt_in",
+        "privacy_agreed_at",
+        "status",
+        "verified_by",
+        "verified_at",
+        "created_at",
+        "updated_at",
+    ]
     panels = [
         MultiFieldPanel(
             [
@@ -80,7 +104,7 @@ class MemberViewSet(SnippetViewSet):
         return Member.objects.filter(user__isnull=False).select_related("user", "district")
 
 
-class MemberStatusBulkAction(SnippetBulkAction):
+class MemberStatusBulkAction(SeeingRequiredBulkActionMixin, SnippetBulkAction):
     models = [Member]
     template_name = "members/admin/confirm_bulk_status.html"
     service = None
@@ -197,11 +221,27 @@ EXPORT_VALUES = {
     "status": lambda item: item.get_status_display(),
     "age": lambda item: _age(item),
     "member.age": lambda item: _age(item.member),
+    # As the branch writes numbers (0812-...): readable, and no leading "+" for a spreadsheet to take as a formula.
+    "phone": lambda item: accounts.phone_display(value=item.phone),
+    "member.phone": lambda item: accounts.phone_display(value=item.member.phone),
 }
 
 
 class ExportLocalTimeMixin:
-    """Spreadsheets show labels (not codes) and the branch's local time (WIB), not UTC."""
+    """Spreadsheets show labels (not codes) and the branch's local time (WIB), not UTC.
+
+    CSV cells that a spreadsheet program would run as a formula are neutralised
+    (``config.spreadsheets.csv_cell``); XLSX cells stay typed as text (Wagtail writes a
+    would-be formula as a string).
+    """
+
+    def write_csv_row(self, writer, row_dict):
+        return writer.writerow(
+            {
+                field: csv_cell(self.preprocess_field_value(field, value, self.FORMAT_CSV))
+                for field, value in row_dict.items()
+            }
+        )
 
     def to_row_dict(self, item):
         return OrderedDict(
@@ -268,6 +308,7 @@ STATUS_RANK = Case(
 
 class EnrollmentViewSet(SnippetViewSet):
     model = Enrollment
+    chooser_viewset_class = PeopleChooserViewSet
     index_view_class = EnrollmentIndexView
     history_view_class = AuditHistoryView
     icon = "clipboard-list"
@@ -357,7 +398,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class EnrollmentBulkAction(SnippetBulkAction):
+class EnrollmentBulkAction(SeeingRequiredBulkActionMixin, SnippetBulkAction):
     models = [Enrollment]
     template_name = "members/admin/confirm_bulk_enrollment.html"
     service = None
@@ -510,6 +551,14 @@ def enrollment_listing_buttons(snippet, user, next_url=None):
             Button(label, url=enrollment_action_url(action, snippet, next_url), icon_name=icon, priority=priority)
         )
     return buttons
+
+
+class MemberDataDeleteBulkAction(PeopleDeleteBulkAction):
+    models = [Member, Enrollment]
+
+
+# Registered after Wagtail's own delete action (order 0), which it replaces for these models.
+hooks.register("register_bulk_action", MemberDataDeleteBulkAction, order=10)
 
 
 # -- from the training page to its participants -------------------------------------------------
