@@ -15,6 +15,7 @@ and an export. Then, per role:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -30,9 +31,10 @@ from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.viewsets import viewsets
 from wagtail.models import Collection, Page, get_page_models
 
-from members import accounts, enrollment
+from members import accounts, enrollment, imports
 from members.models import Enrollment, Member
 from programs.models import TrainingPage
+from tasks import outbox
 from tasks.models import Notification
 from tests.people import DEWI, FAUZI, JUMAT, KHADIJAH, NURAINI, PEOPLE
 
@@ -64,6 +66,15 @@ def build_world(roles, make_person, make_training) -> World:
     accounts.member_verify(member=members[-1], by=roles.coordinator)
     training = make_training(title="Pelatihan Kopi & Kue", capacity=2)
     enrollments = [enrollment.enroll(member=member, training=training) for member in members[:3]]
+    # Credentials in the outbox, as the attack had them: a reset asked for the superuser and an
+    # import invitation (both sealed; the crawl checks that no role reads their links).
+    from allauth.account.forms import ResetPasswordForm
+    from django.test import RequestFactory
+
+    reset = ResetPasswordForm(data={"email": roles.superuser.email})
+    assert reset.is_valid()
+    reset.save(RequestFactory().post("/akun/password/reset/"))
+    imports.invite(user=roles.editor, full_name="Redaksi Ma'had")
     world = World(roles=roles, members=members, training=training, enrollments=enrollments)
     notification = Notification.objects.filter(recipient=NURAINI.email).order_by("pk").first()
     world.samples = {
@@ -107,13 +118,20 @@ def calendar_tokens(world: World) -> Iterable[str]:
     return Member.objects.values_list("calendar_token", flat=True)
 
 
+def credential_links(world: World) -> Iterable[str]:
+    """The keys of every reset, confirmation and invitation link the outbox holds (opened here)."""
+    for row in Notification.objects.filter(secret=True):
+        text = outbox.unseal(row.body_text)
+        yield from re.findall(r"/akun/(?:password/reset/key|confirm-email)/([^/\s]+)", text)
+
+
 # Forbidden strings per role: callables from the crawl's world to strings. Another secret that
 # must never reach a role (e.g. password-reset keys taken from the outbox) is added here.
 SECRETS: dict[str, list[Callable[[World], Iterable[str]]]] = {
-    "member": [personal_data, calendar_tokens],
-    "editor": [personal_data, calendar_tokens],
-    "coordinator": [calendar_tokens],
-    "superuser": [calendar_tokens],
+    "member": [personal_data, calendar_tokens, credential_links],
+    "editor": [personal_data, calendar_tokens, credential_links],
+    "coordinator": [calendar_tokens, credential_links],
+    "superuser": [calendar_tokens, credential_links],
 }
 
 
@@ -353,6 +371,11 @@ def test_every_admin_url_as_each_role(client, world, role):
             problems.append(f"{url}: {status} shows {leaked[:3]}")
     assert client.session.get("_auth_user_id") == str(user.pk), "a GET logged the crawler out"
     assert not problems, f"{len(problems)} of {len(urls)} URLs:\n" + "\n".join(problems)
+
+
+def test_the_crawl_knows_the_credentials_it_looks_for(world):
+    # Without them the secrets check above could not fail: a reset key and an invitation key.
+    assert len(set(credential_links(world))) >= 2
 
 
 def test_the_crawl_covers_member_data_views(world):
