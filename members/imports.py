@@ -115,19 +115,69 @@ def _header_key(value) -> str:
     return re.sub(r"\s+", "_", str(value or "").strip().lower())
 
 
+# Bounds on what an import reads, whatever the file declares (issue 13, finding 5): a 1.6 KB
+# XLSX may declare A1:XFD1048576, and a CSV may hold a field of 200,000 characters.
+MAX_DATA_ROWS = 10_000
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 2_000
+MAX_XLSX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        _("The file has more than %(count)d rows: split it into smaller files.") % {"count": MAX_DATA_ROWS}
+    )
+
+
+def _bounded(rows: Iterable) -> list[list]:
+    """At most MAX_DATA_ROWS rows after the header, MAX_COLUMNS cells each, none too long."""
+    table = []
+    for row in rows:
+        if len(table) > MAX_DATA_ROWS:
+            raise _too_many_rows()
+        cells = list(row[:MAX_COLUMNS])
+        if any(isinstance(cell, str) and len(cell) > MAX_CELL_CHARS for cell in cells):
+            raise ImportFileError(
+                _("Row %(row)d has a cell longer than %(count)d characters.")
+                % {"row": len(table) + 1, "count": MAX_CELL_CHARS}
+            )
+        table.append(cells)
+    return table
+
+
+def _read_xlsx(file) -> list[list]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(file) as archive:
+            declared = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError(_("The XLSX file cannot be read.")) from error
+    if declared > MAX_XLSX_UNCOMPRESSED_BYTES:
+        raise ImportFileError(_("The XLSX file is too large once unpacked: split it into smaller files."))
+    file.seek(0)
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise ImportFileError(_("The XLSX file cannot be read.")) from error
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # the declared A1:XFD1048576 means nothing: read the cells there are
+        return _bounded(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS))
+    except ImportFileError:
+        raise
+    except Exception as error:  # a sheet whose XML openpyxl cannot follow
+        raise ImportFileError(_("The XLSX file cannot be read.")) from error
+    finally:
+        workbook.close()
+
+
 def _read_table(file, filename: str) -> list[list]:
     name = filename.lower()
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(file, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise ImportFileError(_("The XLSX file cannot be read.")) from error
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return rows
+        return _read_xlsx(file)
     if name.endswith(".csv"):
         raw = file.read()
         if isinstance(raw, bytes):
@@ -139,7 +189,13 @@ def _read_table(file, filename: str) -> list[list]:
             dialect = csv.Sniffer().sniff(raw[:4096], delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        return list(csv.reader(io.StringIO(raw), dialect))
+        try:
+            return _bounded(csv.reader(io.StringIO(raw), dialect))
+        except csv.Error as error:  # a field over csv.field_size_limit(), a NUL byte ...
+            raise ImportFileError(
+                _("The CSV file cannot be read: a cell is longer than %(count)d characters or malformed.")
+                % {"count": MAX_CELL_CHARS}
+            ) from error
     raise ImportFileError(_("Upload a CSV or XLSX file."))
 
 
