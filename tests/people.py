@@ -16,7 +16,7 @@ class Person:
     email: str
     phone: str  # as typed on the form: 08... or +62...
     phone_e164: str  # as the portal stores it
-    gender: str  # Member.Gender value
+    gender: str  # a Member.Gender value: "female" or "male"
     district_slug: str
     village: str
     occupation: str
@@ -29,7 +29,7 @@ PEOPLE = (
         "nuraini@example.org",
         "0812-6123-4501",
         "+6281261234501",
-        "F",
+        "female",
         "talawi",
         "Labuhan Ruku",
         "Pedagang",
@@ -40,7 +40,7 @@ PEOPLE = (
         "jumat.lubis@example.org",
         "+62 813 7012 3402",
         "+6281370123402",
-        "M",
+        "male",
         "tanjung-tiram",
         "Bagan Dalam",
         "Nelayan",
@@ -51,7 +51,7 @@ PEOPLE = (
         "khadijah@example.org",
         "081377788803",
         "+6281377788803",
-        "F",
+        "female",
         "lima-puluh-pesisir",
         "Perupuk",
         "Penjahit",
@@ -62,7 +62,7 @@ PEOPLE = (
         "fauzi@example.org",
         "0852 6100 2204",
         "+6285261002204",
-        "M",
+        "male",
         "datuk-tanah-datar",
         "Petatal",
         "Petani sawit",
@@ -72,7 +72,7 @@ PEOPLE = (
         "dewi.oneill@example.org",
         "+6282167004405",
         "+6282167004405",
-        "F",
+        "female",
         "sei-suka",
         "Kuala Tanjung",
         "Wiraswasta",
