@@ -276,7 +276,7 @@ def member_request_change(*, member: Member, changes: dict[str, Any], note: str)
     unknown = set(changes) - set(LOCKED_WHEN_VERIFIED)
     if unknown:
         raise TypeError(f"not locked fields: {', '.join(sorted(unknown))}")
-    member = Member.objects.select_for_update().select_related("district", "user").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("district", "user").get(pk=member.pk)
     if member.user_id is None or not member_is_verified(member=member):
         raise ValidationError(_("Only verified members send change requests."), code="not_verified")
     if "birth_date" in changes:
