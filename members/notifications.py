@@ -11,12 +11,14 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from wagtail.models import Site
 
 from programs.ical import build_calendar, calendar_address
 from programs.models import record_calendar_version
 from tasks.outbox import Attachment, notify
 
+from .accounts import member_language
 from .models import Enrollment
 
 Status = Enrollment.Status
@@ -95,29 +97,32 @@ def enrollment_changed(
     event = enrollment.status
     if enrollment.status == Status.CONFIRMED and promoted:
         event = "promoted"
-    context = _training_context(training, member=member, event=event, calendar=False) | {
-        "approved": approved,
-        "by_staff": by_staff,
-        "position": waitlist_position(enrollment=enrollment),
-        "reason": enrollment.reason,
-        "cancellation_deadline": training.cancellation_deadline,
-    }
-    # Confirmed: the event for the phone's calendar. Cancelled or rejected after holding a seat:
-    # the same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
-    attachments = []
-    if enrollment.status == Status.CONFIRMED:
-        attachments = [calendar_attachment(enrollment)]
-    elif enrollment.status in (Status.CANCELLED, Status.REJECTED) and holds_calendar_event(enrollment):
-        attachments = [calendar_attachment(enrollment, cancel=True)]
-    context["calendar_cancel"] = bool(attachments) and enrollment.status != Status.CONFIRMED
-    notify(
-        kind=f"enrollment_{event}",
-        recipient=member.user.email,
-        template="members/email/enrollment",
-        context=context,
-        idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
-        attachments=attachments,
-    )
+    language = member_language(member=member)
+    with translation.override(language):
+        context = _training_context(training, member=member, event=event, calendar=False) | {
+            "approved": approved,
+            "by_staff": by_staff,
+            "position": waitlist_position(enrollment=enrollment),
+            "reason": enrollment.reason,
+            "cancellation_deadline": training.cancellation_deadline,
+        }
+        # Confirmed: the event for the phone's calendar. Cancelled or rejected after holding a seat:
+        # the same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
+        attachments = []
+        if enrollment.status == Status.CONFIRMED:
+            attachments = [calendar_attachment(enrollment)]
+        elif enrollment.status in (Status.CANCELLED, Status.REJECTED) and holds_calendar_event(enrollment):
+            attachments = [calendar_attachment(enrollment, cancel=True)]
+        context["calendar_cancel"] = bool(attachments) and enrollment.status != Status.CONFIRMED
+        notify(
+            kind=f"enrollment_{event}",
+            recipient=member.user.email,
+            template="members/email/enrollment",
+            context=context,
+            language=language,
+            idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
+            attachments=attachments,
+        )
 
 
 # -- what editors publish: a training changed or cancelled, a new program or training --------------
@@ -197,14 +202,18 @@ def training_published(*, training, revision) -> int:
             continue
         enrollment.training = training
         calendar = enrollment.status == Status.CONFIRMED
-        notify(
-            kind=f"training_{event}",
-            recipient=member.user.email,
-            template="members/email/training",
-            context=_training_context(training, member=member, event=event, calendar=calendar),
-            idempotency_key=f"training-{event}-{training.pk}-r{revision.pk}-e{enrollment.pk}",
-            attachments=[calendar_attachment(enrollment, cancel=event == "cancelled")] if calendar else [],
-        )
+        language = member_language(member=member)
+        with translation.override(language):
+            context = _training_context(training, member=member, event=event, calendar=calendar)
+            notify(
+                kind=f"training_{event}",
+                recipient=member.user.email,
+                template="members/email/training",
+                context=context,
+                language=language,
+                idempotency_key=f"training-{event}-{training.pk}-r{revision.pk}-e{enrollment.pk}",
+                attachments=[calendar_attachment(enrollment, cancel=event == "cancelled")] if calendar else [],
+            )
         count += 1
     return count
 
@@ -214,13 +223,16 @@ def remind(*, enrollment: Enrollment) -> None:
     member = enrollment.member
     if member is None or not member.user_id:
         return
-    notify(
-        kind="training_reminder",
-        recipient=member.user.email,
-        template="members/email/training",
-        context=_training_context(enrollment.training, member=member, event="reminder", calendar=False),
-        idempotency_key=f"training-reminder-e{enrollment.pk}",
-    )
+    language = member_language(member=member)
+    with translation.override(language):
+        notify(
+            kind="training_reminder",
+            recipient=member.user.email,
+            template="members/email/training",
+            context=_training_context(enrollment.training, member=member, event="reminder", calendar=False),
+            language=language,
+            idempotency_key=f"training-reminder-e{enrollment.pk}",
+        )
 
 
 def page_first_published(*, page) -> int:
@@ -252,12 +264,17 @@ def message_participants(*, training, subject: str, body: str, sent_by) -> int:
     )
     count = 0
     for enrollment in enrollments:
-        notify(
-            kind="message",
-            recipient=enrollment.member.user.email,
-            template="tasks/email/message",
-            context={"subject": subject, "body": body, "recipient_name": enrollment.member.full_name},
-            idempotency_key=f"message-{stamp}-e{enrollment.pk}",
-        )
+        member = enrollment.member
+        language = member_language(member=member)
+        with translation.override(language):
+            context = {"subject": subject, "body": body, "recipient_name": member.full_name}
+            notify(
+                kind="message",
+                recipient=member.user.email,
+                template="tasks/email/message",
+                context=context,
+                language=language,
+                idempotency_key=f"message-{stamp}-e{enrollment.pk}",
+            )
         count += 1
     return count
