@@ -37,7 +37,9 @@ def mail_to(smtp_server, address):
 def parts(message):
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",))
-    calendars = [part.get_content() for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
+    calendars = [
+        part.get_content() for part in message.iter_attachments() if part.get_content_type() == "text/calendar"
+    ]
     return message["Subject"].strip(), text, html.get_content() if html else "", "".join(calendars)
 
 
