@@ -7,16 +7,13 @@ new status and the moment it changed), so a repeated call never sends twice.
 
 from __future__ import annotations
 
-from email.utils import parseaddr
-
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
-from wagtail.models import Site
 
 from programs.ical import build_calendar, calendar_address
 from programs.models import record_calendar_version
-from tasks.outbox import Attachment, notify
+from tasks.outbox import Attachment, notify, sender
 
 from .accounts import member_language
 from .models import Enrollment
@@ -64,9 +61,8 @@ def calendar_sequence_offset(enrollment: Enrollment) -> int:
 
 def calendar_organizer():
     """The ORGANIZER of emailed calendars (RFC 5546 asks for one): the sender of our email."""
-    name, address = parseaddr(str(settings.DEFAULT_FROM_EMAIL))
-    site = Site.objects.filter(is_default_site=True).only("site_name").first()
-    return calendar_address(address or "noreply@localhost", name or (site.site_name if site else ""))
+    identity = sender()
+    return calendar_address(identity.address, identity.name)
 
 
 def calendar_attachment(enrollment: Enrollment, *, cancel: bool = False) -> Attachment:
@@ -128,8 +124,13 @@ def enrollment_changed(
 # -- what editors publish: a training changed or cancelled, a new program or training --------------
 
 
-def _training_context(training, *, member, event: str, calendar: bool) -> dict:
-    return {
+def _training_context(training, *, member, event: str, calendar: bool, before=None) -> dict:
+    """What the training emails say about it, in the active language (dates are formatted here).
+
+    ``before``: the training as it was live before this publish; a change notice shows
+    what was and what is.
+    """
+    context = {
         "event": event,
         "recipient_name": member.full_name,
         "training_title": training.title,
@@ -141,6 +142,15 @@ def _training_context(training, *, member, event: str, calendar: bool) -> dict:
         "status_reason": training.status_reason if event == "cancelled" else "",
         "calendar": calendar,
     }
+    if before is not None:
+        context |= {
+            "before_when": before.when,
+            "before_venue": before.venue_name,
+            "before_address": before.venue_address,
+            "when_changed": (before.starts_at, before.ends_at) != (training.starts_at, training.ends_at),
+            "venue_changed": (before.venue_name, before.venue_address) != (training.venue_name, training.venue_address),
+        }
+    return context
 
 
 def previous_live_revision(page, *, revision):
@@ -185,7 +195,8 @@ def training_published(*, training, revision) -> int:
     previous = previous_live_revision(training, revision=revision)
     if previous is None:
         return 0
-    event = training_change(training, before=previous.as_object())
+    before = previous.as_object()
+    event = training_change(training, before=before)
     if event is None:
         return 0
     # The SEQUENCE this publish raised, whichever receiver of page_published runs first.
@@ -204,7 +215,9 @@ def training_published(*, training, revision) -> int:
         calendar = enrollment.status == Status.CONFIRMED
         language = member_language(member=member)
         with translation.override(language):
-            context = _training_context(training, member=member, event=event, calendar=calendar)
+            context = _training_context(
+                training, member=member, event=event, calendar=calendar, before=before if event == "changed" else None
+            )
             notify(
                 kind=f"training_{event}",
                 recipient=member.user.email,
@@ -267,7 +280,11 @@ def message_participants(*, training, subject: str, body: str, sent_by) -> int:
         member = enrollment.member
         language = member_language(member=member)
         with translation.override(language):
-            context = {"subject": subject, "body": body, "recipient_name": member.full_name}
+            # The coordinator's words as written, framed by the training they are about.
+            context = _training_context(training, member=member, event="message", calendar=False) | {
+                "subject": subject,
+                "body": body,
+            }
             notify(
                 kind="message",
                 recipient=member.user.email,
