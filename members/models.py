@@ -116,7 +116,7 @@ class Member(models.Model):
         max_length=10,
         choices=settings.LANGUAGES,
         default="id",
-        help_text=_("The language of the emails we send you."),
+        help_text=_("The language of our emails to you, and of the site when you log in."),
     )
     announcements_opt_in = models.BooleanField(_("receive program announcements by email"), default=False)
     privacy_agreed_at = models.DateTimeField(_("agreed to the privacy notice at"), null=True, blank=True)

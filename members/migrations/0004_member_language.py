@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='member',
             name='language',
-            field=models.CharField(choices=[('id', 'Bahasa Indonesia'), ('en', 'English')], default='id', help_text='The language of the emails we send you.', max_length=10, verbose_name='language'),
+            field=models.CharField(choices=[('id', 'Bahasa Indonesia'), ('en', 'English')], default='id', help_text='The language of our emails to you, and of the site when you log in.', max_length=10, verbose_name='language'),
         ),
     ]
