@@ -12,6 +12,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from wagtail.models import Page, Site
 
+from config.language import language_chosen, set_language_cookie
+
 SEARCH_RESULTS_PER_PAGE = 10
 SEARCH_QUERY_MAX_LENGTH = 200
 EXCERPT_LENGTH = 220
@@ -103,7 +105,8 @@ def switch_language(request, code: str):
 
     A GET link rather than Django's ``set_language`` form, so that the pages carrying the
     switcher hold no CSRF token and can be cached for anonymous visitors (home/pagecache.py).
-    The cookie is the one ``set_language`` sets, with the same attributes.
+    The cookie is the one ``set_language`` sets, with the same attributes; a logged-in
+    member's stored language follows it (``config.language.language_chosen``).
     """
     if code not in dict(settings.LANGUAGES):
         raise Http404
@@ -112,14 +115,6 @@ def switch_language(request, code: str):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts=hosts, require_https=request.is_secure()):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        code,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
+    set_language_cookie(response, code)
+    language_chosen.send(sender=switch_language, request=request, language=code)
     return response

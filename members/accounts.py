@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
@@ -50,6 +50,7 @@ PROFILE_FIELDS = (
     "business_sector",
     "business_description",
     "announcements_opt_in",
+    "language",
 )
 
 # What eligibility for trainings depends on (gender, age, district, cadre level) and what
@@ -134,11 +135,16 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
 
 
 @transaction.atomic
-def member_register(*, user: User, full_name: str, privacy_agreed: bool) -> Member:
-    """Create the profile of a user who just signed up (status pending)."""
+def member_register(*, user: User, full_name: str, privacy_agreed: bool, language: str | None = None) -> Member:
+    """Create the profile of a user who just signed up (status pending), speaking ``language``."""
     if not privacy_agreed:
         raise ValidationError(_("You must agree to the privacy notice."), code="privacy_required")
-    member = Member(user=user, full_name=full_name.strip(), privacy_agreed_at=timezone.now())
+    member = Member(
+        user=user,
+        full_name=full_name.strip(),
+        privacy_agreed_at=timezone.now(),
+        language=language or settings.LANGUAGE_CODE,
+    )
     member.full_clean()
     member.save()
     return member
@@ -160,6 +166,22 @@ def member_ensure(*, user: User) -> Member:
             user=user, defaults={"full_name": user.get_full_name() or user.email.split("@")[0]}
         )
     return member
+
+
+def member_language(*, member: Member | None) -> str:
+    """The language a member reads their email in: the one they chose, else the site's (Indonesian)."""
+    language = getattr(member, "language", "") or settings.LANGUAGE_CODE
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def member_language_set(*, user: User, language: str) -> bool:
+    """The language switcher's choice becomes a logged-in member's language (for their email too).
+
+    Returns whether a member profile changed; staff accounts without one are left alone.
+    """
+    if language not in dict(settings.LANGUAGES) or not user.is_authenticated:
+        return False
+    return bool(Member.objects.filter(user=user).exclude(language=language).update(language=language))
 
 
 def member_is_verified(*, member: Member) -> bool:
@@ -632,7 +654,7 @@ def _outbox_forget(*, member: Member | None, addresses: set[str]) -> None:
 
 
 def send_member_email(*, member_id: int, template: str) -> None:
-    """Email a member, in Indonesian, from ``members/email/<template>{_subject,}.txt``, through the outbox.
+    """Email a member, in their language, from ``members/email/<template>{_subject,}.txt``, through the outbox.
 
     The key names the member and the moment they were verified: verifying twice, or this
     function running twice, records one email.
@@ -643,14 +665,16 @@ def send_member_email(*, member_id: int, template: str) -> None:
     if member is None:
         return
     moment = member.verified_at.isoformat() if member.verified_at else "never"
-    notify(
-        kind=f"member_{template}",
-        recipient=member.user.email,
-        template=f"members/email/{template}",
-        context={
-            "member": member,
-            "dashboard_url": settings.SITE_URL + reverse("members:dashboard"),
-        },
-        language=settings.LANGUAGE_CODE,
-        idempotency_key=f"member-{template}-{member.pk}-{moment}",
-    )
+    language = member_language(member=member)
+    with translation.override(language):
+        notify(
+            kind=f"member_{template}",
+            recipient=member.user.email,
+            template=f"members/email/{template}",
+            context={
+                "member": member,
+                "dashboard_url": settings.SITE_URL + reverse("members:dashboard"),
+            },
+            language=language,
+            idempotency_key=f"member-{template}-{member.pk}-{moment}",
+        )

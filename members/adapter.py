@@ -8,6 +8,7 @@ from allauth.core.ratelimit import respond_429
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.crypto import get_random_string
 
 ADMIN_PATH = "/admin/"
@@ -63,6 +64,22 @@ class AccountAdapter(DefaultAccountAdapter):
         make_password(get_random_string(32))
         super().send_account_already_exists_mail(email)
 
+    def mail_language(self, email, context) -> str:
+        """The member's own language for allauth's mail to them; for an address without a
+        member profile (staff, an unknown account), the language of the page that asked."""
+        from . import accounts
+        from .models import Member
+
+        user = context.get("user")
+        member = (
+            Member.objects.filter(user=user).first()
+            if getattr(user, "pk", None)
+            else Member.objects.filter(user__email__iexact=email).first()
+        )
+        if member is not None:
+            return accounts.member_language(member=member)
+        return translation.get_language() or settings.LANGUAGE_CODE
+
     def send_mail(self, template_prefix, email, context):
         """Record allauth's own emails (confirmation, password reset) in the outbox.
 
@@ -71,7 +88,9 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         from tasks.outbox import notify_rendered
 
-        message = self.render_mail(template_prefix, email, {**context, "current_site": _PortalSite()})
+        language = self.mail_language(email, context)
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, {**context, "current_site": _PortalSite()})
         body_text, body_html = message.body, ""
         if getattr(message, "content_subtype", "plain") == "html":
             body_text, body_html = "", message.body
@@ -85,6 +104,7 @@ class AccountAdapter(DefaultAccountAdapter):
             subject=message.subject,
             body_text=body_text,
             body_html=body_html,
+            language=language,
             idempotency_key=f"allauth-{uuid.uuid4()}",
             # Reset, confirmation and sign-in links are credentials: sealed, and shown to no one.
             secret=True,

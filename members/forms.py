@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -38,18 +40,30 @@ class SignupForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name", "placeholder": _("Full name")}),
     )
+    language = forms.ChoiceField(
+        label=_("Language of our emails"),
+        choices=settings.LANGUAGES,
+        required=False,  # left out: the language the visitor reads the site in
+        help_text=_("You can change it later in your profile."),
+    )
     privacy_agreed = forms.BooleanField(
         label=privacy_label(), label_suffix="", required=True, error_messages={"required": PRIVACY_REQUIRED}
     )
 
     # Name first, consent last, allauth's email and password fields in between (allauth applies it).
-    field_order = ["full_name", "email", "password1", "password2", "privacy_agreed"]
+    field_order = ["full_name", "email", "password1", "password2", "language", "privacy_agreed"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The language the visitor reads the site in (Indonesian unless they switched).
+        self.fields["language"].initial = translation.get_language() or settings.LANGUAGE_CODE
 
     def signup(self, request, user):
         accounts.member_register(
             user=user,
             full_name=self.cleaned_data["full_name"],
             privacy_agreed=self.cleaned_data["privacy_agreed"],
+            language=self.cleaned_data.get("language") or translation.get_language(),
         )
 
 
@@ -86,6 +100,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["district"].empty_label = _("Choose your district")
         self.fields["gender"].choices = Member.Gender.choices
         self.fields["gender"].required = False
+        self.fields["language"].required = False  # left out of a POST: the member's language stays
         if self.instance.privacy_agreed_at:
             self.initial.setdefault("privacy_agreed", True)
         # Verified data is shown, not sent: a disabled field keeps its current value whatever
@@ -107,7 +122,9 @@ class ProfileForm(forms.ModelForm):
         raise NotImplementedError("use members.accounts.member_update_profile")
 
     def profile_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in accounts.PROFILE_FIELDS}
+        fields = {name: self.cleaned_data[name] for name in accounts.PROFILE_FIELDS}
+        fields["language"] = fields["language"] or self.instance.language
+        return fields
 
 
 class ChangeRequestForm(forms.Form):

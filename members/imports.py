@@ -26,13 +26,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from home.models import District
 from tasks.outbox import notify
 
-from .accounts import birth_date_validate, email_validate_deliverable, phone_normalise
+from .accounts import birth_date_validate, email_validate_deliverable, member_language, phone_normalise
 from .models import Member, User
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -402,11 +402,14 @@ def invite(*, user: User, full_name: str) -> None:
     url = settings.SITE_URL + reverse(
         "account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key}
     )
-    notify(
-        kind="member_invitation",
-        recipient=user.email,
-        template="members/email/invitation",
-        context={"recipient_name": full_name, "set_password_url": url, "site_url": settings.SITE_URL},
-        idempotency_key=f"member-invitation-{user.pk}",
-        secret=True,  # the link sets the account's password
-    )
+    language = member_language(member=Member.objects.filter(user=user).first())
+    with translation.override(language):
+        notify(
+            kind="member_invitation",
+            recipient=user.email,
+            template="members/email/invitation",
+            context={"recipient_name": full_name, "set_password_url": url, "site_url": settings.SITE_URL},
+            language=language,
+            idempotency_key=f"member-invitation-{user.pk}",
+            secret=True,  # the link sets the account's password
+        )

@@ -111,6 +111,13 @@ class Member(models.Model):
     business_sector = models.CharField(_("business sector"), max_length=100, blank=True)
     business_description = models.TextField(_("business description"), max_length=500, blank=True)
 
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="id",
+        help_text=_("The language of our emails to you, and of the site when you log in."),
+    )
     announcements_opt_in = models.BooleanField(_("receive program announcements by email"), default=False)
     privacy_agreed_at = models.DateTimeField(_("agreed to the privacy notice at"), null=True, blank=True)
 

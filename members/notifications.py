@@ -7,16 +7,15 @@ new status and the moment it changed), so a repeated call never sends twice.
 
 from __future__ import annotations
 
-from email.utils import parseaddr
-
 from django.conf import settings
 from django.urls import reverse
-from wagtail.models import Site
+from django.utils import translation
 
 from programs.ical import build_calendar, calendar_address
 from programs.models import record_calendar_version
-from tasks.outbox import Attachment, notify
+from tasks.outbox import Attachment, notify, sender
 
+from .accounts import member_language
 from .models import Enrollment
 
 Status = Enrollment.Status
@@ -62,9 +61,8 @@ def calendar_sequence_offset(enrollment: Enrollment) -> int:
 
 def calendar_organizer():
     """The ORGANIZER of emailed calendars (RFC 5546 asks for one): the sender of our email."""
-    name, address = parseaddr(str(settings.DEFAULT_FROM_EMAIL))
-    site = Site.objects.filter(is_default_site=True).only("site_name").first()
-    return calendar_address(address or "noreply@localhost", name or (site.site_name if site else ""))
+    identity = sender()
+    return calendar_address(identity.address, identity.name)
 
 
 def calendar_attachment(enrollment: Enrollment, *, cancel: bool = False) -> Attachment:
@@ -95,36 +93,44 @@ def enrollment_changed(
     event = enrollment.status
     if enrollment.status == Status.CONFIRMED and promoted:
         event = "promoted"
-    context = _training_context(training, member=member, event=event, calendar=False) | {
-        "approved": approved,
-        "by_staff": by_staff,
-        "position": waitlist_position(enrollment=enrollment),
-        "reason": enrollment.reason,
-        "cancellation_deadline": training.cancellation_deadline,
-    }
-    # Confirmed: the event for the phone's calendar. Cancelled or rejected after holding a seat:
-    # the same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
-    attachments = []
-    if enrollment.status == Status.CONFIRMED:
-        attachments = [calendar_attachment(enrollment)]
-    elif enrollment.status in (Status.CANCELLED, Status.REJECTED) and holds_calendar_event(enrollment):
-        attachments = [calendar_attachment(enrollment, cancel=True)]
-    context["calendar_cancel"] = bool(attachments) and enrollment.status != Status.CONFIRMED
-    notify(
-        kind=f"enrollment_{event}",
-        recipient=member.user.email,
-        template="members/email/enrollment",
-        context=context,
-        idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
-        attachments=attachments,
-    )
+    language = member_language(member=member)
+    with translation.override(language):
+        context = _training_context(training, member=member, event=event, calendar=False) | {
+            "approved": approved,
+            "by_staff": by_staff,
+            "position": waitlist_position(enrollment=enrollment),
+            "reason": enrollment.reason,
+            "cancellation_deadline": training.cancellation_deadline,
+        }
+        # Confirmed: the event for the phone's calendar. Cancelled or rejected after holding a seat:
+        # the same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
+        attachments = []
+        if enrollment.status == Status.CONFIRMED:
+            attachments = [calendar_attachment(enrollment)]
+        elif enrollment.status in (Status.CANCELLED, Status.REJECTED) and holds_calendar_event(enrollment):
+            attachments = [calendar_attachment(enrollment, cancel=True)]
+        context["calendar_cancel"] = bool(attachments) and enrollment.status != Status.CONFIRMED
+        notify(
+            kind=f"enrollment_{event}",
+            recipient=member.user.email,
+            template="members/email/enrollment",
+            context=context,
+            language=language,
+            idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
+            attachments=attachments,
+        )
 
 
 # -- what editors publish: a training changed or cancelled, a new program or training --------------
 
 
-def _training_context(training, *, member, event: str, calendar: bool) -> dict:
-    return {
+def _training_context(training, *, member, event: str, calendar: bool, before=None) -> dict:
+    """What the training emails say about it, in the active language (dates are formatted here).
+
+    ``before``: the training as it was live before this publish; a change notice shows
+    what was and what is.
+    """
+    context = {
         "event": event,
         "recipient_name": member.full_name,
         "training_title": training.title,
@@ -136,6 +142,15 @@ def _training_context(training, *, member, event: str, calendar: bool) -> dict:
         "status_reason": training.status_reason if event == "cancelled" else "",
         "calendar": calendar,
     }
+    if before is not None:
+        context |= {
+            "before_when": before.when,
+            "before_venue": before.venue_name,
+            "before_address": before.venue_address,
+            "when_changed": (before.starts_at, before.ends_at) != (training.starts_at, training.ends_at),
+            "venue_changed": (before.venue_name, before.venue_address) != (training.venue_name, training.venue_address),
+        }
+    return context
 
 
 def previous_live_revision(page, *, revision):
@@ -180,7 +195,8 @@ def training_published(*, training, revision) -> int:
     previous = previous_live_revision(training, revision=revision)
     if previous is None:
         return 0
-    event = training_change(training, before=previous.as_object())
+    before = previous.as_object()
+    event = training_change(training, before=before)
     if event is None:
         return 0
     # The SEQUENCE this publish raised, whichever receiver of page_published runs first.
@@ -197,14 +213,20 @@ def training_published(*, training, revision) -> int:
             continue
         enrollment.training = training
         calendar = enrollment.status == Status.CONFIRMED
-        notify(
-            kind=f"training_{event}",
-            recipient=member.user.email,
-            template="members/email/training",
-            context=_training_context(training, member=member, event=event, calendar=calendar),
-            idempotency_key=f"training-{event}-{training.pk}-r{revision.pk}-e{enrollment.pk}",
-            attachments=[calendar_attachment(enrollment, cancel=event == "cancelled")] if calendar else [],
-        )
+        language = member_language(member=member)
+        with translation.override(language):
+            context = _training_context(
+                training, member=member, event=event, calendar=calendar, before=before if event == "changed" else None
+            )
+            notify(
+                kind=f"training_{event}",
+                recipient=member.user.email,
+                template="members/email/training",
+                context=context,
+                language=language,
+                idempotency_key=f"training-{event}-{training.pk}-r{revision.pk}-e{enrollment.pk}",
+                attachments=[calendar_attachment(enrollment, cancel=event == "cancelled")] if calendar else [],
+            )
         count += 1
     return count
 
@@ -214,13 +236,16 @@ def remind(*, enrollment: Enrollment) -> None:
     member = enrollment.member
     if member is None or not member.user_id:
         return
-    notify(
-        kind="training_reminder",
-        recipient=member.user.email,
-        template="members/email/training",
-        context=_training_context(enrollment.training, member=member, event="reminder", calendar=False),
-        idempotency_key=f"training-reminder-e{enrollment.pk}",
-    )
+    language = member_language(member=member)
+    with translation.override(language):
+        notify(
+            kind="training_reminder",
+            recipient=member.user.email,
+            template="members/email/training",
+            context=_training_context(enrollment.training, member=member, event="reminder", calendar=False),
+            language=language,
+            idempotency_key=f"training-reminder-e{enrollment.pk}",
+        )
 
 
 def page_first_published(*, page) -> int:
@@ -252,12 +277,21 @@ def message_participants(*, training, subject: str, body: str, sent_by) -> int:
     )
     count = 0
     for enrollment in enrollments:
-        notify(
-            kind="message",
-            recipient=enrollment.member.user.email,
-            template="tasks/email/message",
-            context={"subject": subject, "body": body, "recipient_name": enrollment.member.full_name},
-            idempotency_key=f"message-{stamp}-e{enrollment.pk}",
-        )
+        member = enrollment.member
+        language = member_language(member=member)
+        with translation.override(language):
+            # The coordinator's words as written, framed by the training they are about.
+            context = _training_context(training, member=member, event="message", calendar=False) | {
+                "subject": subject,
+                "body": body,
+            }
+            notify(
+                kind="message",
+                recipient=member.user.email,
+                template="tasks/email/message",
+                context=context,
+                language=language,
+                idempotency_key=f"message-{stamp}-e{enrollment.pk}",
+            )
         count += 1
     return count

@@ -1,5 +1,6 @@
 """Reactions to what editors publish: receivers only call the enrollment and notification services."""
 
+from allauth.account.signals import user_logged_in
 from wagtail.signals import page_published
 
 
@@ -20,8 +21,30 @@ def program_published(sender, instance, revision, **kwargs):
     notifications.page_first_published(page=instance)
 
 
+def language_chosen(sender, request, language, **kwargs):
+    """A logged-in member switched the site's language: their email follows it."""
+    from . import accounts
+
+    accounts.member_language_set(user=request.user, language=language)
+
+
+def logged_in(sender, request, user, response=None, **kwargs):
+    """A member logs in (on a new phone, say): the site speaks the language of their profile."""
+    from config.language import set_language_cookie
+
+    from . import accounts
+
+    member = accounts.member_of(user=user)
+    if member is not None and response is not None:
+        set_language_cookie(response, accounts.member_language(member=member))
+
+
 def connect() -> None:
+    from config.language import language_chosen as language_chosen_signal
     from programs.models import ProgramPage, TrainingPage
+
+    language_chosen_signal.connect(language_chosen, dispatch_uid="members_language_chosen")
+    user_logged_in.connect(logged_in, dispatch_uid="members_logged_in_language")
 
     page_published.connect(training_published, sender=TrainingPage, dispatch_uid="members_training_published")
     page_published.connect(program_published, sender=ProgramPage, dispatch_uid="members_program_published")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
 
@@ -77,7 +78,10 @@ def profile(request, member):
             form.add_error(None, error)
         else:
             messages.success(request, _("Your profile has been saved."))
-            return redirect("members:dashboard")
+            response = redirect("members:dashboard")
+            # The site speaks the language the member just chose for their email.
+            set_language_cookie(response, form.profile_fields()["language"])
+            return response
     return render(request, "members/profile.html", {"form": form, "member": member})
 
 

@@ -1,17 +1,20 @@
 """Announcements of a new program or training to the members who opted in.
 
-The rows are recorded in the publish's transaction (rendered once: the same message for
-everyone), so nothing is lost if the broker is down; after the commit they go to Celery in
-batches of ``BATCH_SIZE``, each sent over one SMTP connection. The key
+The rows are recorded in the publish's transaction (rendered once per language: the same
+message for everyone who reads it in that language), so nothing is lost if the broker is
+down; after the commit they go to Celery in batches of ``BATCH_SIZE``, each sent over one
+SMTP connection. The key
 ``announcement-<page>-<member>`` means a page is never announced twice to anyone.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from itertools import batched
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from . import outbox
 
@@ -20,46 +23,57 @@ RECORD_CHUNK = 1000
 
 
 def recipients():
-    """(member id, email) of active members with an account who asked for announcements."""
+    """(member id, email, language) of active members with an account who asked for announcements."""
     from members.models import Member
 
     return (
         Member.objects.filter(announcements_opt_in=True, status=Member.Status.ACTIVE, user__isnull=False)
         .order_by("pk")
-        .values_list("pk", "user__email")
+        .values_list("pk", "user__email", "language")
     )
+
+
+def render(*, page, language: str) -> tuple[str, str, str]:
+    """The announcement of ``page`` in one language: subject, text and HTML (its dates too)."""
+    with translation.override(language):
+        context = {
+            "page_title": page.title,
+            "page_summary": getattr(page, "summary", ""),
+            "page_url": settings.SITE_URL + page.url if page.url else settings.SITE_URL,
+            "training_when": getattr(page, "when", ""),
+            "training_venue": getattr(page, "venue_name", ""),
+        }
+        return outbox.render_message(template="tasks/email/announcement", context=context, language=language)
 
 
 def announce(*, page) -> int:
     """Record one announcement of ``page`` per opted-in member and queue them in batches on commit.
 
-    Returns how many rows this call recorded (0 when the page was announced before).
+    Each member gets it in their own language; it is rendered once per language, not per
+    member. Returns how many rows this call recorded (0 when the page was announced before).
     """
     page = page.specific
-    context = {
-        "page_title": page.title,
-        "page_summary": getattr(page, "summary", ""),
-        "page_url": settings.SITE_URL + page.url if page.url else settings.SITE_URL,
-        "training_when": getattr(page, "when", ""),
-        "training_venue": getattr(page, "venue_name", ""),
-    }
-    language = settings.LANGUAGE_CODE
-    subject, body_text, body_html = outbox.render_message(
-        template="tasks/email/announcement", context=context, language=language
-    )
+    languages = dict(settings.LANGUAGES)
+    rendered: dict[str, tuple[str, str, str]] = {}
     ids: list[int] = []
     for chunk in batched(recipients().iterator(chunk_size=RECORD_CHUNK), RECORD_CHUNK):
-        rows = [
-            {"recipient": email, "idempotency_key": f"announcement-{page.pk}-{member_id}"} for member_id, email in chunk
-        ]
-        ids += outbox.record_many(
-            kind="announcement",
-            rows=rows,
-            subject=subject,
-            body_text=body_text,
-            body_html=body_html,
-            language=language,
-        )
+        by_language: dict[str, list[dict]] = defaultdict(list)
+        for member_id, email, language in chunk:
+            language = language if language in languages else settings.LANGUAGE_CODE
+            by_language[language].append({"recipient": email, "idempotency_key": f"announcement-{page.pk}-{member_id}"})
+        for language, rows in by_language.items():
+            if language not in rendered:
+                rendered[language] = render(page=page, language=language)
+            subject, body_text, body_html = rendered[language]
+            ids += outbox.record_many(
+                kind="announcement",
+                rows=rows,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+                language=language,
+            )
+    ids.sort()
     batches = [list(batch) for batch in batched(ids, BATCH_SIZE)]
     transaction.on_commit(lambda: queue(batches))
     return len(ids)

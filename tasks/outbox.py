@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.errors import HeaderParseError
 from email.headerregistry import Address
+from email.utils import parseaddr
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -30,6 +31,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 
 from .models import Notification
 
@@ -207,15 +209,45 @@ def message_id(notification: Notification) -> str:
     return f"<outbox.{notification.pk}.{digest}@{domain}>"
 
 
-def build_message(notification: Notification) -> EmailMultiAlternatives:
+@dataclass(frozen=True)
+class Sender:
+    name: str
+    address: str
+    reply_to: str
+
+    @property
+    def from_email(self) -> str:
+        """``"PC GP Ansor Batu Bara" <noreply@…>``: the name quoted (and encoded on the wire) as it needs."""
+        if not self.name:
+            return self.address
+        return str(Address(display_name=self.name, addr_spec=self.address))
+
+
+def sender() -> Sender:
+    """The From and Reply-To of our email: DEFAULT_FROM_EMAIL's address, named after the site.
+
+    The name and Reply-To come from ``settings.OUTBOX_SENDER_IDENTITY`` (a function returning
+    both; the site settings, see home/mail.py); a display name written into DEFAULT_FROM_EMAIL wins.
+    """
+    configured_name, address = parseaddr(str(settings.DEFAULT_FROM_EMAIL))
+    name, reply_to = "", ""
+    provider = getattr(settings, "OUTBOX_SENDER_IDENTITY", "")
+    if provider:
+        name, reply_to = import_string(provider)()
+    return Sender(name=configured_name or name, address=address or "noreply@localhost", reply_to=reply_to)
+
+
+def build_message(notification: Notification, *, identity: Sender | None = None) -> EmailMultiAlternatives:
     body_text, body_html = notification.body_text, notification.body_html
     if notification.secret:
         body_text, body_html = unseal(body_text), unseal(body_html) if body_html else ""
+    identity = identity or sender()
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=identity.from_email,
         to=[notification.recipient],
+        reply_to=[identity.reply_to] if identity.reply_to else None,
         headers={"X-Portal-Notification": notification.kind, "Message-ID": message_id(notification)},
     )
     if body_html:
@@ -248,13 +280,16 @@ def is_permanent(error: Exception) -> bool:
     return False
 
 
-def send(notification: Notification, connection=None) -> None:
+def send(notification: Notification, connection=None, *, identity: Sender | None = None) -> None:
     """Send one claimed row and record the outcome on it: sent, pending (retry later) or failed.
 
     ``connection``: an open mailer shared by a batch; None opens one for this message.
+    ``identity``: the sender, read once for a batch; None reads it for this message (before
+    the ``try``: a sender that cannot be read is no reason to give the row up).
     """
+    identity = identity or sender()
     try:
-        message = build_message(notification)
+        message = build_message(notification, identity=identity)
         if connection is None:
             message.send()
         else:
@@ -346,11 +381,12 @@ def deliver_batch(*, notification_ids) -> list[Notification]:
     if not claimed:
         return []
     connection = mailers.default
+    identity = sender()
     with contextlib.suppress(OSError, smtplib.SMTPException):
         connection.open()  # refused: each send() below records its own failure
     try:
         for notification in claimed:
-            send(notification, connection)
+            send(notification, connection, identity=identity)
     finally:
         with contextlib.suppress(Exception):
             connection.close()

@@ -200,6 +200,9 @@ def mailer_from_url(url: str) -> dict:
 
 MAILERS = {"default": mailer_from_url(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
+# The display name and Reply-To of every email: the site settings' organisation name and
+# contact email (home/mail.py). A display name in DEFAULT_FROM_EMAIL itself wins over the name.
+OUTBOX_SENDER_IDENTITY = "home.mail.sender_identity"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Accounts: email is the login; allauth handles sign-up and verification.

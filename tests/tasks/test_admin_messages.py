@@ -31,7 +31,8 @@ def test_coordinator_messages_every_active_participant_of_a_training(
     assert "Pesan akan dikirim kepada 2 peserta." in response.content.decode()
     rows = Notification.objects.filter(kind="message")
     assert sorted(rows.values_list("recipient", flat=True)) == sorted([confirmed.user.email, waiting.user.email])
-    assert all(row.subject == "Bawa laptop" and "Mohon bawa laptop" in row.body_text for row in rows)
+    # The subject names the training it is about, then the coordinator's own words.
+    assert all(row.subject == f"{training.title}: Bawa laptop" and "Mohon bawa laptop" in row.body_text for row in rows)
 
 
 def test_editors_may_not_message_participants(client, demo_site, django_user_model, make_training):

@@ -101,7 +101,7 @@ def test_every_kind_of_email_reads_as_written(smtp_server, make_training, make_p
         assert_as_written(message, TITLE)
     [cancelled] = [m for m in smtp_server.messages if "Jum'at hujan & banjir" in parts(m)[1]]
     assert_as_written(cancelled, VENUE + " & Aula Baru")
-    [staff_message] = [m for m in smtp_server.messages if parts(m)[0].startswith("Jum'at: bawa KTP & HP")]
+    [staff_message] = [m for m in smtp_server.messages if parts(m)[0] == f"{TITLE}: Jum'at: bawa KTP & HP"]
     assert_as_written(staff_message, "Kopi & Kue disediakan, Nur'aini.")
     verified_subject = Notification.objects.get(kind="member_verified").subject
     [verified] = [m for m in smtp_server.messages if parts(m)[0] == verified_subject]
