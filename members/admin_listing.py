@@ -36,10 +36,17 @@ class ReturnToListingMixin:
 
     @cached_property
     def listing_url(self) -> str:
-        query = self.request.GET.copy()
-        for name in NOT_LISTING_STATE:
-            query.pop(name, None)
-        return self.index_url + (f"?{query.urlencode()}" if query else "")
+        # Empty filters dropped, as the listing's own script drops them from the address bar.
+        query = urlencode(
+            [
+                (name, value)
+                for name, values in self.request.GET.lists()
+                if name not in NOT_LISTING_STATE
+                for value in values
+                if value
+            ]
+        )
+        return self.index_url + (f"?{query}" if query else "")
 
     def get_list_buttons(self, instance):
         # The parent reads the address for ``next`` from request.path, once, before the hooks.

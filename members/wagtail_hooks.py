@@ -550,7 +550,7 @@ def enrollment_listing_buttons(snippet, user, next_url=None):
     for priority, (action, label, icon, statuses) in enumerate(ENROLLMENT_ACTIONS):
         if snippet.status not in statuses:
             continue
-        if action == "attended" and snippet.attended:
+        if action == "attended":  # one by one, a row's check-in does it (admin_listing.participant_row_buttons)
             continue
         buttons.append(
             Button(label, url=enrollment_action_url(action, snippet, next_url), icon_name=icon, priority=priority)
