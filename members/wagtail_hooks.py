@@ -500,6 +500,10 @@ class AttendedEnrollmentBulkAction(EnrollmentBulkAction):
     button_text = _("Yes, they attended")
     success_message = _("Attendance recorded: %(count)d.")
 
+    def object_context(self, obj):
+        # This page is the confirmation: it says which trainings are far from now (a wrong pick?).
+        return {**super().object_context(obj), "warning": enrollment.checkin_warning(training=obj.training)}
+
     @classmethod
     def run(cls, obj, user, reason):
         enrollment.mark_attended(enrollment=obj, by=user)

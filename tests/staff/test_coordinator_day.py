@@ -102,6 +102,11 @@ def test_check_in_from_a_filtered_searched_list_lands_back_on_it(client, roles, 
     assert nuraini.attended is True
     back = client.get(done["Location"]).content.decode()
     assert escape(f"{NURAINI.full_name} tercatat hadir.") in back
+    # A "next" elsewhere is not followed.
+    other = client.post(
+        reverse("members_checkin", args=[seated["jumat"].token]) + "?next=https://contoh.example/",
+    )
+    assert other.status_code == 200 and "contoh.example" not in other.get("Location", "")
     # Present now: her row offers no second check-in.
     assert reverse("members_checkin", args=[nuraini.token]) not in back
 
@@ -160,6 +165,16 @@ def test_checking_in_a_day_early_warns_and_records_only_once_confirmed(client, r
     url = reverse("members_checkin", args=[jumat.token]) + "?" + urlencode({"next": back_to})
     assert client.post(url)["Location"] == back_to
     assert Enrollment.objects.get(pk=jumat.pk).attended is True
+
+
+def test_marking_attendance_in_bulk_says_which_trainings_are_far_from_now(client, roles, today, seated, make_training):
+    tomorrow = make_training(title="Tata Rias Ma'had Al-Ma'arif", starts_at=timezone.now() + timedelta(days=1))
+    early = service.enroll(member=Member.objects.get(user=roles.member), training=tomorrow)
+    client.force_login(roles.coordinator)
+    bulk = reverse("wagtail_bulk_action", args=("members", "enrollment", "attended"))
+    page = client.get(f"{bulk}?id={early.pk}&id={seated['jumat'].pk}").content.decode()
+    assert page.count("lebih dari 3 jam lagi") == 1  # tomorrow's, not today's
+    assert escape(tomorrow.title) in page and escape(JUMAT.full_name) in page
 
 
 def test_the_service_decides_what_is_far_outside_the_training(make_training):
