@@ -22,12 +22,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from wagtail.admin import messages
 from wagtail.admin.ui.components import Component
+from wagtail.admin.utils import get_valid_next_url_from_request
 
 from programs.models import ProgramPage, TrainingPage
 
+from . import admin_listing, imports
 from . import enrollment as enrollment_service
-from . import imports
 from .enrollment import EnrollmentError
 from .models import Enrollment, Member
 
@@ -81,9 +83,13 @@ class CheckinTrainingForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def checkin_start(request):
-    """The coordinator picks the training being held; codes of other trainings are then refused."""
+    """The coordinator picks the training being held; codes of other trainings are then refused.
+
+    ``?training=<id>`` (the links on the dashboard and the participants list) preselects one.
+    """
     _require(request, ACT_PERMISSION)
-    form = CheckinTrainingForm(request.POST or None, initial={"training": request.session.get(CHECKIN_SESSION_KEY)})
+    chosen = request.GET.get("training") or request.session.get(CHECKIN_SESSION_KEY)
+    form = CheckinTrainingForm(request.POST or None, initial={"training": chosen})
     if request.method == "POST" and form.is_valid():
         training = form.cleaned_data["training"]
         if training:
@@ -115,19 +121,41 @@ def checkin_refusal(enrollment: Enrollment, selected_training_id: int | None) ->
 
 @require_http_methods(["GET", "POST"])
 def checkin(request, token):
-    """Scanned from the participant's QR code: shows who it is, and records attendance on POST."""
+    """Scanned from the participant's QR code (or opened from the participants list): who it is, and
+    attendance recorded on POST.
+
+    Far from the training's time (``enrollment.checkin_warning``) the first POST only warns; a
+    second one with ``outside_window`` records. With a ``next`` (the participants list it came
+    from) a recorded check-in returns there.
+    """
     _require(request, ACT_PERMISSION)
     enrollment = get_object_or_404(Enrollment.objects.select_related("member__district", "training"), token=token)
+    next_url = get_valid_next_url_from_request(request)
     selected_id = request.session.get(CHECKIN_SESSION_KEY)
     refusal = checkin_refusal(enrollment, selected_id)
+    warning = ""
     checked_in = False
     if request.method == "POST" and not refusal:
-        try:
-            enrollment = enrollment_service.mark_attended(enrollment=enrollment, by=request.user)
-            checked_in = True
-        except EnrollmentError as error:
-            refusal = error.message
-    context = {"enrollment": enrollment, "refusal": refusal, "checked_in": checked_in}
+        warning = enrollment_service.checkin_warning(training=enrollment.training)
+        if not warning or request.POST.get("outside_window"):
+            try:
+                enrollment = enrollment_service.mark_attended(enrollment=enrollment, by=request.user)
+                checked_in = True
+            except EnrollmentError as error:
+                refusal = error.message
+    if checked_in and next_url:
+        messages.success(
+            request,
+            _("%(name)s is recorded as present.") % {"name": enrollment.member.full_name},
+        )
+        return redirect(next_url)
+    context = {
+        "enrollment": enrollment,
+        "refusal": refusal,
+        "warning": "" if checked_in else warning,
+        "checked_in": checked_in,
+        "next_url": next_url,
+    }
     return TemplateResponse(request, "members/admin/checkin.html", context, status=409 if refusal else 200)
 
 
@@ -174,12 +202,22 @@ def import_members(request):
 
 
 class UpcomingTrainingsPanel(Component):
+    """Today's and the coming trainings, each with what a coordinator opens on the day."""
+
     name = "members_upcoming_trainings"
     template_name = "members/admin/panels/upcoming_trainings.html"
     order = 50
+    limit = 8
+
+    def __init__(self, user):
+        self.user = user
 
     def get_context_data(self, parent_context=None):
-        trainings = list(TrainingPage.objects.live().filter(starts_at__gte=timezone.now()).order_by("starts_at")[:8])
+        today = timezone.localdate()
+        start_of_today = timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time()))
+        trainings = list(
+            TrainingPage.objects.live().filter(ends_at__gte=start_of_today).order_by("starts_at", "pk")[: self.limit]
+        )
         counts = {
             row["training_id"]: row
             for row in Enrollment.objects.filter(training__in=trainings)
@@ -190,6 +228,7 @@ class UpcomingTrainingsPanel(Component):
                 pending=Count("pk", filter=Q(status=Status.PENDING)),
             )
         }
+        may_check_in = self.user.has_perm(ACT_PERMISSION)
         rows = []
         for training in trainings:
             row = counts.get(training.pk, {"confirmed": 0, "waitlisted": 0, "pending": 0})
@@ -197,9 +236,12 @@ class UpcomingTrainingsPanel(Component):
             rows.append(
                 {
                     "training": training,
+                    "today": timezone.localdate(training.starts_at) <= today,
                     "capacity": capacity,
                     "percent": round(100 * row["confirmed"] / capacity) if capacity else 0,
-                    "participants_url": reverse("wagtailsnippets_members_enrollment:list") + f"?training={training.pk}",
+                    "participants_url": admin_listing.participants_url(training),
+                    "attendance_sheet_url": admin_listing.attendance_sheet_url(training),
+                    "checkin_url": admin_listing.checkin_start_url(training) if may_check_in else "",
                     **row,
                 }
             )
@@ -308,7 +350,7 @@ def dashboard_panels(request) -> list[Component]:
     user = request.user
     panels = []
     if user.has_perm(VIEW_PERMISSION):
-        panels.append(UpcomingTrainingsPanel())
+        panels.append(UpcomingTrainingsPanel(user))
     if user.has_perm("members.verify_member"):
         panels.append(PendingMembersPanel())
     # Failed deliveries: the outbox's own panel (tasks/wagtail_hooks.py).

@@ -10,7 +10,7 @@ the waiting list in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -20,7 +20,7 @@ from wagtail.log_actions import log
 
 from home import pagecache
 from programs.models import TrainingPage
-from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus
+from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus, format_wib
 
 from . import notifications
 from .accounts import member_completeness
@@ -334,6 +334,30 @@ def reject(*, enrollment: Enrollment, by, reason: str = "", now: datetime | None
     if freed_seat:
         promote_waitlist(training=training, now=now, locked=True)
     return enrollment
+
+
+# Check-in more than this before a training starts or after it ends is most likely the wrong
+# training or the wrong day (a code scanned from last week's list): staff confirm it once more.
+# Three hours covers doors opening early for people travelling from far districts, and a
+# late sign-in after the closing session; a training held the next day is always outside.
+CHECKIN_WINDOW = timedelta(hours=3)
+
+
+def checkin_warning(*, training: TrainingPage, now: datetime | None = None) -> str:
+    """Why checking in now is unusual for this training ('' when it is within ``CHECKIN_WINDOW``)."""
+    now = now or timezone.now()
+    hours = int(CHECKIN_WINDOW.total_seconds() // 3600)
+    if now < training.starts_at - CHECKIN_WINDOW:
+        return _(
+            "This training starts on %(when)s, more than %(hours)d hours from now. "
+            "Is this the right training and the right day?"
+        ) % {"when": format_wib(training.starts_at), "hours": hours}
+    if now > training.ends_at + CHECKIN_WINDOW:
+        return _(
+            "This training ended on %(when)s, more than %(hours)d hours ago. "
+            "Is this the right training and the right day?"
+        ) % {"when": format_wib(training.ends_at), "hours": hours}
+    return ""
 
 
 @transaction.atomic

@@ -33,7 +33,7 @@ import config.converters  # noqa: F401 - registers the <id:> converter
 from config.spreadsheets import csv_cell
 from programs.models import TrainingPage
 
-from . import accounts, admin_views, enrollment
+from . import accounts, admin_listing, admin_views, enrollment
 from .admin_access import PeopleChooserViewSet, PeopleDeleteBulkAction, SeeingRequiredBulkActionMixin
 from .enrollment import EnrollmentError
 from .models import Enrollment, Member
@@ -262,7 +262,12 @@ class ExportLocalTimeMixin:
     }
 
 
-class EnrollmentIndexView(ExportLocalTimeMixin, snippet_views.IndexView):
+class EnrollmentIndexView(
+    admin_listing.ReturnToListingMixin,
+    admin_listing.TrainingDayLinksMixin,
+    ExportLocalTimeMixin,
+    snippet_views.IndexView,
+):
     pass
 
 
@@ -272,7 +277,7 @@ class AuditHistoryView(snippet_views.HistoryView):
     any_permission_required = ["view", "add", "change", "delete"]
 
 
-class MemberIndexView(ExportLocalTimeMixin, snippet_views.IndexView):
+class MemberIndexView(admin_listing.ReturnToListingMixin, ExportLocalTimeMixin, snippet_views.IndexView):
     pass
 
 
@@ -495,6 +500,10 @@ class AttendedEnrollmentBulkAction(EnrollmentBulkAction):
     button_text = _("Yes, they attended")
     success_message = _("Attendance recorded: %(count)d.")
 
+    def object_context(self, obj):
+        # This page is the confirmation: it says which trainings are far from now (a wrong pick?).
+        return {**super().object_context(obj), "warning": enrollment.checkin_warning(training=obj.training)}
+
     @classmethod
     def run(cls, obj, user, reason):
         enrollment.mark_attended(enrollment=obj, by=user)
@@ -545,12 +554,15 @@ def enrollment_listing_buttons(snippet, user, next_url=None):
     for priority, (action, label, icon, statuses) in enumerate(ENROLLMENT_ACTIONS):
         if snippet.status not in statuses:
             continue
-        if action == "attended" and snippet.attended:
+        if action == "attended":  # one by one, a row's check-in does it (admin_listing.participant_row_buttons)
             continue
         buttons.append(
             Button(label, url=enrollment_action_url(action, snippet, next_url), icon_name=icon, priority=priority)
         )
     return buttons
+
+
+hooks.register("register_snippet_listing_buttons", admin_listing.participant_row_buttons)
 
 
 class MemberDataDeleteBulkAction(PeopleDeleteBulkAction):
@@ -564,8 +576,7 @@ hooks.register("register_bulk_action", MemberDataDeleteBulkAction, order=10)
 # -- from the training page to its participants -------------------------------------------------
 
 
-def participants_url(training) -> str:
-    return reverse("wagtailsnippets_members_enrollment:list") + "?" + urlencode({"training": training.pk})
+participants_url = admin_listing.participants_url
 
 
 def _training_buttons(page, user, priority):

@@ -23,7 +23,7 @@ def test_qr_code_is_inline_svg_for_confirmed_participants_only(make_training, pl
 
 
 def test_checkin_records_attendance_and_refuses_a_replay(coordinator_client, staff_user, make_training, place):
-    enrollment = place(make_training())
+    enrollment = place(make_training(starts_at=timezone.now() - timedelta(hours=1)))  # under way
     url = reverse("members_checkin", args=[enrollment.token])
     page = coordinator_client.get(url)
     assert page.status_code == 200 and enrollment.member.full_name in page.content.decode()

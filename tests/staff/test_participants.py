@@ -44,8 +44,8 @@ def test_participants_list_is_reachable_from_the_training_page_and_filtered(
     assert list_url(training) in explorer.content.decode()
     listing = coordinator_client.get(list_url(training))
     assert listing.status_code == 200
-    # Each row carries its actions (here: cancel and mark attended, for a confirmed participant).
-    assert f"/admin/bulk/members/enrollment/attended/?id={mine.pk}" in listing.content.decode()
+    # Each row carries its actions (here: cancel and check in, for a confirmed participant).
+    assert f"/admin/checkin/{mine.token}/?next=" in listing.content.decode()
     assert f"/admin/bulk/members/enrollment/approve/?id={mine.pk}" not in listing.content.decode()
     assert mine.member.full_name in listing.content.decode()
     assert theirs.member.full_name not in listing.content.decode()

@@ -1,0 +1,120 @@
+"""What the coordinator's listings add to Wagtail's: the way back, and the links of a training day.
+
+- Row buttons (check-in, cancel, verify, ...) come back to the very listing they were
+  pressed on, with its filters, search, page and ordering (``ReturnToListingMixin``).
+- The participants list filtered to one training links that training's attendance sheet
+  and check-in; each row links its own training's (``TrainingDayLinksMixin``,
+  ``participant_row_buttons``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.widgets import Button, HeaderButton
+
+from programs.models import TrainingPage
+
+from .models import Enrollment
+
+VIEW_PERMISSION = "members.view_enrollment"
+ACT_PERMISSION = "members.change_enrollment"
+# Parameters of the listing request that are not part of what the coordinator is looking at.
+NOT_LISTING_STATE = ("_w_filter_fragment", "export")
+
+
+class ReturnToListingMixin:
+    """Hands the row-button hooks this listing's whole address as ``next``.
+
+    Wagtail 8.0's snippet ``IndexView.get_list_buttons`` passes ``request.path``: the query
+    string (filters, search, page, ordering) is lost, and after a filter or search the path
+    is the results fragment's (``.../results/``), not a page to return to.
+    """
+
+    @cached_property
+    def listing_url(self) -> str:
+        # Empty filters dropped, as the listing's own script drops them from the address bar.
+        query = urlencode(
+            [
+                (name, value)
+                for name, values in self.request.GET.lists()
+                if name not in NOT_LISTING_STATE
+                for value in values
+                if value
+            ]
+        )
+        return self.index_url + (f"?{query}" if query else "")
+
+    def get_list_buttons(self, instance):
+        # The parent reads the address for ``next`` from request.path, once, before the hooks.
+        path = self.request.path
+        self.request.path = self.listing_url
+        try:
+            return super().get_list_buttons(instance)
+        finally:
+            self.request.path = path
+
+
+def participants_url(training: TrainingPage) -> str:
+    return reverse("wagtailsnippets_members_enrollment:list") + "?" + urlencode({"training": training.pk})
+
+
+def checkin_start_url(training: TrainingPage) -> str:
+    return reverse("members_checkin_start") + "?" + urlencode({"training": training.pk})
+
+
+def attendance_sheet_url(training: TrainingPage) -> str:
+    return reverse("members_attendance_sheet", args=[training.pk])
+
+
+class TrainingDayLinksMixin:
+    """Filtered to one training, the participants list links its attendance sheet and check-in."""
+
+    @cached_property
+    def filtered_training(self) -> TrainingPage | None:
+        if not self.filters or not self.filters.is_valid():
+            return None
+        chosen = self.filters.form.cleaned_data.get("training")
+        if isinstance(chosen, TrainingPage):
+            return chosen
+        chosen = list(chosen or [])
+        return chosen[0] if len(chosen) == 1 else None
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        training, user = self.filtered_training, self.request.user
+        if training is None or not user.has_perm(VIEW_PERMISSION):
+            return buttons
+        buttons.append(
+            HeaderButton(_("Attendance sheet"), url=attendance_sheet_url(training), icon_name="doc-full", priority=20)
+        )
+        if user.has_perm(ACT_PERMISSION):
+            buttons.append(HeaderButton(_("Check-in"), url=checkin_start_url(training), icon_name="tick", priority=30))
+        return buttons
+
+
+def checkin_url(enrollment: Enrollment, next_url: str | None = None) -> str:
+    url = reverse("members_checkin", args=[enrollment.token])
+    return url + "?" + urlencode({"next": next_url}) if next_url else url
+
+
+def participant_row_buttons(snippet, user, next_url=None) -> list[Button]:
+    """A row's check-in (for a confirmed participant not yet present) and its training's sheet."""
+    if not isinstance(snippet, Enrollment) or not user.has_perm(VIEW_PERMISSION):
+        return []
+    buttons = []
+    if user.has_perm(ACT_PERMISSION) and snippet.status == Enrollment.Status.CONFIRMED and not snippet.attended:
+        buttons.append(Button(_("Check in"), url=checkin_url(snippet, next_url), icon_name="tick", priority=3))
+    buttons.append(
+        Button(
+            _("Attendance sheet of this training"),
+            url=attendance_sheet_url(snippet.training),
+            icon_name="doc-full",
+            priority=60,
+        )
+    )
+    return buttons
