@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,9 @@ class Notification(models.Model):
 
     def get_kind_display(self) -> str:
         return kind_label(self.kind)
+
+    def get_language_display(self) -> str:
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
 
     @property
     def readable_text(self) -> str:

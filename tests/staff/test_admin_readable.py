@@ -100,6 +100,7 @@ def test_outbox_shows_kinds_as_labels_and_keeps_sealed_text_hidden(client, roles
     response = client.get(f"/admin/outbox/inspect/{row.pk}/")
     text = page_text(response)
     assert field(text, "Jenis").startswith("Undangan membuat kata sandi")
+    assert field(text, "Bahasa").startswith("Bahasa Indonesia")  # not "id"
     assert "undangan-rahasia" not in response.content.decode()
     assert "tidak ditampilkan" in text
     assert re.match(r"\d\d/\d\d/\d{4} \d\d\.\d\d WIB", field(text, "Dibuat pada"))
