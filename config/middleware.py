@@ -32,12 +32,18 @@ class SiteLanguageMiddleware(LocaleMiddleware):
     Django's LocaleMiddleware follows the browser's Accept-Language, but many
     phones in Indonesia are set to English while their owners read the portal in
     Indonesian: only the language cookie set by the switcher counts here.
+
+    The Wagtail admin ignores the switcher too: staff read it in the language of their
+    admin profile, and in Indonesian while they have chosen none (Wagtail falls back to
+    the active language).
     """
+
+    admin_prefix = "/admin/"
 
     def process_request(self, request):
         language = settings.LANGUAGE_CODE
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if chosen:
+        if chosen and not request.path.startswith(self.admin_prefix):
             with contextlib.suppress(LookupError):
                 language = translation.get_supported_language_variant(chosen)
         translation.activate(language)

@@ -110,6 +110,17 @@ def phone_display(*, value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def phone_whatsapp_url(*, value: str) -> str:
+    """``https://wa.me/62812...`` for a number written +62..., 62... or 08...; "" when it is no number."""
+    try:
+        number = phonenumbers.parse(value or "", PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return "https://wa.me/" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
 def birth_date_validate(*, value: datetime.date | None, today: datetime.date | None = None) -> None:
     if value is None:
         return

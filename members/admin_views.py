@@ -274,7 +274,11 @@ def _months_back(today, count):
 
 
 def enrollment_chart(*, today=None, months: int = CHART_MONTHS) -> list[dict]:
-    """Per program: enrollments (by month requested) and attendance (by month of the training), as SVG bars."""
+    """Per program: enrollments (by month requested) and attendance (by month of the training), as SVG bars.
+
+    "Enrolled" counts the enrollments that still stand (confirmed, waiting list, awaiting
+    approval): a cancelled or rejected request is no enrollment any more.
+    """
     today = today or timezone.localdate()
     month_keys = _months_back(today, months)
     first = timezone.make_aware(timezone.datetime(*month_keys[0], 1))
@@ -283,7 +287,9 @@ def enrollment_chart(*, today=None, months: int = CHART_MONTHS) -> list[dict]:
         training_ids = list(TrainingPage.objects.child_of(program).values_list("pk", flat=True))
         enrolled, attended = defaultdict(int), defaultdict(int)
         rows = (
-            Enrollment.objects.filter(training_id__in=training_ids, requested_at__gte=first)
+            Enrollment.objects.filter(
+                training_id__in=training_ids, requested_at__gte=first, status__in=Enrollment.ACTIVE_STATUSES
+            )
             .annotate(month=TruncMonth("requested_at"))
             .values("month")
             .annotate(total=Count("pk"))

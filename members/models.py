@@ -211,8 +211,9 @@ class Enrollment(models.Model):
 
     class Meta:
         ordering = ["requested_at", "pk"]
-        verbose_name = _("enrollment")
-        verbose_name_plural = _("enrollments")
+        # The admin's menu item and page heading both come from the plural: "Peserta".
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "training"],
@@ -223,7 +224,7 @@ class Enrollment(models.Model):
         indexes = [models.Index(fields=["training", "status", "requested_at"], name="members_enr_queue_idx")]
 
     def __str__(self):
-        return f"{self.member or '—'} · {self.training_id} · {self.status}"
+        return f"{self.member or '—'} · {self.training.title}"
 
     @property
     def is_active(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from programs.ical import build_calendar, calendar_address
 from programs.models import record_calendar_version
@@ -19,6 +20,37 @@ from .accounts import member_language
 from .models import Enrollment
 
 Status = Enrollment.Status
+
+
+# Readable names of the kinds of email this app (and allauth, through members.adapter) sends,
+# for the outbox's list, filter and inspect pages (tasks.kinds).
+NOTIFICATION_KINDS = {
+    "enrollment_confirmed": _("Enrollment: seat confirmed"),
+    "enrollment_waitlisted": _("Enrollment: on the waiting list"),
+    "enrollment_pending": _("Enrollment: awaiting approval"),
+    "enrollment_promoted": _("Enrollment: moved up from the waiting list"),
+    "enrollment_cancelled": _("Enrollment: cancelled"),
+    "enrollment_rejected": _("Enrollment: rejected"),
+    "training_changed": _("Training changed"),
+    "training_cancelled": _("Training cancelled"),
+    "training_reminder": _("Training reminder"),
+    "member_verified": _("Membership verified"),
+    "member_change_request": _("Request to change verified data"),
+    "member_invitation": _("Invitation to set a password"),
+    "account_email_confirmation_signup": _("Account: confirm email address (sign-up)"),
+    "account_email_confirmation": _("Account: confirm email address"),
+    "account_password_reset_key": _("Account: password reset link"),
+    "account_password_reset": _("Account: password has been reset"),
+    "account_password_changed": _("Account: password changed"),
+    "account_password_set": _("Account: password set"),
+    "account_unknown_account": _("Account: password reset for an unknown address"),
+    "account_account_already_exists": _("Account: sign-up with an existing address"),
+    "account_email_changed": _("Account: email address changed"),
+    "account_email_confirm": _("Account: email address confirmed"),
+    "account_email_deleted": _("Account: email address removed"),
+    "account_login_code": _("Account: sign-in code"),
+    "account_password_reset_code": _("Account: password reset code"),
+}
 
 
 def _moment(enrollment: Enrollment):

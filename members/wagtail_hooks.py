@@ -5,21 +5,20 @@ Coordinators (group "Koordinator", see members/demo.py) get ``view_member`` and
 """
 
 from collections import OrderedDict
-from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, StatusTagColumn
-from wagtail.admin.views.mixins import SpreadsheetExportMixin
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
 from wagtail.admin.widgets import Button
 from wagtail.coreutils import multigetattr
 from wagtail.permission_policies.base import ModelPermissionPolicy
@@ -30,15 +29,37 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 import config.converters  # noqa: F401 - registers the <id:> converter
-from config.spreadsheets import csv_cell
+from config.admin_display import ReadableInspectMixin, YesNoColumn
+from config.spreadsheets import SpreadsheetExportMixin
 from programs.models import TrainingPage
 
-from . import accounts, admin_listing, admin_views, enrollment
+from . import accounts, admin_listing, admin_views, enrollment, notifications
 from .admin_access import PeopleChooserViewSet, PeopleDeleteBulkAction, SeeingRequiredBulkActionMixin
 from .enrollment import EnrollmentError
 from .models import Enrollment, Member
 
 VERIFY_PERMISSION = "members.verify_member"
+
+
+def phone_link(value: str) -> str:
+    """A phone number as the branch writes it, linked to a WhatsApp chat with it."""
+    url = accounts.phone_whatsapp_url(value=value)
+    if not url:
+        return value or ""
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, accounts.phone_display(value=value))
+
+
+class PhoneColumn(Column):
+    def get_value(self, instance):
+        return phone_link(super().get_value(instance))
+
+
+class MemberInspectView(ReadableInspectMixin, snippet_views.InspectView):
+    field_displays = {"phone": lambda member: phone_link(member.phone)}
+
+
+class EnrollmentInspectView(ReadableInspectMixin, snippet_views.InspectView):
+    pass
 
 
 class MemberViewSet(SnippetViewSet):
@@ -49,8 +70,16 @@ class MemberViewSet(SnippetViewSet):
     menu_order = 250
     add_to_admin_menu = True
     inspect_view_enabled = True
+    inspect_view_class = MemberInspectView
     copy_view_enabled = False
-    list_display = ["full_name", "email", "phone", "district", "status", "created_at"]
+    list_display = [
+        "full_name",
+        "email",
+        PhoneColumn("phone", label=_("Phone / WhatsApp")),
+        "district",
+        "status",
+        "created_at",
+    ]
     list_filter = ["status", "district", "cadre_level"]
     search_fields = ["full_name", "phone", "user__email", "member_number"]
     search_backend_name = None
@@ -204,10 +233,6 @@ class ReadOnlyEnrollmentPolicy(ModelPermissionPolicy):
 register_permission_policy(Enrollment, ReadOnlyEnrollmentPolicy(Enrollment))
 
 
-def _local_naive(value):
-    return timezone.make_naive(value) if timezone.is_aware(value) else value
-
-
 def _age(member):
     if member is None or member.birth_date is None:
         return None
@@ -227,21 +252,8 @@ EXPORT_VALUES = {
 }
 
 
-class ExportLocalTimeMixin:
-    """Spreadsheets show labels (not codes) and the branch's local time (WIB), not UTC.
-
-    CSV cells that a spreadsheet program would run as a formula are neutralised
-    (``config.spreadsheets.csv_cell``); XLSX cells stay typed as text (Wagtail writes a
-    would-be formula as a string).
-    """
-
-    def write_csv_row(self, writer, row_dict):
-        return writer.writerow(
-            {
-                field: csv_cell(self.preprocess_field_value(field, value, self.FORMAT_CSV))
-                for field, value in row_dict.items()
-            }
-        )
+class ExportLocalTimeMixin(SpreadsheetExportMixin):
+    """Spreadsheets show labels (not codes); the rest (WIB, ``;``, formulas) is config.spreadsheets'."""
 
     def to_row_dict(self, item):
         return OrderedDict(
@@ -249,17 +261,10 @@ class ExportLocalTimeMixin:
             for field in self.list_export
         )
 
-    custom_value_preprocess = {
-        datetime: {
-            SpreadsheetExportMixin.FORMAT_XLSX: _local_naive,
-            SpreadsheetExportMixin.FORMAT_CSV: lambda value: _local_naive(value).strftime("%Y-%m-%d %H:%M"),
-        },
-        date: {SpreadsheetExportMixin.FORMAT_XLSX: None, SpreadsheetExportMixin.FORMAT_CSV: str},
-        bool: {
-            SpreadsheetExportMixin.FORMAT_XLSX: lambda value: gettext("yes") if value else gettext("no"),
-            SpreadsheetExportMixin.FORMAT_CSV: lambda value: gettext("yes") if value else gettext("no"),
-        },
-    }
+
+class DeletedMemberTitleColumn(TitleColumn):
+    # A deleted account leaves an anonymous member without a name (Member.__str__ says the same).
+    empty_value_display = _("(deleted member)")
 
 
 class EnrollmentIndexView(
@@ -268,7 +273,8 @@ class EnrollmentIndexView(
     ExportLocalTimeMixin,
     snippet_views.IndexView,
 ):
-    pass
+    def _get_title_column(self, field_name, column_class=DeletedMemberTitleColumn, **kwargs):
+        return super()._get_title_column(field_name, column_class, **kwargs)
 
 
 class AuditHistoryView(snippet_views.HistoryView):
@@ -316,20 +322,20 @@ class EnrollmentViewSet(SnippetViewSet):
     chooser_viewset_class = PeopleChooserViewSet
     index_view_class = EnrollmentIndexView
     history_view_class = AuditHistoryView
+    inspect_view_class = EnrollmentInspectView
     icon = "clipboard-list"
-    menu_label = _("Participants")
-    menu_order = 260
+    menu_order = 260  # the menu item is the model's plural ("Peserta"), as the page's heading
     add_to_admin_menu = True
     inspect_view_enabled = True
     copy_view_enabled = False
     list_display = [
         "member__full_name",  # the title column: links to the details and carries the action buttons
         Column("district", label=_("district"), accessor="member.district"),
-        Column("phone", label=_("phone / WhatsApp"), accessor="member.phone"),
+        PhoneColumn("phone", label=_("phone / WhatsApp"), accessor="member.phone"),
         Column("training", label=_("training"), accessor="training.title"),
         StatusTagColumn("status", accessor="get_status_display", label=_("status"), primary=False),
         DateColumn("requested_at", label=_("enrolled at")),
-        BooleanColumn("attended", label=_("attended")),
+        YesNoColumn("attended", label=_("attended")),
     ]
     list_filter = ["training", "status", "attended"]
     search_fields = ["member__full_name", "member__phone"]
@@ -658,3 +664,8 @@ def checkin_menu_item():
 @hooks.register("construct_homepage_panels")
 def staff_homepage_panels(request, panels):
     panels.extend(admin_views.dashboard_panels(request))
+
+
+@hooks.register("register_notification_kinds")
+def member_notification_kinds():
+    return notifications.NOTIFICATION_KINDS

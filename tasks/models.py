@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .kinds import kind_label
 
 SECRET_BODY_PLACEHOLDER = _(
     "This email holds a secret link (a password, confirmation or invitation link): its text is not shown to anyone."
@@ -40,12 +43,19 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
+        # The admin's menu item and page heading both come from the plural: "Kotak keluar".
+        verbose_name = _("outbox email")
+        verbose_name_plural = _("outbox")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="tasks_notif_due_idx")]
 
     def __str__(self):
         return f"{self.kind} → {self.recipient}"
+
+    def get_kind_display(self) -> str:
+        return kind_label(self.kind)
+
+    def get_language_display(self) -> str:
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
 
     @property
     def readable_text(self) -> str:

@@ -1,6 +1,8 @@
+import django_filters
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
@@ -10,7 +12,10 @@ from wagtail.admin.widgets.button import ListingButton
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from config.admin_display import ReadableInspectMixin
+
 from . import views
+from .kinds import kind_choices
 from .models import Notification
 
 
@@ -41,7 +46,15 @@ class NotificationIndexView(IndexView):
         return buttons
 
 
-class NotificationInspectView(InspectView):
+class NotificationFilterSet(WagtailFilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=kind_choices)
+
+    class Meta:
+        model = Notification
+        fields = ["status", "kind"]
+
+
+class NotificationInspectView(ReadableInspectMixin, InspectView):
     def get_body_text_display_value(self):
         # A row holding a reset, confirmation or invitation link shows a sentence instead.
         return self.object.readable_text
@@ -52,7 +65,6 @@ class NotificationViewSet(ModelViewSet):
     index_view_class = NotificationIndexView
     inspect_view_class = NotificationInspectView
     icon = "mail"
-    menu_label = _("Outbox")
     menu_order = 900
     add_to_admin_menu = True
     url_prefix = "outbox"
@@ -62,13 +74,13 @@ class NotificationViewSet(ModelViewSet):
     list_display = [
         "subject",
         "recipient",
-        Column("kind", label=_("kind")),
+        Column("kind", label=_("kind"), accessor="get_kind_display"),
         StatusTagColumn("status", accessor="get_status_display", label=_("status"), primary=False),
         Column("attempts", label=_("attempts")),
         DateColumn("created_at", label=_("created at")),
         DateColumn("sent_at", label=_("sent at")),
     ]
-    list_filter = ["status", "kind"]
+    filterset_class = NotificationFilterSet
     search_fields = ["recipient", "subject"]
     inspect_view_fields = [
         "kind",

