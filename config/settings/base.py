@@ -141,10 +141,13 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's backend, reusing its Redis client (config/cache.py).
+            # Django's backend, reusing its Redis client, and answering as a miss (with a
+            # warning) while Redis is down instead of failing the request (config/cache.py).
             "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
+            # A Redis that hangs costs a page a second at most (then it is skipped for a while).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -201,6 +204,10 @@ def mailer_from_url(url: str) -> dict:
 MAILERS = {"default": mailer_from_url(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Sessions live in the database, never in the cache: a Redis outage or restart logs nobody
+# out (config/cache.py makes the cache itself degrade to misses while Redis is down).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Accounts: email is the login; allauth handles sign-up and verification.
 AUTH_USER_MODEL = "members.User"
