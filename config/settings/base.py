@@ -176,6 +176,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 # picks up what could not be queued.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_RESULT_EXPIRES = 24 * 3600
+# How often beat sweeps the outbox for rows that could not be queued (the broker was down)
+# or whose worker died; the sweeper leaves rows younger than 30 s to their own task.
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
 
 # Email: Django 6.1 mailers, configured from EMAIL_URL.
 EMAIL_URL = env("EMAIL_URL", default="consolemail://")
