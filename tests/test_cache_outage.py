@@ -61,7 +61,7 @@ def test_raising_lets_the_health_check_see_the_error(redis_down):
 
 
 def test_a_member_logs_in_reads_pages_and_enrolls_while_redis_is_down(redis_down, make_person, make_training, caplog):
-    """allauth's rate limits and the enrollment throttle fail open: no 429, no 500."""
+    """allauth's rate limits and the enrollment throttle fail open: no 429, no 500; cancelling too."""
     make_person(NURAINI)
     training = make_training(title="Kopi & Kue: Pemasaran Digital")
     client = Client()
@@ -77,6 +77,9 @@ def test_a_member_logs_in_reads_pages_and_enrolls_while_redis_is_down(redis_down
     assert answer.status_code == 200
     assert "Kursi Anda sudah terkonfirmasi." in answer.content.decode()
     assert Enrollment.objects.get(training=training).status == "confirmed"
+    answer = client.post(reverse("members:cancel", args=[training.pk]), follow=True)
+    assert answer.status_code == 200
+    assert Enrollment.objects.get(training=training).status == "cancelled"
     assert cache_warnings(caplog)
 
 
