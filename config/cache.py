@@ -7,10 +7,10 @@ allauth's rate-limit counters and the enrollment throttle. So when Redis does no
 miss, a write is dropped, ``incr`` says the key is not there, and ``add`` says it stored the
 value: allauth takes a rate-limit lock with ``add``, and a lock that can never be taken would
 refuse every log-in (429) instead of letting it through uncounted. Rate limits thus fail open
-while Redis is away. The first failure is logged as a warning (no traceback), then at most
-once a minute per process; for ``RETRY_SECONDS`` after a failure calls do not even try, so a
-Redis that hangs costs a page one timeout, not one per cache call. ``raising()`` turns this
-off for code that must see the error (``/healthz/``).
+while Redis is away. Each outage is logged as a warning (no traceback) when it starts, then at
+most once a minute per process while it lasts, and its end at INFO. For ``RETRY_SECONDS``
+after a failure calls do not even try, so a Redis that hangs costs a page one timeout, not one
+per cache call. ``raising()`` turns this off for code that must see the error (``/healthz/``).
 
 **One client per pool.** Django's ``RedisCacheClient.get_client()`` builds a new ``redis.Redis``
 object for every cache call, and building one fills a table of ~170 response callbacks: on a
@@ -63,8 +63,9 @@ class Outage:
 
     def failed(self, error: Exception) -> None:
         now = time.monotonic()
+        new_outage = not self.down
         self.down, self.down_until = True, now + RETRY_SECONDS
-        if now - self.last_logged >= LOG_EVERY_SECONDS:
+        if new_outage or now - self.last_logged >= LOG_EVERY_SECONDS:
             self.last_logged = now
             logger.warning(
                 "cache: Redis does not answer (%s: %s); serving without it (reads miss, writes are dropped, "

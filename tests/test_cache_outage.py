@@ -52,6 +52,28 @@ def test_reads_miss_writes_are_dropped_and_one_warning_is_logged(redis_down, cap
     assert warning.exc_info is None  # a line in the log, not a traceback
 
 
+def test_each_outage_is_logged_when_it_starts_and_its_end_too(caplog, monkeypatch):
+    """A Redis that comes back and goes again is a new outage: its first failure is logged."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from config import cache as backend
+
+    monkeypatch.setattr(backend, "RETRY_SECONDS", 0)
+    caplog.set_level(logging.INFO, logger="config.cache")
+    outage = backend.Outage()
+    for _ in range(2):
+        outage.failed(RedisConnectionError("Connection refused"))
+        outage.failed(RedisConnectionError("Connection refused"))
+        outage.answered()
+        outage.answered()
+    assert [record.getMessage().split(" (")[0] for record in caplog.records] == [
+        "cache: Redis does not answer",
+        "cache: Redis answers again",
+        "cache: Redis does not answer",
+        "cache: Redis answers again",
+    ]
+
+
 def test_raising_lets_the_health_check_see_the_error(redis_down):
     from redis.exceptions import ConnectionError as RedisConnectionError
 
