@@ -120,3 +120,13 @@ def test_signing_up_while_redis_is_down_records_the_confirmation_email(redis_dow
     )
     assert answer.status_code == 302, answer.content.decode()[:2000]
     assert Notification.objects.filter(recipient=JUMAT.email, status="pending").exists()
+
+
+def test_staff_work_in_the_admin_while_redis_is_down(redis_down, roles, program):
+    client = Client()
+    client.force_login(roles.editor)
+    for path in ("/admin/", f"/admin/pages/{program.pk}/", f"/admin/pages/{program.pk}/edit/"):
+        assert client.get(path).status_code == 200, path
+    coordinator = Client()
+    coordinator.force_login(roles.coordinator)
+    assert coordinator.get("/admin/").status_code == 200
