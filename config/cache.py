@@ -1,25 +1,138 @@
-"""Django's Redis cache backend, keeping one Redis client per connection pool.
+"""Django's Redis cache backend, made to degrade when Redis is down, and to keep one client per pool.
 
-Django's ``RedisCacheClient.get_client()`` builds a new ``redis.Redis`` object for every
-cache call, and building one fills a table of ~170 response callbacks: on a page served
-from the cache (home/pagecache.py) that was a third of the request's time. A client is
-only a thin wrapper over its (thread-safe, fork-aware) connection pool, so one per pool
-serves every call; the backend instance itself is already per thread (``caches``).
+**Redis down is a miss, not a 500.** Everything the site keeps in the cache can be rebuilt or
+done without: the page cache (home/pagecache.py), Wagtail's site root paths and renditions,
+allauth's rate-limit counters and the enrollment throttle. So when Redis does not answer
+(connection refused, timeout, still loading its data after a restart), a read answers as a
+miss, a write is dropped, ``incr`` says the key is not there, and ``add`` says it stored the
+value: allauth takes a rate-limit lock with ``add``, and a lock that can never be taken would
+refuse every log-in (429) instead of letting it through uncounted. Rate limits thus fail open
+while Redis is away. Each outage is logged as a warning (no traceback) when it starts, then at
+most once a minute per process while it lasts, and its end at INFO. For ``RETRY_SECONDS``
+after a failure calls do not even try, so a Redis that hangs costs a page one timeout, not one
+per cache call. ``raising()`` turns this off for code that must see the error (``/healthz/``).
+
+**One client per pool.** Django's ``RedisCacheClient.get_client()`` builds a new ``redis.Redis``
+object for every cache call, and building one fills a table of ~170 response callbacks: on a
+page served from the cache that was a third of the request's time. A client is only a thin
+wrapper over its (thread-safe, fork-aware) connection pool, so one per pool serves every call;
+the backend instance itself is already per thread (``caches``).
 """
 
+import contextlib
+import contextvars
+import functools
+import logging
+import time
+from collections.abc import Callable
+
 from django.core.cache.backends import redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+# BusyLoadingError (Redis reading its dump after a restart) is a ConnectionError.
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+RETRY_SECONDS = 5.0
+LOG_EVERY_SECONDS = 60.0
+
+_raising = contextvars.ContextVar("cache_raising", default=False)
+
+
+@contextlib.contextmanager
+def raising():
+    """Inside, a Redis that does not answer raises, as Django's backend does (for health checks)."""
+    token = _raising.set(True)
+    try:
+        yield
+    finally:
+        _raising.reset(token)
+
+
+class Outage:
+    """Whether one Redis is known to be down, in this process, and when that was last logged."""
+
+    def __init__(self):
+        self.down_until = 0.0
+        self.last_logged = -LOG_EVERY_SECONDS
+        self.down = False
+
+    def skip(self) -> bool:
+        return self.down and time.monotonic() < self.down_until
+
+    def failed(self, error: Exception) -> None:
+        now = time.monotonic()
+        new_outage = not self.down
+        self.down, self.down_until = True, now + RETRY_SECONDS
+        if new_outage or now - self.last_logged >= LOG_EVERY_SECONDS:
+            self.last_logged = now
+            logger.warning(
+                "cache: Redis does not answer (%s: %s); serving without it (reads miss, writes are dropped, "
+                "rate limits are not counted) until it does",
+                error.__class__.__name__,
+                error,
+            )
+
+    def answered(self) -> None:
+        if self.down:
+            self.down = False
+            logger.info("cache: Redis answers again")
+
+
+_outages: dict[str, Outage] = {}
+
+
+def _degrades(miss: Callable):
+    """A client method that answers ``miss(*args)`` instead of raising when Redis is unreachable."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def call(self, *args, **kwargs):
+            if _raising.get():
+                return method(self, *args, **kwargs)
+            if self._outage.skip():
+                return miss(*args, **kwargs)
+            try:
+                result = method(self, *args, **kwargs)
+            except UNAVAILABLE as error:
+                self._outage.failed(error)
+                return miss(*args, **kwargs)
+            self._outage.answered()
+            return result
+
+        return call
+
+    return decorate
+
+
+def _key_not_found(key, *args, **kwargs):
+    raise ValueError(f"Key '{key}' not found (Redis does not answer).")
 
 
 class RedisCacheClient(redis.RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, servers, **options):
+        super().__init__(servers, **options)
         self._clients = {}
+        self._outage = _outages.setdefault(",".join(servers), Outage())
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
         if index not in self._clients:
             self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
         return self._clients[index]
+
+    add = _degrades(lambda key, value, timeout: True)(redis.RedisCacheClient.add)
+    get = _degrades(lambda key, default: default)(redis.RedisCacheClient.get)
+    set = _degrades(lambda key, value, timeout: None)(redis.RedisCacheClient.set)
+    touch = _degrades(lambda key, timeout: False)(redis.RedisCacheClient.touch)
+    delete = _degrades(lambda key: False)(redis.RedisCacheClient.delete)
+    get_many = _degrades(lambda keys: {})(redis.RedisCacheClient.get_many)
+    has_key = _degrades(lambda key: False)(redis.RedisCacheClient.has_key)
+    incr = _degrades(_key_not_found)(redis.RedisCacheClient.incr)
+    set_many = _degrades(lambda data, timeout: None)(redis.RedisCacheClient.set_many)
+    delete_many = _degrades(lambda keys: None)(redis.RedisCacheClient.delete_many)
+    clear = _degrades(lambda: False)(redis.RedisCacheClient.clear)
 
 
 class RedisCache(redis.RedisCache):

@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -22,6 +23,6 @@ app.conf.beat_schedule = {
     },
     "sweep-outbox": {
         "task": "tasks.sweep_outbox",
-        "schedule": 60.0,
+        "schedule": settings.OUTBOX_SWEEP_SECONDS,  # what could not be queued (broker down) goes out then
     },
 }

@@ -67,14 +67,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, ready_path: str = "/robots.txt", port: int | None = None):
-    """Serve the project with gunicorn on ``port`` (a free one by default); yields the base URL."""
+def gunicorn(env: dict[str, str], *, ready_path: str = "/robots.txt", port: int | None = None, log=None):
+    """Serve the project with gunicorn on ``port`` (a free one by default); yields the base URL.
+
+    ``log``: a file (open for writing) that receives the server's output, for tests that read its log.
+    """
     port = port or free_port()
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log or subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -89,7 +92,7 @@ def gunicorn(env: dict[str, str], *, ready_path: str = "/robots.txt", port: int 
                 break  # it answers, even if with an error status
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read() if process.stdout else ""
+                    output = process.stdout.read() if process.stdout else f"(see {log.name})"
                     raise RuntimeError(f"gunicorn did not start:\n{output}") from None
                 time.sleep(0.2)
         yield base_url

@@ -141,10 +141,13 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's backend, reusing its Redis client (config/cache.py).
+            # Django's backend, reusing its Redis client, and answering as a miss (with a
+            # warning) while Redis is down instead of failing the request (config/cache.py).
             "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
+            # A Redis that hangs costs a page a second at most (then it is skipped for a while).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -173,6 +176,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 # picks up what could not be queued.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_RESULT_EXPIRES = 24 * 3600
+# How often beat sweeps the outbox for rows that could not be queued (the broker was down)
+# or whose worker died; the sweeper leaves rows younger than 30 s to their own task.
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
 
 # Email: Django 6.1 mailers, configured from EMAIL_URL.
 EMAIL_URL = env("EMAIL_URL", default="consolemail://")
@@ -204,6 +210,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 # contact email (home/mail.py). A display name in DEFAULT_FROM_EMAIL itself wins over the name.
 OUTBOX_SENDER_IDENTITY = "home.mail.sender_identity"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Sessions live in the database, never in the cache: a Redis outage or restart logs nobody
+# out (config/cache.py makes the cache itself degrade to misses while Redis is down).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Accounts: email is the login; allauth handles sign-up and verification.
 AUTH_USER_MODEL = "members.User"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -14,9 +15,12 @@ __all__ = ["OwnRedis", "Worker", "database_url", "wait_for"]
 
 
 class Worker:
-    """``celery -A tasks worker --pool=solo`` on the test's database, broker and SMTP server."""
+    """``celery -A tasks worker --pool=solo`` on the test's database, broker and SMTP server.
 
-    def __init__(self, *, broker_url: str, smtp_port: int, name: str = "w1"):
+    ``beat``: with the beat scheduler embedded (``-B``), sweeping the outbox every second.
+    """
+
+    def __init__(self, *, broker_url: str, smtp_port: int, name: str = "w1", beat: bool = False):
         self.log = tempfile.NamedTemporaryFile(prefix=f"worker-{name}-", suffix=".log", delete=False)  # noqa: SIM115
         env = project_env(
             DJANGO_SETTINGS_MODULE="config.settings.dev",
@@ -25,7 +29,10 @@ class Worker:
             REDIS_URL=broker_url,
             EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
             SITE_URL="http://127.0.0.1:8000",
+            OUTBOX_SWEEP_SECONDS="1",  # read by beat only
         )
+        self.schedule = tempfile.mkdtemp(prefix=f"beat-{name}-")
+        beat_args = ["-B", f"--schedule={self.schedule}/schedule"] if beat else []
         self.process = subprocess.Popen(
             [
                 str(BIN / "celery"),
@@ -39,6 +46,7 @@ class Worker:
                 "--without-heartbeat",
                 "-l",
                 "INFO",
+                *beat_args,
             ],
             cwd=ROOT,
             env=env,
@@ -71,6 +79,7 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.kill()
         os.unlink(self.log.name)
+        shutil.rmtree(self.schedule, ignore_errors=True)
 
 
 class OwnRedis:
