@@ -24,4 +24,8 @@ app.conf.beat_schedule = {
         "task": "tasks.sweep_outbox",
         "schedule": 60.0,
     },
+    "resume-import-jobs": {
+        "task": "members.resume_import_jobs",
+        "schedule": 300.0,  # member imports whose worker died go on where they stopped
+    },
 }
