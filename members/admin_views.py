@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from wagtail.admin import messages
 from wagtail.admin.ui.components import Component
 
 from programs.models import ProgramPage, TrainingPage
@@ -33,6 +34,7 @@ from programs.models import ProgramPage, TrainingPage
 from . import enrollment as enrollment_service
 from . import imports
 from . import tasks as member_tasks
+from .admin_forms import MemberEmailForm
 from .enrollment import EnrollmentError
 from .models import Enrollment, Member
 
@@ -203,6 +205,28 @@ def import_job_report(request, job_id):
     response = StreamingHttpResponse(itertools.chain(["\ufeff"], lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="laporan-impor-{job.pk}.csv"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def member_email(request, member_id):
+    """Add the email of a member without a login: the login is made and the invitation goes out."""
+    _require(request, IMPORT_PERMISSION)
+    member = get_object_or_404(Member, pk=member_id, user__isnull=True, anonymised_at__isnull=True)
+    form = MemberEmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            imports.member_email_add(member=member, email=form.cleaned_data["email"], by=request.user)
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now has a login: an invitation to set a password was sent to %(email)s.")
+                % {"name": member.full_name, "email": form.cleaned_data["email"]},
+            )
+            return redirect("wagtailsnippets_members_member:list")
+    status = 400 if form.errors else 200
+    return TemplateResponse(request, "members/admin/member_email.html", {"form": form, "member": member}, status=status)
 
 
 IMPORT_REFRESH_SECONDS = 3

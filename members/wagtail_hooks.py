@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, StatusTagColumn
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.widgets import Button
@@ -35,7 +35,6 @@ from programs.models import TrainingPage
 
 from . import accounts, admin_views, enrollment
 from .admin_access import PeopleChooserViewSet, PeopleDeleteBulkAction, SeeingRequiredBulkActionMixin
-from .admin_forms import MemberAdminForm
 from .enrollment import EnrollmentError
 from .models import Enrollment, Member
 
@@ -83,7 +82,6 @@ class MemberViewSet(SnippetViewSet):
         MultiFieldPanel(
             [
                 FieldPanel("full_name"),
-                FieldPanel("email"),
                 FieldPanel("phone"),
                 FieldPanel("gender"),
                 FieldPanel("birth_date"),
@@ -100,7 +98,6 @@ class MemberViewSet(SnippetViewSet):
             heading=_("Business (UMKM)"),
         ),
     ]
-    edit_handler = ObjectList(panels, base_form_class=MemberAdminForm)  # the email of a member without a login
 
     def get_queryset(self, request):
         # Deleted accounts leave an anonymous shell for statistics; coordinators never see it.
@@ -618,10 +615,20 @@ def register_staff_urls():
         path("checkin/", admin_views.checkin_start, name="members_checkin_start"),
         path("checkin/<uuid:token>/", admin_views.checkin, name="members_checkin"),
         path("members/import/", admin_views.import_members, name="members_import"),
+        path("members/<id:member_id>/email/", admin_views.member_email, name="members_member_email"),
         path("members/import/jobs/", admin_views.import_jobs, name="members_import_jobs"),
         path("members/import/jobs/<id:job_id>/", admin_views.import_job, name="members_import_job"),
         path("members/import/jobs/<id:job_id>/report.csv", admin_views.import_job_report, name="members_import_report"),
     ]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def member_without_login_buttons(snippet, user, next_url=None):
+    """A member without a login (a phone-only import) gets one, and an invitation, once an email is added."""
+    if not isinstance(snippet, Member) or snippet.user_id or not user.has_perm(admin_views.IMPORT_PERMISSION):
+        return []
+    url = reverse("members_member_email", args=[snippet.pk])
+    return [Button(_("Add email"), url=url, icon_name="mail", priority=30)]
 
 
 class PermissionMenuItem(MenuItem):
