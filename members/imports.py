@@ -586,7 +586,8 @@ def import_job_run(*, job_id: int, max_chunks: int | None = None) -> ImportJob |
     chunks = 0
     while True:
         with transaction.atomic():
-            job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
+            # Only the job row is locked (PostgreSQL refuses FOR UPDATE on the nullable side of a join).
+            job = ImportJob.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=job_id)
             if job.is_done:
                 return job
             chunk = rows[job.processed : job.processed + CHUNK_ROWS]
