@@ -386,7 +386,8 @@ def member_can_enroll(*, member: Member) -> bool:
 def member_verify(*, member: Member, by: User | None) -> bool:
     """Mark a member as verified by the branch and email them; False if already verified."""
     member = Member.objects.select_for_update().get(pk=member.pk)
-    if member.status == Member.Status.ACTIVE or member.user_id is None:
+    # A member without a login (a phone-only import) is verified like any other; a deleted one's shell is not.
+    if member.status == Member.Status.ACTIVE or member.anonymised_at is not None:
         return False
     member.status = Member.Status.ACTIVE
     member.verified_by = by
@@ -402,7 +403,7 @@ def member_verify(*, member: Member, by: User | None) -> bool:
 def member_suspend(*, member: Member, by: User | None) -> bool:
     """Suspend a member (no enrolling until verified again); False if already suspended."""
     member = Member.objects.select_for_update().get(pk=member.pk)
-    if member.status == Member.Status.SUSPENDED or member.user_id is None:
+    if member.status == Member.Status.SUSPENDED or member.anonymised_at is not None:
         return False
     member.status = Member.Status.SUSPENDED
     member.save(update_fields=["status", "updated_at"])

@@ -7,13 +7,17 @@ Every change goes through members.enrollment or members.imports.
 
 from __future__ import annotations
 
+import csv
+import itertools
 from collections import defaultdict
 from datetime import timedelta
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -30,13 +34,14 @@ from programs.models import ProgramPage, TrainingPage
 
 from . import admin_listing, imports
 from . import enrollment as enrollment_service
+from . import tasks as member_tasks
+from .admin_forms import MemberEmailForm
 from .enrollment import EnrollmentError
 from .models import Enrollment, Member
 
 VIEW_PERMISSION = "members.view_enrollment"
 ACT_PERMISSION = "members.change_enrollment"
-# Imported members arrive verified, so importing needs the right to verify.
-IMPORT_PERMISSION = "members.verify_member"
+IMPORT_PERMISSION = imports.IMPORT_PERMISSION
 CHECKIN_SESSION_KEY = "checkin_training_id"
 
 Status = Enrollment.Status
@@ -179,23 +184,84 @@ class ImportForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def import_members(request):
+    """The upload: the file's bounds are checked here, the rows by a worker (an ImportJob)."""
     _require(request, IMPORT_PERMISSION)
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
     status = 200
     if request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = imports.import_members(
-                    file=upload, filename=upload.name, dry_run=form.cleaned_data["dry_run"], by=request.user
-                )
+                with transaction.atomic():
+                    job = imports.import_job_create(
+                        upload=upload, dry_run=form.cleaned_data["dry_run"], by=request.user
+                    )
+                    member_tasks.queue_import_job(job_id=job.pk)
+                return redirect("members_import_job", job_id=job.pk)
             except imports.ImportFileError as error:
                 form.add_error("file", error.message)
                 status = 400
         else:
             status = 400
-    return TemplateResponse(request, "members/admin/import.html", {"form": form, "result": result}, status=status)
+    jobs = imports.import_jobs_visible(user=request.user)[:5]
+    return TemplateResponse(request, "members/admin/import.html", {"form": form, "jobs": jobs}, status=status)
+
+
+def import_jobs(request):
+    _require(request, IMPORT_PERMISSION)
+    jobs = imports.import_jobs_visible(user=request.user)[:200]
+    return TemplateResponse(request, "members/admin/import_jobs.html", {"jobs": jobs})
+
+
+def import_job(request, job_id):
+    """A job's progress; the page reloads itself (a meta refresh, no script) until the job ends."""
+    _require(request, IMPORT_PERMISSION)
+    job = get_object_or_404(imports.import_jobs_visible(user=request.user), pk=job_id)
+    refused = job.rows.filter(result=imports.Result.REFUSED).order_by("number")[:50]
+    context = {"job": job, "refused": refused, "refresh_seconds": IMPORT_REFRESH_SECONDS}
+    return TemplateResponse(request, "members/admin/import_job.html", context)
+
+
+def import_job_report(request, job_id):
+    """Every row of the file with what the import did with it, as CSV (Excel set to Indonesian reads ``;``)."""
+    _require(request, IMPORT_PERMISSION)
+    job = get_object_or_404(imports.import_jobs_visible(user=request.user), pk=job_id)
+    echo = _Echo()
+    writer = csv.writer(echo, delimiter=";")
+    lines = (writer.writerow(line) for line in imports.import_job_report(job=job))
+    response = StreamingHttpResponse(itertools.chain(["\ufeff"], lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="laporan-impor-{job.pk}.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def member_email(request, member_id):
+    """Add the email of a member without a login: the login is made and the invitation goes out."""
+    _require(request, IMPORT_PERMISSION)
+    member = get_object_or_404(Member, pk=member_id, user__isnull=True, anonymised_at__isnull=True)
+    form = MemberEmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            imports.member_email_add(member=member, email=form.cleaned_data["email"], by=request.user)
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now has a login: an invitation to set a password was sent to %(email)s.")
+                % {"name": member.full_name, "email": form.cleaned_data["email"]},
+            )
+            return redirect("wagtailsnippets_members_member:list")
+    status = 400 if form.errors else 200
+    return TemplateResponse(request, "members/admin/member_email.html", {"form": form, "member": member}, status=status)
+
+
+IMPORT_REFRESH_SECONDS = 3
+
+
+class _Echo:
+    def write(self, value):
+        return value
 
 
 # -- dashboard panels --------------------------------------------------------------------------
@@ -255,7 +321,7 @@ class PendingMembersPanel(Component):
 
     def get_context_data(self, parent_context=None):
         return {
-            "count": Member.objects.filter(user__isnull=False, status=Member.Status.PENDING).count(),
+            "count": Member.objects.filter(anonymised_at__isnull=True, status=Member.Status.PENDING).count(),
             "url": reverse("wagtailsnippets_members_member:list") + "?status=pending",
         }
 

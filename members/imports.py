@@ -1,21 +1,28 @@
 """Import of existing members from a spreadsheet (CSV or XLSX with a header row).
 
-Used by ``manage.py import_members FILE`` and by the admin upload page. Every row is
-validated first; bad rows are reported with their row number (as the spreadsheet
-shows it, the header being row 1) and skipped. Rows whose email or phone already
-belongs to a member are skipped too, so a second run imports nothing new. The
-valid rows are written in one transaction with bulk inserts, and each new member
-gets an invitation (through the outbox) to set a password.
+Used by ``manage.py import_members FILE`` and by the admin upload page, which checks the
+file's bounds at once and leaves the rows to an ImportJob run by a worker
+(``members.tasks.run_import_job``). Rows are processed in chunks of CHUNK_ROWS, each
+chunk in its own transaction together with the job's progress, so a job shows how far
+it is and a job whose worker died resumes after the last chunk written.
+
+Every row gets a result, with its row number as the spreadsheet shows it (the header
+being row 1): refused (with the reasons), skipped (its email or phone already belongs
+to a member, so a second run imports nothing new), updated (a member without a login,
+found by phone, gets the row's email) or created. A new member with an email gets an
+invitation (through the outbox) to set a password; a row with only a phone number makes
+a verified member without a login, invited once a coordinator adds an email.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
@@ -29,13 +36,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config.spreadsheets import csv_cell
 from home.models import District
 from tasks.outbox import notify
 
 from .accounts import birth_date_validate, email_validate_deliverable, member_language, phone_normalise
-from .models import Member, User
+from .models import ImportJob, ImportRow, Member, User
+
+logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Imported members arrive verified, so importing (and seeing import jobs) needs the right to verify.
+IMPORT_PERMISSION = "members.verify_member"
 
 # Header names as branches write them (Indonesian or English), lower-cased, spaces as underscores.
 HEADER_ALIASES = {
@@ -52,7 +64,8 @@ HEADER_ALIASES = {
     "business_name": {"business_name", "nama_usaha", "usaha"},
     "business_sector": {"business_sector", "bidang_usaha", "sektor_usaha"},
 }
-REQUIRED_COLUMNS = ("full_name", "email")
+REQUIRED_COLUMNS = ("full_name",)
+CONTACT_COLUMNS = ("email", "phone")  # at least one of them
 GENDERS = {
     "l": Member.Gender.MALE,
     "laki-laki": Member.Gender.MALE,
@@ -102,10 +115,11 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     valid: int = 0
+    updated: int = 0
 
     @property
     def would_create(self) -> int:
-        return self.valid - self.existing
+        return self.created  # in a dry run, what ``created`` counts was not written
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -211,6 +225,8 @@ def read_rows(file, filename: str) -> list[tuple[int, dict]]:
             if key in aliases:
                 columns.setdefault(field_name, index)
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if not any(name in columns for name in CONTACT_COLUMNS):
+        missing.append(" / ".join(CONTACT_COLUMNS))
     if missing:
         raise ImportFileError(_("The header row lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)})
     rows = []
@@ -261,17 +277,21 @@ def validate_row(values: dict, districts: dict[str, District]) -> tuple[dict, li
     if not data["full_name"]:
         reasons.append(_("name is missing"))
     email = _text(values.get("email")).lower()
-    try:
-        validate_email(email)
-        email_validate_deliverable(value=email)
-        data["email"] = email
-    except ValidationError:
-        reasons.append(_("email “%(value)s” is not valid") % {"value": email} if email else _("email is missing"))
+    data["email"] = ""
+    if email:
+        try:
+            validate_email(email)
+            email_validate_deliverable(value=email)
+            data["email"] = email
+        except ValidationError:
+            reasons.append(_("email “%(value)s” is not valid") % {"value": email})
     phone = _text(values.get("phone"))
     try:
         data["phone"] = phone_normalise(value=phone)
     except ValidationError:
         reasons.append(_("phone “%(value)s” is not a valid number") % {"value": phone})
+    if not email and not phone:
+        reasons.append(_("email and phone are missing (one of them is needed)"))
     district_name = _text(values.get("district"))
     data["district"] = None
     if district_name:
@@ -307,81 +327,145 @@ def validate_row(values: dict, districts: dict[str, District]) -> tuple[dict, li
 
 # -- the import --------------------------------------------------------------------------------
 
+CHUNK_ROWS = 200  # rows per transaction: a job's progress moves (and a dead worker's job resumes) by this much
+Result = ImportRow.Result
+
+
+@dataclass
+class RowOutcome:
+    number: int
+    full_name: str
+    result: str
+    reason: str = ""
+
+
+class _Context:
+    """What every chunk of one file needs: the districts, and where each email and phone first occurs."""
+
+    def __init__(self, rows: list[tuple[int, dict]]):
+        districts = list(District.objects.all())
+        self.districts = {district.name.lower(): district for district in districts}
+        self.districts.update({district.slug.lower(): district for district in districts})
+        self.first_email: dict[str, int] = {}
+        self.first_phone: dict[str, int] = {}
+        for number, values in rows:
+            email = _text(values.get("email")).lower()
+            if email:
+                self.first_email.setdefault(email, number)
+            try:
+                phone = phone_normalise(value=_text(values.get("phone")))
+            except ValidationError:
+                continue
+            if phone:
+                self.first_phone.setdefault(phone, number)
+
 
 def _chunks(items: list, size: int) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
+def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, by: User | None) -> list[RowOutcome]:
+    """Decide (and unless a dry run, write) every row of one chunk; call inside a transaction."""
+    outcomes: dict[int, RowOutcome] = {}
+    valid: list[tuple[int, dict]] = []
+    for number, values in rows:
+        data, reasons = validate_row(values, context.districts)
+        email, phone = data.get("email"), data.get("phone")
+        if email and context.first_email.get(email, number) != number:
+            reasons.append(_("same email as row %(row)d") % {"row": context.first_email[email]})
+        if phone and context.first_phone.get(phone, number) != number:
+            reasons.append(_("same phone as row %(row)d") % {"row": context.first_phone[phone]})
+        if reasons:
+            outcomes[number] = RowOutcome(number, data["full_name"], Result.REFUSED, "; ".join(reasons))
+        else:
+            valid.append((number, data))
+
+    # Already members (by email or by phone): skipped, which makes a second run harmless; a member
+    # without a login found by phone gets the row's email (and so an invitation).
+    emails = [data["email"] for _number, data in valid if data["email"]]
+    taken = {email.lower() for email in User.objects.filter(email__in=emails).values_list("email", flat=True)}
+    taken |= {email.lower() for email in EmailAddress.objects.filter(email__in=emails).values_list("email", flat=True)}
+    by_phone = {
+        member.phone: member
+        for member in Member.objects.filter(
+            phone__in=[data["phone"] for _number, data in valid if data["phone"]], anonymised_at__isnull=True
+        )
+    }
+    new = []
+    for number, data in valid:
+        member = by_phone.get(data["phone"]) if data["phone"] else None
+        if data["email"] in taken:
+            outcomes[number] = RowOutcome(number, data["full_name"], Result.SKIPPED, _("already a member (same email)"))
+        elif member is not None and member.user_id is None and data["email"]:
+            if not dry_run:
+                member_email_add(member=member, email=data["email"], by=by)
+            outcomes[number] = RowOutcome(
+                number, data["full_name"], Result.UPDATED, _("member without a login: email added, invitation sent")
+            )
+        elif member is not None:
+            outcomes[number] = RowOutcome(number, data["full_name"], Result.SKIPPED, _("already a member (same phone)"))
+        else:
+            reason = "" if data["email"] else _("phone only: a member without a login until an email is added")
+            outcomes[number] = RowOutcome(number, data["full_name"], Result.CREATED, reason)
+            new.append(data)
+    if new and not dry_run:
+        _create(new, by=by)
+    return [outcomes[number] for number, _values in rows]
+
+
 def import_members(
     *, file, filename: str, dry_run: bool = False, by: User | None = None, progress: Progress | None = None
 ) -> ImportResult:
-    """Validate every row, then (unless a dry run) create the new members in one transaction."""
+    """Import a whole file here and now (``manage.py import_members``), chunk by chunk."""
     rows = read_rows(file, filename)
     result = ImportResult(total=len(rows), dry_run=dry_run)
-    districts = {district.name.lower(): district for district in District.objects.all()}
-    districts.update({district.slug.lower(): district for district in District.objects.all()})
-    valid: list[tuple[int, dict]] = []
-    seen_emails: dict[str, int] = {}
-    seen_phones: dict[str, int] = {}
-    step = max(len(rows) // 100, 1)
-    for done, (number, values) in enumerate(rows, start=1):
-        data, reasons = validate_row(values, districts)
-        email, phone = data.get("email"), data.get("phone")
-        if email and email in seen_emails:
-            reasons.append(_("same email as row %(row)d") % {"row": seen_emails[email]})
-        if phone and phone in seen_phones:
-            reasons.append(_("same phone as row %(row)d") % {"row": seen_phones[phone]})
-        if reasons:
-            result.errors.append(RowError(number, reasons))
-        else:
-            seen_emails[email] = number
-            if phone:
-                seen_phones[phone] = number
-            valid.append((number, data))
-        if progress and (done % step == 0 or done == len(rows)):
+    context = _Context(rows)
+    done = 0
+    for chunk in _chunks(rows, CHUNK_ROWS):
+        with transaction.atomic():
+            outcomes = _process(chunk, context, dry_run=dry_run, by=by)
+        for outcome in outcomes:
+            if outcome.result == Result.REFUSED:
+                result.errors.append(RowError(outcome.number, outcome.reason.split("; ")))
+            elif outcome.result == Result.SKIPPED:
+                result.existing += 1
+            elif outcome.result == Result.UPDATED:
+                result.updated += 1
+            else:
+                result.created += 1
+        done += len(chunk)
+        if progress:
             progress(done, len(rows))
-    result.valid = len(valid)
-
-    # Already members (by email or by phone): skipped, which makes a second run harmless.
-    existing_emails, existing_phones = set(), set()
-    for chunk in _chunks([data["email"] for _number, data in valid], 500):
-        existing_emails.update(
-            email.lower() for email in User.objects.filter(email__in=chunk).values_list("email", flat=True)
-        )
-    for chunk in _chunks([data["phone"] for _number, data in valid if data["phone"]], 500):
-        existing_phones.update(Member.objects.filter(phone__in=chunk).values_list("phone", flat=True))
-    new = [
-        data
-        for _number, data in valid
-        if data["email"] not in existing_emails and not (data["phone"] and data["phone"] in existing_phones)
-    ]
-    result.existing = len(valid) - len(new)
-    if dry_run or not new:
-        return result
-    result.created = _create(new, by=by)
+    result.valid = result.total - len(result.errors)
     return result
+
+
+def _users_create(emails: list[str]) -> dict[str, User]:
+    """Accounts for these addresses: no usable password yet, the address verified (the invitation proves it)."""
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        [User(email=email, password=unusable, is_active=True) for email in emails], batch_size=500
+    )
+    by_email = {user.email: user for user in users}
+    if any(user.pk is None for user in users):  # a backend without RETURNING
+        pks = dict(User.objects.filter(email__in=list(by_email)).values_list("email", "pk"))
+        by_email = {email: User(pk=pk, email=email, password=unusable) for email, pk in pks.items()}
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=user, email=email, verified=True, primary=True) for email, user in by_email.items()],
+        batch_size=500,
+    )
+    return by_email
 
 
 @transaction.atomic
 def _create(rows: list[dict], *, by: User | None) -> int:
     now = timezone.now()
-    unusable = make_password(None)
-    users = User.objects.bulk_create(
-        [User(email=data["email"], password=unusable, is_active=True) for data in rows], batch_size=500
-    )
-    by_email = {user.email: user for user in users}
-    if any(user.pk is None for user in users):  # a backend without RETURNING
-        by_email = dict(User.objects.filter(email__in=list(by_email)).values_list("email", "pk"))
-        by_email = {email: User(pk=pk, email=email, password=unusable) for email, pk in by_email.items()}
-    EmailAddress.objects.bulk_create(
-        [EmailAddress(user=by_email[data["email"]], email=data["email"], verified=True, primary=True) for data in rows],
-        batch_size=500,
-    )
+    by_email = _users_create([data["email"] for data in rows if data["email"]])
     Member.objects.bulk_create(
         [
             Member(
-                user=by_email[data["email"]],
+                user=by_email.get(data["email"]),
                 status=Member.Status.ACTIVE,
                 verified_by=by,
                 verified_at=now,
@@ -392,7 +476,8 @@ def _create(rows: list[dict], *, by: User | None) -> int:
         batch_size=500,
     )
     for data in rows:
-        invite(user=by_email[data["email"]], full_name=data["full_name"])
+        if data["email"]:
+            invite(user=by_email[data["email"]], full_name=data["full_name"])
     return len(rows)
 
 
@@ -413,3 +498,144 @@ def invite(*, user: User, full_name: str) -> None:
             idempotency_key=f"member-invitation-{user.pk}",
             secret=True,  # the link sets the account's password
         )
+
+
+# -- members without a login ---------------------------------------------------------------------
+
+
+def member_email_check(*, email: str) -> str:
+    """The address, normalised, if a member without a login may be given it; ValidationError otherwise."""
+    email = (email or "").strip().lower()
+    validate_email(email)
+    email_validate_deliverable(value=email)
+    if User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(email__iexact=email).exists():
+        raise ValidationError(_("This email already belongs to an account."), code="email_taken")
+    return email
+
+
+@transaction.atomic
+def member_email_add(*, member: Member, email: str, by: User | None) -> User:
+    """Give a member without a login (a phone-only import) an account, and invite them to set a password."""
+    email = member_email_check(email=email)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.user_id is not None or member.anonymised_at is not None:
+        raise ValidationError(_("This member already has a login."), code="has_login")
+    user = _users_create([email])[email]
+    member.user = user
+    member.save(update_fields=["user", "updated_at"])
+    invite(user=user, full_name=member.full_name)
+    return user
+
+
+# -- import jobs -------------------------------------------------------------------------------
+
+# A queued or running job without progress for this long has lost its worker (a chunk takes seconds).
+STALLED_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3  # runs of one job (first run and resumptions) before it is marked failed
+
+
+def import_job_create(*, upload, dry_run: bool, by: User | None) -> ImportJob:
+    """Check the file's bounds now (ImportFileError), keep it privately, and record a queued job.
+
+    The caller queues the job (``members.tasks.queue_import_job``) once this commits.
+    """
+    rows = read_rows(upload, upload.name)
+    upload.seek(0)
+    job = ImportJob(created_by=by, filename=upload.name[:255], dry_run=dry_run, total=len(rows))
+    job.heartbeat_at = timezone.now()
+    job.file.save(upload.name, upload, save=False)
+    job.save()
+    return job
+
+
+def _job_end(job: ImportJob, *, state: str, error: str = "") -> None:
+    """Finish or fail a locked job; its file goes once the transaction commits."""
+    job.state, job.error, job.finished_at = state, error, timezone.now()
+    name, job.file = job.file.name, ""
+    job.save()
+    if name:
+        storage = job.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def import_job_run(*, job_id: int, max_chunks: int | None = None) -> ImportJob | None:
+    """Process a job from the last chunk recorded; a second run at the same time is harmless.
+
+    Each chunk locks the job row, reads how far it is, and writes its rows, results and
+    progress in one transaction: two runs (a redelivered task, a resumption) never process
+    a row twice. ``max_chunks`` stops early (tests look at a job half-way).
+    """
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.is_done:
+            return job
+        if job.attempts >= MAX_ATTEMPTS:
+            _job_end(job, state=ImportJob.State.FAILED, error=_("The import stopped several times and was given up."))
+            return job
+        job.state, job.attempts, job.heartbeat_at = ImportJob.State.RUNNING, job.attempts + 1, timezone.now()
+        job.started_at = job.started_at or job.heartbeat_at
+        job.save(update_fields=["state", "attempts", "heartbeat_at", "started_at"])
+    try:
+        with job.file.open("rb") as handle:
+            rows = read_rows(handle, job.filename)
+    except (OSError, ValueError, ImportFileError) as error:  # the file is gone or changed
+        logger.warning("import job %s: cannot read its file: %s", job_id, error)
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=job_id)
+            if not job.is_done:
+                _job_end(job, state=ImportJob.State.FAILED, error=_("The uploaded file can no longer be read."))
+        return job
+    context = _Context(rows)
+    chunks = 0
+    while True:
+        with transaction.atomic():
+            # Only the job row is locked (PostgreSQL refuses FOR UPDATE on the nullable side of a join).
+            job = ImportJob.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=job_id)
+            if job.is_done:
+                return job
+            chunk = rows[job.processed : job.processed + CHUNK_ROWS]
+            if not chunk:
+                _job_end(job, state=ImportJob.State.FINISHED)
+                return job
+            outcomes = _process(chunk, context, dry_run=job.dry_run, by=job.created_by)
+            ImportRow.objects.bulk_create(
+                [
+                    ImportRow(job=job, number=o.number, full_name=o.full_name, result=o.result, reason=o.reason)
+                    for o in outcomes
+                ]
+            )
+            for outcome in outcomes:
+                setattr(job, outcome.result, getattr(job, outcome.result) + 1)
+            job.processed += len(chunk)
+            job.heartbeat_at = timezone.now()
+            job.save()
+        chunks += 1
+        if max_chunks is not None and chunks >= max_chunks:
+            return job
+
+
+def import_jobs_stalled(*, now=None) -> list[int]:
+    """Jobs to run again: queued or running without progress for STALLED_AFTER (a broker that was
+    down at upload, a worker killed mid-job). They resume where they stopped, up to MAX_ATTEMPTS."""
+    now = now or timezone.now()
+    return list(
+        ImportJob.objects.filter(
+            state__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING], heartbeat_at__lt=now - STALLED_AFTER
+        ).values_list("pk", flat=True)
+    )
+
+
+def import_jobs_visible(*, user: User):
+    """The jobs a user may see: every job, for those who may import (a branch's coordinators share the work)."""
+    queryset = ImportJob.objects.select_related("created_by")
+    return queryset if user.has_perm(IMPORT_PERMISSION) else queryset.none()
+
+
+def import_job_report(*, job: ImportJob) -> Iterable[list]:
+    """The report's lines: a header, then every row with its number, name, result and reason."""
+    labels = dict(Result.choices)
+    if job.dry_run:
+        labels = {key: _("%(result)s (check only)") % {"result": label} for key, label in labels.items()}
+    yield [_("Row"), _("Name"), _("Result"), _("Reason")]
+    for row in job.rows.order_by("number").iterator(chunk_size=1000):
+        yield [row.number, csv_cell(row.full_name), str(labels[row.result]), csv_cell(row.reason)]

@@ -229,3 +229,94 @@ class Enrollment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def _import_upload_to(instance, filename: str) -> str:
+    # A random name: the member's list is never reachable by guessing, and two uploads never clash.
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    return f"imports/{uuid.uuid4().hex}{suffix}"
+
+
+class ImportJob(models.Model):
+    """A member list being imported by a worker (``members.imports``), in chunks that record progress.
+
+    The uploaded file lives in the private storage (never under /media/) until the job ends.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Moved by every chunk: a running job whose heartbeat stops has lost its worker.
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(storage=_private_storage, upload_to=_import_upload_to, max_length=255, blank=True)
+    dry_run = models.BooleanField(_("check only"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    refused = models.PositiveIntegerField(_("refused"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else (100 if self.is_done else 0)
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in (self.State.FINISHED, self.State.FAILED)
+
+
+class ImportRow(models.Model):
+    """What the import did with one row of the file: the lines of the job's report."""
+
+    class Result(models.TextChoices):
+        CREATED = "created", _("created")
+        UPDATED = "updated", _("updated")
+        SKIPPED = "skipped", _("skipped")
+        REFUSED = "refused", _("refused")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField(_("row"))
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["job", "number"]
+        verbose_name = _("import row")
+        verbose_name_plural = _("import rows")
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="one_result_per_import_row")]
+
+    def __str__(self):
+        return f"{self.job_id} · {self.number} · {self.result}"

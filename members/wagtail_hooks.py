@@ -130,7 +130,8 @@ class MemberViewSet(SnippetViewSet):
 
     def get_queryset(self, request):
         # Deleted accounts leave an anonymous shell for statistics; coordinators never see it.
-        return Member.objects.filter(user__isnull=False).select_related("user", "district")
+        # Members without a login (phone-only imports) are listed like any other.
+        return Member.objects.filter(anonymised_at__isnull=True).select_related("user", "district")
 
 
 class MemberStatusBulkAction(SeeingRequiredBulkActionMixin, SnippetBulkAction):
@@ -631,7 +632,20 @@ def register_staff_urls():
         path("checkin/", admin_views.checkin_start, name="members_checkin_start"),
         path("checkin/<uuid:token>/", admin_views.checkin, name="members_checkin"),
         path("members/import/", admin_views.import_members, name="members_import"),
+        path("members/<id:member_id>/email/", admin_views.member_email, name="members_member_email"),
+        path("members/import/jobs/", admin_views.import_jobs, name="members_import_jobs"),
+        path("members/import/jobs/<id:job_id>/", admin_views.import_job, name="members_import_job"),
+        path("members/import/jobs/<id:job_id>/report.csv", admin_views.import_job_report, name="members_import_report"),
     ]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def member_without_login_buttons(snippet, user, next_url=None):
+    """A member without a login (a phone-only import) gets one, and an invitation, once an email is added."""
+    if not isinstance(snippet, Member) or snippet.user_id or not user.has_perm(admin_views.IMPORT_PERMISSION):
+        return []
+    url = reverse("members_member_email", args=[snippet.pk])
+    return [Button(_("Add email"), url=url, icon_name="mail", priority=30)]
 
 
 class PermissionMenuItem(MenuItem):

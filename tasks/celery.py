@@ -25,4 +25,8 @@ app.conf.beat_schedule = {
         "task": "tasks.sweep_outbox",
         "schedule": settings.OUTBOX_SWEEP_SECONDS,  # what could not be queued (broker down) goes out then
     },
+    "resume-import-jobs": {
+        "task": "members.resume_import_jobs",
+        "schedule": 300.0,  # member imports whose worker died go on where they stopped
+    },
 }

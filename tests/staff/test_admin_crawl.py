@@ -32,7 +32,7 @@ from wagtail.admin.viewsets import viewsets
 from wagtail.models import Collection, Page, get_page_models
 
 from members import accounts, enrollment, imports
-from members.models import Enrollment, Member
+from members.models import Enrollment, ImportJob, Member
 from programs.models import TrainingPage
 from tasks import outbox
 from tasks.models import Notification
@@ -56,6 +56,7 @@ class World:
     training: TrainingPage
     enrollments: list[Enrollment]
     samples: dict[type, object] = field(default_factory=dict)  # one real object per model
+    without_login: Member | None = None  # a phone-only import, for the "add email" page
 
 
 def build_world(roles, make_person, make_training) -> World:
@@ -82,6 +83,13 @@ def build_world(roles, make_person, make_training) -> World:
         secret=True,
     )
     imports.invite(user=roles.editor, full_name="Redaksi Ma'had")
+    # An import job whose report names people: Nur'aini (already a member) and a member without a login.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sheet = f"nama;email;telepon\n{NURAINI.full_name};{NURAINI.email};\nAmir Ma'had Al-Ma'arif;;0812-7000-1111\n"
+    job = imports.import_job_create(upload=SimpleUploadedFile("anggota.csv", sheet.encode()), dry_run=False, by=None)
+    imports.import_job_run(job_id=job.pk)
+    without_login = Member.objects.get(user__isnull=True, full_name="Amir Ma'had Al-Ma'arif")
     world = World(roles=roles, members=members, training=training, enrollments=enrollments)
     notification = Notification.objects.filter(recipient=NURAINI.email).order_by("pk").first()
     world.samples = {
@@ -93,7 +101,9 @@ def build_world(roles, make_person, make_training) -> World:
         type(roles.member): roles.member,
         Group: Group.objects.get(name="Koordinator"),
         Collection: Collection.get_first_root_node(),
+        ImportJob: job,
     }
+    world.without_login = without_login
     return world
 
 
@@ -268,6 +278,10 @@ def _fill(route: Route, world: World, namespace_models: dict[str, type]) -> Iter
                 values[name] = sample_pk(world, Collection)
             elif name == "training_id":
                 values[name] = training.pk
+            elif name == "job_id":
+                values[name] = sample_pk(world, ImportJob)
+            elif name == "member_id":
+                values[name] = world.without_login.pk
             elif name == "token":
                 values[name] = enrollment_.token if route.name == "members_checkin" else "x-token"
             elif name == "filter_spec":
@@ -398,6 +412,10 @@ def test_the_crawl_covers_member_data_views(world):
         f"/admin/snippets/members/enrollment/inspect/{enrollment_.pk}/",
         f"/admin/checkin/{enrollment_.token}/",
         f"/admin/members/attendance/{world.training.pk}/",
+        "/admin/members/import/jobs/",
+        f"/admin/members/import/jobs/{world.samples[ImportJob].pk}/",
+        f"/admin/members/import/jobs/{world.samples[ImportJob].pk}/report.csv",
+        f"/admin/members/{world.without_login.pk}/email/",
     ):
         assert expected in urls, expected
     bulk = [url for url in urls if url.startswith("/admin/bulk/members/member/verify/?id=")]

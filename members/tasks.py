@@ -1,0 +1,41 @@
+"""Celery tasks of the members domain, found by ``autodiscover_tasks``. Thin: they take ids and call services."""
+
+import logging
+
+from celery import shared_task
+from django.db import transaction
+
+from . import imports
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="members.run_import_job", acks_late=True, ignore_result=True)
+def run_import_job(job_id: int) -> None:
+    """Import an uploaded member list; a redelivered or resumed run continues after the last chunk."""
+    try:
+        imports.import_job_run(job_id=job_id)
+    except Exception:
+        # Left queued/running: resume_import_jobs tries it again, up to imports.MAX_ATTEMPTS runs.
+        logger.exception("import job %s stopped", job_id)
+
+
+def queue_import_job(*, job_id: int) -> None:
+    """Hand the job to a worker once the transaction commits; a broker that is down leaves it to resume_import_jobs."""
+
+    def send():
+        try:
+            run_import_job.delay(job_id)
+        except Exception as error:  # kombu raises a variety of connection errors
+            logger.warning("import job %s: could not queue it, resume_import_jobs will: %s", job_id, error)
+
+    transaction.on_commit(send)
+
+
+@shared_task(name="members.resume_import_jobs", ignore_result=True)
+def resume_import_jobs() -> int:
+    """Beat runs this every few minutes: jobs whose worker died (or that were never queued) go again."""
+    job_ids = imports.import_jobs_stalled()
+    for job_id in job_ids:
+        queue_import_job(job_id=job_id)
+    return len(job_ids)
