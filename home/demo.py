@@ -176,7 +176,7 @@ def demo_image(title: str, colour: tuple[int, int, int]):
         return existing
     picture = Image.new("RGB", (1600, 900), colour)
     draw = ImageDraw.Draw(picture)
-    for step in range(0, 1600, 80):
+    for step in range(-600, 1600, 80):
         draw.line([(step, 900), (step + 600, 0)], fill=tuple(min(255, c + 25) for c in colour), width=18)
     buffer = io.BytesIO()
     picture.save(buffer, format="JPEG", quality=80)
