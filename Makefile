@@ -15,7 +15,7 @@ export PORT
 TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal_ci
 
-.PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean bench bench-pages bench-storm bench-fanout
+.PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean bench bench-pages bench-storm bench-fanout tools
 
 help:
 	@echo "make run      set up (venv, requirements, migrations, translations, demo content) and serve on http://127.0.0.1:$(PORT) (PORT=8701 make run: another port)"
@@ -24,6 +24,7 @@ help:
 	@echo "make worker   a Celery worker (needs REDIS_URL)"
 	@echo "make beat     the Celery beat scheduler (needs REDIS_URL)"
 	@echo "make messages refresh the translation catalogues in site/locale"
+	@echo "make tools    the HTML validator that tests/test_html_validity.py runs (vnu-jar, into var/tools; needs npm and java)"
 	@echo "make bench        all three benchmarks below, one after the other (needs PostgreSQL and Redis on"
 	@echo "                  127.0.0.1, and wrk; about 10 minutes on 2 cores; figures in bench/RESULTS.md)"
 	@echo "make bench-pages  req/s and p50/p99 of each anonymous page against a static file (wrk, gunicorn, production settings)"
@@ -67,6 +68,19 @@ run: demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: test-sqlite test-postgres
+
+# The Nu HTML Checker (vnu-jar, MIT licence, https://github.com/validator/validator), pinned, from
+# the npm registry into var/tools (gitignored). It runs on the machine's Java (11+; Debian's
+# default-jre-headless): --ignore-scripts skips the package's own download of a Java runtime.
+VNU_VERSION := 26.9.27
+VNU_JAR := var/tools/node_modules/vnu-jar/build/dist/vnu.jar
+
+tools: $(VNU_JAR)
+
+$(VNU_JAR):
+	@mkdir -p var/tools
+	npm install --prefix var/tools --no-save --no-audit --no-fund --ignore-scripts vnu-jar@$(VNU_VERSION)
+	@test -f $@
 
 # The browser tests (tests/e2e, about a minute) run in the PostgreSQL pass only: they check
 # pages, scripts and emails, which do not depend on the database, and PostgreSQL is what

@@ -10,10 +10,16 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
 class AdminContentSecurityPolicyMiddleware:
-    """Give the Wagtail admin its own, looser Content-Security-Policy.
+    """Give the Wagtail admin its own, looser Content-Security-Policy, and previews theirs.
 
     Listed after Django's CSP middleware, so its response phase runs first and
     the per-response override it sets is the one Django's middleware writes.
+
+    A preview is a page rendered by Wagtail through the whole middleware stack on a dummy
+    request with the page's own path (``request.is_preview``), inside the admin's preview
+    view, which frames it in the editor's preview panel. It keeps the public policy (the page's
+    nonce, its own scripts and styles) except ``frame-ancestors``: the admin, on the same
+    origin, may frame it (settings.PREVIEW_CSP). Public pages keep ``frame-ancestors 'none'``.
     """
 
     def __init__(self, get_response):
@@ -21,7 +27,9 @@ class AdminContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith(settings.ADMIN_CSP_PATH_PREFIXES):
+        if getattr(request, "is_preview", False):
+            response._csp_config = settings.PREVIEW_CSP
+        elif request.path.startswith(settings.ADMIN_CSP_PATH_PREFIXES):
             response._csp_config = settings.ADMIN_CSP
         return response
 

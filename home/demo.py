@@ -1,11 +1,14 @@
 """Demo content of the home app: the site, its settings, districts and staff groups."""
 
+import io
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.files.images import ImageFile
 from django.utils.text import slugify
+from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
 
 from .models import District, HomePage, SiteSettings
@@ -157,3 +160,29 @@ def seed_groups(home: HomePage, log) -> None:
         # enrollment permissions are added by the apps that own those models.
         coordinators.permissions.add(access_admin)
         log(f"group {COORDINATOR_GROUP} created")
+
+
+def demo_image(title: str, colour: tuple[int, int, int]):
+    """A plain illustration (diagonal stripes in one colour) so that listings and shared links show a picture.
+
+    Stripes only, edge to edge: any crop of it (cards, the hero, the 1200x630 share picture) looks
+    deliberate, with no blank band that reads as a picture failing to load.
+    """
+    from PIL import Image, ImageDraw
+
+    image_model = get_image_model()
+    existing = image_model.objects.filter(title=title).first()
+    if existing is not None:
+        return existing
+    picture = Image.new("RGB", (1600, 900), colour)
+    draw = ImageDraw.Draw(picture)
+    for step in range(-600, 1600, 80):
+        draw.line([(step, 900), (step + 600, 0)], fill=tuple(min(255, c + 25) for c in colour), width=18)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=80)
+    return image_model.objects.create(
+        title=title,
+        file=ImageFile(buffer, name=f"{title.lower().replace(' ', '-')}.jpg"),
+        description=f"Ilustrasi: {title}",
+        credit="Dokumentasi PC GP Ansor Batu Bara",
+    )

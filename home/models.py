@@ -84,6 +84,14 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
+    @property
+    def share_image(self):  # home.sharing
+        return self.hero_image
+
+    @property
+    def share_description(self) -> str:
+        return self.search_description or self.intro
+
 
 @register_setting(icon="site")
 class SiteSettings(BaseSiteSetting):

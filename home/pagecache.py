@@ -430,10 +430,15 @@ def start_generations(current: dict[str, int | None], *, sites: _Sites | None = 
 
 
 def may_use_cache(request) -> bool:
-    """Only anonymous GET and HEAD requests: no session, no pending messages, no credentials."""
+    """Only anonymous GET and HEAD requests: no session, no pending messages, no credentials.
+
+    Never a request Wagtail makes up (``is_dummy``: a preview, a moderator's view of a
+    revision): it would get the published page from the cache instead of the draft.
+    """
     cookies = request.COOKIES
     return (
-        request.method in ("GET", "HEAD")
+        not getattr(request, "is_dummy", False)
+        and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in cookies
         and CookieStorage.cookie_name not in cookies
         and "HTTP_AUTHORIZATION" not in request.META

@@ -1,11 +1,9 @@
 """Demo content of the news app: the news index, categories, and the first articles of the branch."""
 
 import datetime
-import io
 from collections.abc import Callable
 
-from django.core.files.images import ImageFile
-from wagtail.images import get_image_model
+from home.demo import demo_image
 
 from .models import NewsArticlePage, NewsCategory, NewsIndexPage
 
@@ -183,26 +181,3 @@ def seed_article(index, categories, data, log) -> NewsArticlePage | None:
     article.save_revision().publish()
     log(f"article “{data['title'][:40]}…” published")
     return article
-
-
-def demo_image(title: str, colour: tuple[int, int, int]):
-    """A plain illustration (a coloured banner) so that listings show images in the demo."""
-    from PIL import Image, ImageDraw
-
-    image_model = get_image_model()
-    existing = image_model.objects.filter(title=title).first()
-    if existing is not None:
-        return existing
-    picture = Image.new("RGB", (1600, 900), colour)
-    draw = ImageDraw.Draw(picture)
-    for step in range(0, 1600, 80):
-        draw.line([(step, 900), (step + 600, 0)], fill=tuple(min(255, c + 25) for c in colour), width=18)
-    draw.rectangle([(80, 640), (1520, 820)], fill=(255, 255, 255))
-    buffer = io.BytesIO()
-    picture.save(buffer, format="JPEG", quality=80)
-    return image_model.objects.create(
-        title=title,
-        file=ImageFile(buffer, name=f"{title.lower().replace(' ', '-')}.jpg"),
-        description=f"Ilustrasi: {title}",
-        credit="Dokumentasi PC GP Ansor Batu Bara",
-    )

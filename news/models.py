@@ -1,15 +1,13 @@
 """News: an index at /berita/ with its feeds, articles under it, categories and tags."""
 
 import datetime
-import json
-from urllib.parse import parse_qsl, urljoin
+from urllib.parse import parse_qsl
 
 from django import forms
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -194,49 +192,28 @@ class NewsArticlePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         full_url = self.get_full_url(request)
-        og_image = None
-        if self.feature_image:
-            rendition = self.feature_image.get_rendition("fill-1200x630-c50|format-jpeg")
-            og_image = {"url": urljoin(full_url, rendition.url), "rendition": rendition}
         previous_article, next_article = selectors.neighbours(article=self)
         context.update(
             canonical_url=full_url,
-            og_image=og_image,
             breadcrumbs=[page for page in self.get_ancestors().specific() if page.depth > 1],
             related_articles=selectors.related_articles(article=self),
             related_pages=[link.page.specific for link in self.related_pages.select_related("page") if link.page.live],
             previous_article=previous_article,
             next_article=next_article,
             share_links=selectors.share_links(title=self.title, url=full_url),
-            json_ld=self.json_ld(full_url=full_url, image_url=og_image["url"] if og_image else None),
         )
         return context
 
-    def json_ld(self, *, full_url: str, image_url: str | None) -> str:
-        """The article as schema.org ``NewsArticle``, safe to place inside a script element."""
-        modified = self.last_published_at or self.latest_revision_created_at or timezone.now()
-        data = {
-            "@context": "https://schema.org",
-            "@type": "NewsArticle",
-            "headline": self.title[:110],
-            "description": self.intro,
-            "datePublished": self.pubdate.isoformat(),
-            "dateModified": timezone.localtime(modified).replace(microsecond=0).isoformat(),
-            "mainEntityOfPage": {"@type": "WebPage", "@id": full_url},
-            "url": full_url,
-            "inLanguage": "id",
-            "articleSection": [category.name for category in self.category_list],
-            "keywords": [tag.name for tag in self.tags.all()],
-            "publisher": {"@type": "Organization", "name": "PC GP Ansor Kabupaten Batu Bara"},
-        }
-        if self.author:
-            data["author"] = {"@type": "Person", "name": self.author}
-        if image_url:
-            data["image"] = [image_url]
-        text = json.dumps(data, ensure_ascii=False)
-        # Same escapes as Django's json_script: nothing in the data can close the script element.
-        text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-        return mark_safe(text)  # noqa: S308 - escaped above
+    # What home.sharing shows when the article is shared, and its NewsArticle JSON-LD.
+    share_type = "article"
+
+    @property
+    def share_image(self):
+        return self.feature_image
+
+    @property
+    def share_description(self) -> str:
+        return self.search_description or self.intro
 
 
 class NewsArticleRelatedPage(Orderable):

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from home.demo import demo_image
 from home.models import District, HomePage
 
 from .models import Partner, ProgramIndexPage, ProgramPage, TrainingPage
@@ -190,6 +191,7 @@ def seed_program(index: ProgramIndexPage, partners: dict[str, Partner], log) -> 
         period_start=today.replace(month=1, day=1),
         period_end=today.replace(year=today.year + 1, month=12, day=31),
         status=ProgramPage.Status.ACTIVE,
+        featured_image=demo_image("Pemberdayaan UMKM kader", (22, 101, 52)),
         search_description="Program Pemberdayaan UMKM Kader GP Ansor Batu Bara bersama Dinas Koperasi dan UMKM.",
     )
     program.partners = list(partners.values())

@@ -118,6 +118,10 @@ class ProgramIndexPage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = _("program index")
 
+    @property
+    def share_description(self) -> str:  # home.sharing
+        return self.search_description or self.intro
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
@@ -195,6 +199,14 @@ class ProgramPage(Page):
 
     class Meta:
         verbose_name = _("program")
+
+    @property
+    def share_image(self):  # home.sharing
+        return self.featured_image
+
+    @property
+    def share_description(self) -> str:
+        return self.search_description or self.summary
 
     def clean(self):
         super().clean()
@@ -418,10 +430,25 @@ class TrainingPage(RoutablePageMixin, Page):
         ]
         return hashlib.sha256("\n".join(facts).encode()).hexdigest()
 
+    # home.sharing: shared with its program's picture, described by schema.org Event JSON-LD.
+    share_type = "event"
+
+    @cached_property
+    def program(self):
+        parent = self.get_parent()
+        return parent.specific if parent else None
+
+    @property
+    def share_image(self):
+        return getattr(self.program, "featured_image", None)
+
+    @property
+    def share_description(self) -> str:
+        return self.search_description or self.summary
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        parent = self.get_parent()
-        context["program"] = parent.specific if parent else None
+        context["program"] = self.program
         context["partners"] = with_logos(self.partners.all())
         return context
 

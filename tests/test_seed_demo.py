@@ -65,3 +65,17 @@ def test_demo_accounts_only_on_request(django_user_model):
     admin = django_user_model.objects.get()
     assert admin.is_superuser
     assert admin.check_password("demo-admin-batubara")
+
+
+def test_demo_pictures_have_no_blank_white_bar(demo_site):
+    """The demo's illustrations are coloured edge to edge: nothing that looks like a picture failing to load."""
+    from PIL import Image
+    from wagtail.images import get_image_model
+
+    images = list(get_image_model().objects.filter(description__startswith="Ilustrasi: "))
+    assert len(images) >= 4  # three articles and the program
+    for image in images:
+        with image.open_file() as file, Image.open(file) as picture:
+            histogram = picture.convert("L").resize((160, 90)).histogram()
+        near_white = sum(histogram[236:])
+        assert near_white == 0, f"{image.title}: {near_white} of {sum(histogram)} pixels are white"

@@ -406,6 +406,8 @@ ADMIN_CSP = SECURE_CSP | {
     "frame-ancestors": [CSP.SELF],
 }
 ADMIN_CSP_PATH_PREFIXES = ("/admin/",)
+# A page previewed in the admin (panel or new tab): the public policy, framed by the admin only.
+PREVIEW_CSP = SECURE_CSP | {"frame-ancestors": [CSP.SELF]}
 # Member, account and admin pages are never stored, not even by the browser
 # (config.middleware.PrivateCacheControlMiddleware); every other page built for a session says private.
 NO_STORE_PATH_PREFIXES = ("/anggota/", "/akun/", "/admin/")

@@ -1,6 +1,8 @@
 from django import template
 from wagtail.models import Site
 
+from home import sharing
+
 register = template.Library()
 
 
@@ -12,3 +14,9 @@ def main_menu(context):
     if site is None:
         return []
     return list(site.root_page.get_children().live().in_menu().only("id", "title", "url_path", "path", "depth"))
+
+
+@register.simple_tag(takes_context=True)
+def page_sharing(context):
+    """The Open Graph, Twitter and JSON-LD values of the page being rendered (home.sharing)."""
+    return sharing.for_page(context["page"].specific, context.get("request"))

@@ -164,3 +164,25 @@ def test_editor_publishes_an_article_with_an_image_and_readers_find_it(live_site
     assert results.count() >= 1
     reader.shoot("search")
     reader.finish()
+
+
+def test_editor_sees_the_page_in_the_preview_panel(live_site, visitor, editor):
+    """The preview panel frames the page as the admin renders it, without a CSP violation."""
+    from programs.models import TrainingPage
+
+    training = TrainingPage.objects.live().first()
+    desk = visitor("preview", **DESKTOP)
+    page = desk.page
+    desk.goto("/akun/login/?next=/admin/")
+    page.fill("input[name=login]", editor.email)
+    page.fill("input[name=password]", "kata-sandi-redaksi")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/admin/")
+
+    desk.goto(f"/admin/pages/{training.pk}/edit/")
+    page.locator("[data-side-panel-toggle=preview]").click()
+    frame = page.frame_locator("#w-preview-iframe")
+    frame.locator("h1").wait_for()
+    assert frame.locator("h1").inner_text() == training.title
+    desk.shoot("admin-preview-panel")
+    desk.finish()  # no console error, no CSP violation (a refused frame is one), in the admin or the frame

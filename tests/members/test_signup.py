@@ -33,6 +33,26 @@ def test_sign_up_page_is_in_indonesian_in_the_site_look(client, demo_site):
     assert 'href="/privasi/"' in html
 
 
+def test_password_errors_sit_under_the_password_input_and_are_read_with_it(client, demo_site):
+    """Label, input, the errors, then the rules: each named by the input's aria-describedby."""
+    import re
+
+    html = sign_up(client, email="nuraini@example.org", full_name="Nur'aini", password1="12345", password2="12345")
+    html = html.content.decode()
+    start = html.index('<label for="id_password1"')
+    field = html[start : html.index('<label for="id_password2"')]
+    error = "Kata sandi terlalu pendek."
+    assert error in field  # not above the label, where it read as the e-mail field's
+    input_tag = re.search(r"<input[^>]*id=\"id_password1\"[^>]*>", field).group(0)
+    described_by = re.search(r'aria-describedby="([^"]+)"', input_tag).group(1).split()
+    assert field.index(input_tag) < field.index(error) < field.index("<ul>")
+    for element_id in described_by:
+        assert f'id="{element_id}"' in field, element_id
+    error_box = field[field.index('id="id_password1_error"') :]
+    assert error_box.index(error) < error_box.index("</div>")
+    assert error not in html[:start]
+
+
 def test_sign_up_confirm_then_log_in(client, demo_site, django_capture_on_commit_callbacks):
     # The confirmation is recorded in the outbox and sent once the sign-up commits.
     with django_capture_on_commit_callbacks(execute=True):
