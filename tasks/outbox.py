@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email.policy
 import hashlib
 import logging
 import random
@@ -237,12 +238,25 @@ def sender() -> Sender:
     return Sender(name=configured_name or name, address=address or "noreply@localhost", reply_to=reply_to)
 
 
+# RFC 5322's hard limit of a line. With the 78 of ``email.policy.SMTP`` Python folds a subject of
+# 71-77 characters right after "Subject:" (its own parser, and some clients, then read it with a
+# leading space) and sends text bodies quoted-printable, which splits long links in two.
+MAX_LINE_LENGTH = 998
+
+
+class OutboxEmail(EmailMultiAlternatives):
+    """A message whose headers and text lines are folded only past RFC 5322's line limit."""
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=MAX_LINE_LENGTH))
+
+
 def build_message(notification: Notification, *, identity: Sender | None = None) -> EmailMultiAlternatives:
     body_text, body_html = notification.body_text, notification.body_html
     if notification.secret:
         body_text, body_html = unseal(body_text), unseal(body_html) if body_html else ""
     identity = identity or sender()
-    message = EmailMultiAlternatives(
+    message = OutboxEmail(
         subject=notification.subject,
         body=body_text,
         from_email=identity.from_email,

@@ -30,14 +30,11 @@ def deliver_all():
 
 
 def parts(message):
-    """Subject, text and HTML as a mail client shows them.
-
-    A subject that fits on a line of its own is folded right after "Subject:"; RFC 5322
-    unfolding drops that fold's whitespace, which Python's parser keeps: strip it here.
-    """
+    """Subject, text and HTML as Python's email package reads them (no stripping: a subject
+    folded right after "Subject:" would come back with a leading space)."""
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    return message["Subject"].lstrip(), text.get_content(), html.get_content() if html else ""
+    return message["Subject"], text.get_content(), html.get_content() if html else ""
 
 
 def assert_as_written(message, *expected):
@@ -122,3 +119,24 @@ def test_the_html_part_still_escapes(smtp_server, make_training, make_person):
     assert "Rias &amp; Busana &lt;b&gt;Dewi&lt;/b&gt;" in html
     assert "<b>Ariani</b>" not in html
     assert "Dewi &lt;b&gt;Ariani&lt;/b&gt; O&#x27;Neill" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subject_of_any_length_has_no_leading_space_and_links_stay_whole(smtp_server):
+    """A 71-77 character subject used to be folded right after "Subject:" (read back as " Kursi
+    Anda …"), and a long link in the text part was split by quoted-printable soft breaks."""
+    link = "http://127.0.0.1:8000/akun/konfirmasi-email/MTA:1vQx8k:" + "k" * 60 + "/"
+    words = "Kursi Anda terkonfirmasi: " + "Pelatihan Kopi & Kue Ma'had Al-Ma'arif " * 3
+    subjects = [words[:length] for length in range(60, 90)]
+    for number, subject in enumerate(subjects):
+        outbox.notify_rendered(
+            kind="test",
+            recipient=NURAINI.email,
+            subject=subject.strip(),
+            idempotency_key=f"fold-{number}",
+            body_text=f"Halo Nur'aini,\n\nKlik: {link}\n",
+        )
+    deliver_all()
+    assert sorted(str(m["Subject"]) for m in smtp_server.messages) == sorted(s.strip() for s in subjects)
+    raw = [m.as_bytes() for m in smtp_server.messages]
+    assert all(link.encode() in message for message in raw)  # one line in the message as sent: clickable
