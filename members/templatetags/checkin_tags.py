@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from members import accounts
 from members.models import Enrollment
 
 register = template.Library()
@@ -29,3 +30,14 @@ def enrollment_qr(enrollment, scale: int = 4):
     qr = segno.make(checkin_url(enrollment), error="m")
     svg = qr.svg_inline(scale=scale, title=_("Check-in code"), svgclass="checkin-qr", lineclass=None)
     return format_html('<div class="checkin-qr-wrap">{}</div>', mark_safe(svg))  # noqa: S308 - segno's own SVG
+
+
+@register.filter
+def phone(value: str) -> str:
+    """A stored number as the branch writes it (0812-6123-4501), for the sheet and the check-in page."""
+    return accounts.phone_display(value=value)
+
+
+@register.filter
+def whatsapp_url(value: str) -> str:
+    return accounts.phone_whatsapp_url(value=value)

@@ -59,6 +59,7 @@ def test_from_the_dashboard_a_coordinator_reaches_the_attendance_sheet_and_check
     assert sheet.status_code == 200
     assert escape(NURAINI.full_name) in sheet.content.decode()
     assert escape(JUMAT.full_name) in sheet.content.decode()
+    assert "0812-6123-4501" in sheet.content.decode()  # the number as the branch writes it, not +62812...
 
     participants = client.get(link_to(dashboard, f"{LIST}?training={today.pk}"))
     assert participants.status_code == 200 and escape(NURAINI.full_name) in participants.content.decode()
@@ -152,6 +153,7 @@ def test_checking_in_a_day_early_warns_and_records_only_once_confirmed(client, r
     text = warning.content.decode()
     assert "Belum tercatat hadir." in text and "lebih dari 3 jam lagi" in text
     assert 'name="outside_window"' in text  # the second confirmation, a plain form
+    assert '<a href="https://wa.me/6281261234501">0812-6123-4501</a>' in text  # one tap to her WhatsApp
     nuraini.refresh_from_db()
     assert not nuraini.attended
 
