@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -218,7 +218,13 @@ def import_job(request, job_id):
     _require(request, IMPORT_PERMISSION)
     job = get_object_or_404(imports.import_jobs_visible(user=request.user), pk=job_id)
     refused = job.rows.filter(result=imports.Result.REFUSED).order_by("number")[:50]
-    context = {"job": job, "refused": refused, "refresh_seconds": IMPORT_REFRESH_SECONDS}
+    context = {
+        "job": job,
+        "refused": refused,
+        "refresh_seconds": IMPORT_REFRESH_SECONDS,
+        "report_expired": imports.import_report_expired(job=job),
+        "report_retention_days": imports.REPORT_RETENTION.days,
+    }
     return TemplateResponse(request, "members/admin/import_job.html", context)
 
 
@@ -226,6 +232,8 @@ def import_job_report(request, job_id):
     """Every row of the file with what the import did with it, as CSV (Excel set to Indonesian reads ``;``)."""
     _require(request, IMPORT_PERMISSION)
     job = get_object_or_404(imports.import_jobs_visible(user=request.user), pk=job_id)
+    if imports.import_report_expired(job=job):
+        raise Http404
     echo = _Echo()
     writer = csv.writer(echo, delimiter=";")
     lines = (writer.writerow(line) for line in imports.import_job_report(job=job))

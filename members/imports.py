@@ -625,6 +625,22 @@ def import_jobs_stalled(*, now=None) -> list[int]:
     )
 
 
+# A report names every person of the file (and why a row was refused); it is kept long enough to
+# correct a file and import it again, then deleted (UU PDP: kept no longer than its purpose needs).
+REPORT_RETENTION = timedelta(days=30)
+
+
+def import_report_expired(*, job: ImportJob, now=None) -> bool:
+    return job.finished_at is not None and job.finished_at < (now or timezone.now()) - REPORT_RETENTION
+
+
+def import_reports_expire(*, now=None) -> int:
+    """Delete the report lines of jobs that ended more than REPORT_RETENTION ago; the job's counts stay."""
+    cutoff = (now or timezone.now()) - REPORT_RETENTION
+    deleted, _kinds = ImportRow.objects.filter(job__finished_at__lt=cutoff).delete()
+    return deleted
+
+
 def import_jobs_visible(*, user: User):
     """The jobs a user may see: every job, for those who may import (a branch's coordinators share the work)."""
     queryset = ImportJob.objects.select_related("created_by")

@@ -39,3 +39,9 @@ def resume_import_jobs() -> int:
     for job_id in job_ids:
         queue_import_job(job_id=job_id)
     return len(job_ids)
+
+
+@shared_task(name="members.expire_import_reports", ignore_result=True)
+def expire_import_reports() -> int:
+    """Beat runs this daily: import reports (people's names) are deleted 30 days after their job ended."""
+    return imports.import_reports_expire()

@@ -29,4 +29,8 @@ app.conf.beat_schedule = {
         "task": "members.resume_import_jobs",
         "schedule": 300.0,  # member imports whose worker died go on where they stopped
     },
+    "expire-import-reports": {
+        "task": "members.expire_import_reports",
+        "schedule": crontab(hour=3, minute=0),  # reports name people: kept 30 days after their job
+    },
 }

@@ -247,3 +247,28 @@ def test_a_coordinator_sees_every_coordinators_jobs(client, roles, django_user_m
     client.force_login(other)
     assert client.get(reverse("members_import_job", args=[job.pk])).status_code == 200
     assert "anggota Ma&#x27;had" in client.get(reverse("members_import_jobs")).content.decode()
+
+
+def test_a_report_naming_people_is_deleted_thirty_days_after_its_job(coordinator_client):
+    """The report lists every person of the file; a month after the import it is gone, the counts stay."""
+    old = imports.import_job_create(upload=generated_csv(10), dry_run=False, by=None)
+    imports.import_job_run(job_id=old.pk)
+    recent = imports.import_job_create(upload=generated_csv(5), dry_run=False, by=None)
+    imports.import_job_run(job_id=recent.pk)
+    ImportJob.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=31))
+    ImportJob.objects.filter(pk=recent.pk).update(finished_at=timezone.now() - timedelta(days=29))
+
+    assert member_tasks.expire_import_reports() == 10
+
+    assert not ImportRow.objects.filter(job=old).exists() and ImportRow.objects.filter(job=recent).count() == 5
+    page = coordinator_client.get(reverse("members_import_job", args=[old.pk])).content.decode()
+    assert "dihapus 30 hari setelah impor selesai" in page and "Nur&#x27;aini" not in page
+    assert reverse("members_import_report", args=[old.pk]) not in page
+    assert coordinator_client.get(reverse("members_import_report", args=[old.pk])).status_code == 404
+    kept = ImportJob.objects.get(pk=old.pk)
+    assert (kept.processed, kept.created + kept.skipped + kept.refused) == (10, 10)  # the counts stay
+    assert (
+        "Laporan dihapus 30 hari setelah impor selesai."
+        in coordinator_client.get(reverse("members_import_job", args=[recent.pk])).content.decode()
+    )
+    assert len(report_of(coordinator_client, recent)) == 6
