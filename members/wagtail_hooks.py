@@ -12,6 +12,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import hooks
@@ -331,12 +332,12 @@ class EnrollmentViewSet(SnippetViewSet):
     copy_view_enabled = False
     list_display = [
         "member__full_name",  # the title column: links to the details and carries the action buttons
-        Column("district", label=_("district"), accessor="member.district"),
-        PhoneColumn("phone", label=_("phone / WhatsApp"), accessor="member.phone"),
-        Column("training", label=_("training"), accessor="training.title"),
-        StatusTagColumn("status", accessor="get_status_display", label=_("status"), primary=False),
-        DateColumn("requested_at", label=_("enrolled at")),
-        YesNoColumn("attended", label=_("attended")),
+        Column("district", label=capfirst(_("district")), accessor="member.district"),
+        PhoneColumn("phone", label=capfirst(_("phone / WhatsApp")), accessor="member.phone"),
+        Column("training", label=capfirst(_("training")), accessor="training.title"),
+        StatusTagColumn("status", accessor="get_status_display", label=capfirst(_("status")), primary=False),
+        DateColumn("requested_at", label=capfirst(_("enrolled at"))),
+        YesNoColumn("attended", label=capfirst(_("attended"))),
     ]
     list_filter = ["training", "status", "attended"]
     search_fields = ["member__full_name", "member__phone"]

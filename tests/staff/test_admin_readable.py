@@ -118,6 +118,8 @@ def test_participants_list_names_deleted_members_and_links_whatsapp(client, role
 
     assert "(anggota yang dihapus)" in text and "(blank)" not in text
     assert "Nama lengkap anggota" in text and "Anggota nama lengkap" not in text
+    headings = re.findall(r"<th[^>]*>\s*(?:<[^>]+>\s*)*([^<]+?)\s*<", html)
+    assert {"Kecamatan", "Pelatihan", "Hadir"} <= set(headings), headings  # column headings capitalised
     assert 'href="https://wa.me/6281261234501"' in html and "0812-6123-4501" in text
     assert " None " not in text
 
