@@ -210,18 +210,28 @@ def message_id(notification: Notification) -> str:
     return f"<outbox.{notification.pk}.{digest}@{domain}>"
 
 
+# Bulk mail goes out from ANNOUNCEMENT_FROM_EMAIL (so that a provider's reputation of the bulk
+# address never holds back confirmations and password resets); everything else from DEFAULT_FROM_EMAIL.
+BULK_KINDS = frozenset({"announcement"})
+
+
 @dataclass(frozen=True)
 class Sender:
     name: str
     address: str
     reply_to: str
+    bulk_address: str = ""
 
     @property
     def from_email(self) -> str:
         """``"PC GP Ansor Batu Bara" <noreply@…>``: the name quoted (and encoded on the wire) as it needs."""
+        return self.from_email_for("")
+
+    def from_email_for(self, kind: str) -> str:
+        address = self.bulk_address if kind in BULK_KINDS and self.bulk_address else self.address
         if not self.name:
-            return self.address
-        return str(Address(display_name=self.name, addr_spec=self.address))
+            return address
+        return str(Address(display_name=self.name, addr_spec=address))
 
 
 def sender() -> Sender:
@@ -235,7 +245,13 @@ def sender() -> Sender:
     provider = getattr(settings, "OUTBOX_SENDER_IDENTITY", "")
     if provider:
         name, reply_to = import_string(provider)()
-    return Sender(name=configured_name or name, address=address or "noreply@localhost", reply_to=reply_to)
+    _bulk_name, bulk_address = parseaddr(str(getattr(settings, "ANNOUNCEMENT_FROM_EMAIL", "") or ""))
+    return Sender(
+        name=configured_name or name,
+        address=address or "noreply@localhost",
+        reply_to=reply_to,
+        bulk_address=bulk_address,
+    )
 
 
 # RFC 5322's hard limit of a line. With the 78 of ``email.policy.SMTP`` Python folds a subject of
@@ -259,7 +275,7 @@ def build_message(notification: Notification, *, identity: Sender | None = None)
     message = OutboxEmail(
         subject=notification.subject,
         body=body_text,
-        from_email=identity.from_email,
+        from_email=identity.from_email_for(notification.kind),
         to=[notification.recipient],
         reply_to=[identity.reply_to] if identity.reply_to else None,
         headers={"X-Portal-Notification": notification.kind, "Message-ID": message_id(notification)},

@@ -209,6 +209,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 # The display name and Reply-To of every email: the site settings' organisation name and
 # contact email (home/mail.py). A display name in DEFAULT_FROM_EMAIL itself wins over the name.
 OUTBOX_SENDER_IDENTITY = "home.mail.sender_identity"
+# Announcements (bulk mail) may go out from an address of their own (DESIGN.md's contract).
+ANNOUNCEMENT_FROM_EMAIL = env("ANNOUNCEMENT_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Sessions live in the database, never in the cache: a Redis outage or restart logs nobody

@@ -114,3 +114,22 @@ def test_a_change_notice_shows_the_old_and_the_new_time_and_venue(
         assert words in html
     assert "Gedung Ma&#x27;had Al-Ma&#x27;arif &amp; Koperasi" in html
     assert "Waktu lama" in html and "Tempat lama" in html
+
+
+def test_announcements_come_from_the_bulk_address_and_confirmations_do_not(
+    smtp_server, settings, branch, make_person, make_training, django_capture_on_commit_callbacks
+):
+    """ANNOUNCEMENT_FROM_EMAIL (DESIGN.md's contract): bulk mail has an address of its own."""
+    settings.ANNOUNCEMENT_FROM_EMAIL = "kabar@ansor-batubara.or.id"
+    nuraini = make_person(NURAINI, announcements_opt_in=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        announced = make_training(title=TITLE)
+    service.enroll(member=nuraini, training=announced)
+    deliver_all()
+
+    senders = {message["X-Portal-Notification"]: message["From"].addresses[0] for message in smtp_server.messages}
+    assert (senders["announcement"].display_name, senders["announcement"].addr_spec) == (
+        BRANCH,
+        "kabar@ansor-batubara.or.id",
+    )
+    assert senders["enrollment_confirmed"].addr_spec == "noreply@localhost"
