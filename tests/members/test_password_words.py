@@ -74,3 +74,19 @@ def test_confirming_an_email_address_says_mengonfirmasi(client, demo_site, djang
     text = page_text(response)
     assert "Anda telah mengonfirmasi jumat.baru@example.org" in text
     assert "mengkonfirmasi" not in text
+
+
+def test_after_creating_the_password_the_page_leads_to_the_log_in(client, demo_site, django_user_model):
+    """An invited member set a password and landed on "Ubah Kata Sandi" with no way on (no log-in link)."""
+    imported = django_user_model.objects.create_user(email=KHADIJAH.email, password=None)
+    form_page = client.get(reset_url(imported), follow=True)
+    done = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else reset_url(imported),
+        {"password1": "Kader-Ansor-2024!", "password2": "Kader-Ansor-2024!"},
+        follow=True,
+    )
+    text = page_text(done)
+    assert "Kata sandi Anda tersimpan" in text and "Ubah Kata Sandi" not in text
+    assert f'href="{reverse("account_login")}"' in done.content.decode()
+    imported.refresh_from_db()
+    assert imported.has_usable_password() and imported.check_password("Kader-Ansor-2024!")
