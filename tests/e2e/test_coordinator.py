@@ -88,4 +88,12 @@ def test_coordinator_checks_in_from_the_filtered_list_and_opens_the_sheet(
     page.get_by_role("button", name="Ya, tetap catat kehadiran").click()
     page.locator("[role=status]").get_by_text("tercatat hadir").wait_for()
     assert Enrollment.objects.get(pk=khadijah.pk).attended is True
+
+    # The check-in start page on a phone, with a training of a long name in its list.
+    make_training(title="Pelatihan Pemasaran Digital & Pengemasan Produk Kopi & Kue untuk Kader Ma'had Al-Ma'arif")
+    phone.goto(f"/admin/checkin/?training={today.pk}")
+    phone.assert_fits_width()
+    box = page.locator("select[name=training]").bounding_box()  # cut off at the edge, not scrollable
+    assert box["x"] + box["width"] <= page.viewport_size["width"], box
+    phone.shoot("checkin-start")
     phone.finish()
