@@ -94,7 +94,7 @@ def make_members(*, count: int, prefix: str) -> list:
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
-    from home.models import District
+    from core.models import District
     from members.models import Member
 
     User = get_user_model()

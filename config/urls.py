@@ -5,13 +5,13 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from core import admin_login, health, robots
+from home import security_txt
 from home import views as home_views
 from members import views as members_views
 
-from . import admin_login, health, robots, security_txt
-
 urlpatterns = [
-    # One login for everyone (config/admin_login.py): before the admin's own patterns.
+    # One login for everyone (core/admin_login.py): before the admin's own patterns.
     path("admin/login/", admin_login.admin_login, name="admin_login"),
     re_path(r"^admin/password_reset/(?P<rest>.*)$", admin_login.admin_password_reset, name="admin_password_reset"),
     path("admin/", include(wagtailadmin_urls)),

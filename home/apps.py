@@ -7,6 +7,8 @@ class HomeConfig(AppConfig):
     verbose_name = _("Home and site settings")
 
     def ready(self):
-        from . import pagecache
+        from core.pagecache import invalidate_on_change
 
-        pagecache.connect_signals()
+        from .models import SiteSettings
+
+        invalidate_on_change(SiteSettings)  # identity, contacts and links show on every page

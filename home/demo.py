@@ -1,35 +1,15 @@
-"""Demo content of the home app: the site, its settings, districts and staff groups."""
+"""Demo content of the home app: the site, its settings and staff groups."""
 
-import io
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.core.files.images import ImageFile
-from django.utils.text import slugify
-from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
 
-from .models import District, HomePage, SiteSettings
+from core.roles import COORDINATOR_GROUP, EDITOR_GROUP
 
-DISTRICTS = [
-    "Air Putih",
-    "Datuk Lima Puluh",
-    "Datuk Tanah Datar",
-    "Laut Tador",
-    "Lima Puluh",
-    "Lima Puluh Pesisir",
-    "Medang Deras",
-    "Nibung Hangus",
-    "Sei Balai",
-    "Sei Suka",
-    "Talawi",
-    "Tanjung Tiram",
-]
-
-EDITOR_GROUP = "Editor"
-COORDINATOR_GROUP = "Koordinator"
+from .models import HomePage, SiteSettings
 
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 EDITOR_COLLECTION_PERMISSIONS = {
@@ -41,7 +21,6 @@ EDITOR_COLLECTION_PERMISSIONS = {
 def seed(*, log: Callable[[str], None], accounts: bool = False) -> None:
     home = seed_home_page(log)
     seed_site_settings(home, log)
-    seed_districts(log)
     seed_groups(home, log)
 
 
@@ -123,17 +102,6 @@ def seed_site_settings(home: HomePage, log) -> None:
         log("site settings created")
 
 
-def seed_districts(log) -> None:
-    created = 0
-    for order, name in enumerate(DISTRICTS, start=1):
-        _, was_created = District.objects.get_or_create(
-            slug=slugify(name), defaults={"name": name, "sort_order": order}
-        )
-        created += was_created
-    if created:
-        log(f"{created} districts created")
-
-
 def seed_groups(home: HomePage, log) -> None:
     access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     editors, created = Group.objects.get_or_create(name=EDITOR_GROUP)
@@ -162,27 +130,11 @@ def seed_groups(home: HomePage, log) -> None:
         log(f"group {COORDINATOR_GROUP} created")
 
 
-def demo_image(title: str, colour: tuple[int, int, int]):
-    """A plain illustration (diagonal stripes in one colour) so that listings and shared links show a picture.
-
-    Stripes only, edge to edge: any crop of it (cards, the hero, the 1200x630 share picture) looks
-    deliberate, with no blank band that reads as a picture failing to load.
-    """
-    from PIL import Image, ImageDraw
-
-    image_model = get_image_model()
-    existing = image_model.objects.filter(title=title).first()
-    if existing is not None:
-        return existing
-    picture = Image.new("RGB", (1600, 900), colour)
-    draw = ImageDraw.Draw(picture)
-    for step in range(-600, 1600, 80):
-        draw.line([(step, 900), (step + 600, 0)], fill=tuple(min(255, c + 25) for c in colour), width=18)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="JPEG", quality=80)
-    return image_model.objects.create(
-        title=title,
-        file=ImageFile(buffer, name=f"{title.lower().replace(' ', '-')}.jpg"),
-        description=f"Ilustrasi: {title}",
-        credit="Dokumentasi PC GP Ansor Batu Bara",
-    )
+def finish(*, log: Callable[[str], None], seeded: dict) -> None:
+    """Feature the coordination meeting, when ``news`` just created it (an editor's choice, even "none", survives)."""
+    article = seeded.get("news")
+    home = HomePage.objects.first()
+    if article is not None and home is not None and home.featured_article_id is None:
+        home.featured_article = article
+        home.save_revision().publish()
+        log("featured article set on the home page")

@@ -29,24 +29,6 @@ class CustomRendition(AbstractRendition):
         unique_together = (("image", "filter_spec", "focal_point_key"),)
 
 
-class District(models.Model):
-    """A kecamatan of the regency; sub-branches (PAC), profiles and eligibility refer to it."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
-
-    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("sort_order")]
-
-    class Meta:
-        ordering = ["sort_order", "name"]
-        verbose_name = _("district")
-        verbose_name_plural = _("districts")
-
-    def __str__(self):
-        return self.name
-
-
 class HomePage(Page):
     """The site root: a welcome, then the latest news and trainings (added by their apps)."""
 
@@ -79,7 +61,7 @@ class HomePage(Page):
 
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
-    cache_anonymous = True  # home/pagecache.py
+    cache_anonymous = True  # core/pagecache.py
 
     class Meta:
         verbose_name = _("home page")

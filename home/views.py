@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from wagtail.models import Page, Site
 
-from config.language import language_chosen, set_language_cookie
+from core.language import language_chosen, set_language_cookie
 
 SEARCH_RESULTS_PER_PAGE = 10
 SEARCH_QUERY_MAX_LENGTH = 200
@@ -104,9 +104,9 @@ def switch_language(request, code: str):
     """``/bahasa/<code>/?next=<path>``: the footer's language links remember the choice and go back.
 
     A GET link rather than Django's ``set_language`` form, so that the pages carrying the
-    switcher hold no CSRF token and can be cached for anonymous visitors (home/pagecache.py).
+    switcher hold no CSRF token and can be cached for anonymous visitors (core/pagecache.py).
     The cookie is the one ``set_language`` sets, with the same attributes; a logged-in
-    member's stored language follows it (``config.language.language_chosen``).
+    member's stored language follows it (``core.language.language_chosen``).
     """
     if code not in dict(settings.LANGUAGES):
         raise Http404

@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
-from home.demo import COORDINATOR_GROUP
+from core.roles import COORDINATOR_GROUP
 
 DEMO_ADMIN_EMAIL = "admin@ansor-batubara.test"
 DEMO_ADMIN_PASSWORD = "demo-admin-batubara"

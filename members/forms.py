@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from home.models import District
+from core.models import District
 
 from . import accounts
 from .models import Member

@@ -36,8 +36,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config.spreadsheets import csv_cell
-from home.models import District
+from core.models import District
+from core.spreadsheets import csv_cell
 from tasks.outbox import notify
 
 from .accounts import birth_date_validate, email_validate_deliverable, member_language, phone_normalise

@@ -96,7 +96,7 @@ class Member(models.Model):
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     district = models.ForeignKey(
-        "home.District",
+        "core.District",
         verbose_name=_("district"),
         null=True,
         blank=True,

@@ -30,7 +30,7 @@ def language_chosen(sender, request, language, **kwargs):
 
 def logged_in(sender, request, user, response=None, **kwargs):
     """A member logs in (on a new phone, say): the site speaks the language of their profile."""
-    from config.language import set_language_cookie
+    from core.language import set_language_cookie
 
     from . import accounts
 
@@ -40,7 +40,7 @@ def logged_in(sender, request, user, response=None, **kwargs):
 
 
 def connect() -> None:
-    from config.language import language_chosen as language_chosen_signal
+    from core.language import language_chosen as language_chosen_signal
     from programs.models import ProgramPage, TrainingPage
 
     language_chosen_signal.connect(language_chosen, dispatch_uid="members_language_chosen")

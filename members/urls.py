@@ -1,6 +1,6 @@
 from django.urls import path
 
-import config.converters  # noqa: F401 - registers the <id:> and <token:> converters
+import core.converters  # noqa: F401 - registers the <id:> and <token:> converters
 
 from . import views
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.language import set_language_cookie
+from core.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
 

@@ -29,9 +29,9 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-import config.converters  # noqa: F401 - registers the <id:> converter
-from config.admin_display import ReadableInspectMixin, YesNoColumn
-from config.spreadsheets import SpreadsheetExportMixin
+import core.converters  # noqa: F401 - registers the <id:> converter
+from core.admin_display import ReadableInspectMixin, YesNoColumn
+from core.spreadsheets import SpreadsheetExportMixin
 from programs.models import TrainingPage
 
 from . import accounts, admin_listing, admin_views, enrollment, notifications
@@ -255,7 +255,7 @@ EXPORT_VALUES = {
 
 
 class ExportLocalTimeMixin(SpreadsheetExportMixin):
-    """Spreadsheets show labels (not codes); the rest (WIB, ``;``, formulas) is config.spreadsheets'."""
+    """Spreadsheets show labels (not codes); the rest (WIB, ``;``, formulas) is core.spreadsheets'."""
 
     def to_row_dict(self, item):
         return OrderedDict(

@@ -7,7 +7,7 @@ class NewsConfig(AppConfig):
     verbose_name = _("News")
 
     def ready(self):
-        from home.pagecache import invalidate_on_change
+        from core.pagecache import invalidate_on_change
 
         from .models import NewsCategory
 

@@ -3,7 +3,7 @@
 import datetime
 from collections.abc import Callable
 
-from home.demo import demo_image
+from core.demo import demo_image, site_root
 
 from .models import NewsArticlePage, NewsCategory, NewsIndexPage
 
@@ -115,20 +115,14 @@ ARTICLES = [
 
 
 def seed(*, log: Callable[[str], None], accounts: bool = False) -> None:
-    from home.models import HomePage
-
-    home = HomePage.objects.first()
+    """The news index under the site's root page and the articles; returns the first article if it was just created."""
+    home = site_root()
     if home is None:
-        return
+        return None
     index = seed_index(home, log)
     categories = seed_categories(log)
     created = [seed_article(index, categories, data, log) for data in ARTICLES]
-    # Feature the coordination meeting only when it was just created, so that an editor's
-    # choice (even "none") survives a second run.
-    if created[0] is not None and home.featured_article_id is None:
-        home.featured_article = created[0]
-        home.save_revision().publish()
-        log("featured article set on the home page")
+    return created[0]
 
 
 def seed_index(home, log) -> NewsIndexPage:

@@ -18,7 +18,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from home import pagecache
+from core import pagecache
 
 from .blocks import ArticleBodyBlock
 
@@ -62,7 +62,7 @@ class NewsIndexPage(RoutablePageMixin, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["news.NewsArticlePage"]
     max_count = 1
-    cache_anonymous = True  # home/pagecache.py
+    cache_anonymous = True  # core/pagecache.py
     cache_query_params = ("kategori", "tag", "tahun", "page")
 
     class Meta:
@@ -80,7 +80,7 @@ class NewsIndexPage(RoutablePageMixin, Page):
         )
         paginator = Paginator(listing.articles, ARTICLES_PER_PAGE)
         page_obj = paginator.get_page(request.GET.get("page"))
-        # The page cache keeps real listings only, each at one address (home/pagecache.py).
+        # The page cache keeps real listings only, each at one address (core/pagecache.py).
         canonical = {name: [value] for name, value in parse_qsl(listing.query_string)}
         if "page" in request.GET:
             canonical["page"] = [str(page_obj.number)]
@@ -170,7 +170,7 @@ class NewsArticlePage(Page):
 
     parent_page_types = ["news.NewsIndexPage"]
     subpage_types = []
-    cache_anonymous = True  # home/pagecache.py
+    cache_anonymous = True  # core/pagecache.py
 
     class Meta:
         verbose_name = _("news article")

@@ -8,7 +8,7 @@ class ProgramsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from home.pagecache import invalidate_on_change
+        from core.pagecache import invalidate_on_change
 
         from . import signals  # noqa: F401  (connects the receivers)
         from .models import Partner

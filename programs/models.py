@@ -27,7 +27,7 @@ from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page, Site
 from wagtail.search import index
 
-from home import pagecache
+from core import pagecache
 
 from . import schedule
 from .schedule import CadreLevel, Gender, TrainingStatus
@@ -113,7 +113,7 @@ class ProgramIndexPage(RoutablePageMixin, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["programs.ProgramPage"]
     max_count = 1
-    cache_anonymous = True  # home/pagecache.py
+    cache_anonymous = True  # core/pagecache.py
 
     class Meta:
         verbose_name = _("program index")
@@ -195,7 +195,7 @@ class ProgramPage(Page):
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("goals")]
     parent_page_types = ["programs.ProgramIndexPage"]
     subpage_types = ["programs.TrainingPage"]
-    cache_anonymous = True  # home/pagecache.py
+    cache_anonymous = True  # core/pagecache.py
 
     class Meta:
         verbose_name = _("program")
@@ -260,7 +260,7 @@ class TrainingPage(RoutablePageMixin, Page):
 
     gender = models.CharField(_("who may join"), max_length=10, choices=Gender.choices, default=Gender.ANY)
     districts = ParentalManyToManyField(
-        "home.District",
+        "core.District",
         verbose_name=_("districts"),
         blank=True,
         related_name="trainings",
@@ -329,7 +329,7 @@ class TrainingPage(RoutablePageMixin, Page):
     parent_page_types = ["programs.ProgramPage"]
     subpage_types = []
     # Seats left are part of the page: members.enrollment.seats_for ties it to the seats generation.
-    cache_anonymous = True  # home/pagecache.py
+    cache_anonymous = True  # core/pagecache.py
 
     class Meta:
         verbose_name = _("training")

@@ -12,7 +12,7 @@ from wagtail.admin.widgets.button import ListingButton
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from config.admin_display import ReadableInspectMixin
+from core.admin_display import ReadableInspectMixin
 
 from . import views
 from .kinds import kind_choices

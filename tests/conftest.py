@@ -109,7 +109,7 @@ def make_active_member(demo_site):
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
 
-    from home.models import District
+    from core.models import District
     from members.models import Member
 
     counter = iter(range(1, 100_000))
@@ -156,7 +156,7 @@ def make_person(demo_site):
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
 
-    from home.models import District
+    from core.models import District
     from members.models import Member
 
     from .people import PASSWORD

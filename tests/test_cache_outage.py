@@ -1,4 +1,4 @@
-"""The Redis cache backend (config/cache.py) while Redis is down: misses and a warning, never a 500.
+"""The Redis cache backend (core/cache.py) while Redis is down: misses and a warning, never a 500.
 
 Redis here is a closed port (connections refused at once), the outage as a web process sees it
 right after redis-server died; tests/test_redis_outage.py kills a real one under gunicorn.
@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from config.cache import raising
+from core.cache import raising
 from members.models import Enrollment
 
 from .people import JUMAT, NURAINI, PASSWORD
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def redis_down(settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -32,7 +32,7 @@ def redis_down(settings):
 
 
 def cache_warnings(caplog) -> list[logging.LogRecord]:
-    return [record for record in caplog.records if record.name == "config.cache" and record.levelname == "WARNING"]
+    return [record for record in caplog.records if record.name == "core.cache" and record.levelname == "WARNING"]
 
 
 def test_reads_miss_writes_are_dropped_and_one_warning_is_logged(redis_down, caplog):
@@ -59,7 +59,7 @@ def test_each_outage_is_logged_when_it_starts_and_its_end_too(caplog, monkeypatc
     from config import cache as backend
 
     monkeypatch.setattr(backend, "RETRY_SECONDS", 0)
-    caplog.set_level(logging.INFO, logger="config.cache")
+    caplog.set_level(logging.INFO, logger="core.cache")
     outage = backend.Outage()
     for _ in range(2):
         outage.failed(RedisConnectionError("Connection refused"))

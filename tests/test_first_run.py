@@ -91,10 +91,10 @@ def test_seed_demo_moves_the_site_to_the_port_and_canonical_links_and_feeds_foll
 @pytest.mark.slow
 def test_dev_settings_write_emails_as_files_by_default_and_keep_any_other_email_url():
     assert dev_settings()["mailer"] == {
-        "BACKEND": "config.devmail.EmailBackend",
+        "BACKEND": "core.devmail.EmailBackend",
         "OPTIONS": {"directory": str(ROOT / "var" / "mail")},
     }
-    assert dev_settings(EMAIL_URL="consolemail://")["mailer"]["BACKEND"] == "config.devmail.EmailBackend"
+    assert dev_settings(EMAIL_URL="consolemail://")["mailer"]["BACKEND"] == "core.devmail.EmailBackend"
     smtp = dev_settings(EMAIL_URL="smtp://127.0.0.1:2525")["mailer"]
     assert smtp["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
 
@@ -103,7 +103,7 @@ def test_dev_settings_write_emails_as_files_by_default_and_keep_any_other_email_
 def test_the_confirmation_link_of_a_dev_email_is_whole_and_opens(
     demo_site, settings, client, tmp_path, capsys, django_capture_on_commit_callbacks
 ):
-    settings.MAILERS = {"default": {"BACKEND": "config.devmail.EmailBackend", "OPTIONS": {"directory": str(tmp_path)}}}
+    settings.MAILERS = {"default": {"BACKEND": "core.devmail.EmailBackend", "OPTIONS": {"directory": str(tmp_path)}}}
     cache.clear()  # allauth's sign-up rate limit
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -136,7 +136,7 @@ def test_the_confirmation_link_of_a_dev_email_is_whole_and_opens(
 def test_dev_backend_writes_text_html_and_attachments_named_by_time_and_subject(tmp_path, settings):
     from django.core.mail import EmailMultiAlternatives
 
-    from config.devmail import EmailBackend
+    from core.devmail import EmailBackend
 
     url = "http://127.0.0.1:8701/anggota/tawaran/" + "k" * 90 + "/"
     message = EmailMultiAlternatives(

@@ -18,15 +18,8 @@ def test_healthz_is_ok_with_database_and_local_cache(client):
 
 
 def test_healthz_reports_an_unreachable_broker_with_503(client, settings):
-    from tasks import celery_app
-
-    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = settings.REDIS_URL
-    try:
-        response = client.get("/healthz/")
-    finally:
-        celery_app.conf.broker_url = original
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    response = client.get("/healthz/")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "error"
@@ -41,13 +34,7 @@ REMOTE = "203.0.113.7"
 
 @pytest.fixture
 def broker_down(settings):
-    from tasks import celery_app
-
-    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = settings.REDIS_URL
-    yield
-    celery_app.conf.broker_url = original
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
 
 
 def test_healthz_tells_a_visitor_only_the_status(client, broker_down):

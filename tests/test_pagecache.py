@@ -1,4 +1,4 @@
-"""The anonymous page cache (home/pagecache.py), as visitors, members and editors notice it.
+"""The anonymous page cache (core/pagecache.py), as visitors, members and editors notice it.
 
 The cache is off in the test settings (tests change rows in transactions that never commit);
 the ``page_cache`` fixture turns it on, with the local-memory cache, empty, for one test.
@@ -305,7 +305,7 @@ def test_responses_that_use_a_csrf_token_or_the_csp_nonce_are_not_stored(page_ca
     from django.middleware.csp import ContentSecurityPolicyMiddleware
     from django.middleware.csrf import get_token
 
-    from home.pagecache import AnonymousPageCacheMiddleware, mark_cacheable
+    from core.pagecache import AnonymousPageCacheMiddleware, mark_cacheable
 
     def page(uses):
         def view(request):
@@ -333,7 +333,7 @@ def test_responses_that_use_a_csrf_token_or_the_csp_nonce_are_not_stored(page_ca
 
 def test_page_cache_works_on_redis(page_cache, settings, demo_site):
     """Production's cache: entries and generations shared by every gunicorn worker."""
-    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": require_redis()}}
+    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": require_redis()}}
     cache.clear()
     try:
         assert cache_state(visit(NEWS)[0]) == "miss"
@@ -411,7 +411,7 @@ def test_the_number_and_size_of_entries_are_bounded(page_cache, demo_site, setti
 def test_made_up_queries_and_host_ports_cannot_fill_redis(page_cache, settings, demo_site):
     """Production's Redis (which is also the broker): the same storm leaves no key there either."""
     settings.CACHES = {
-        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": require_redis(), "KEY_PREFIX": "sec-pagecache"}
+        "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": require_redis(), "KEY_PREFIX": "sec-pagecache"}
     }
     client = cache._cache.get_client()
 
@@ -444,7 +444,7 @@ def grow_content(demo_site, make_training):
     from PIL import Image
     from wagtail.images import get_image_model
 
-    from home.models import District
+    from core.models import District
     from news.models import NewsArticlePage, NewsCategory, NewsIndexPage
     from programs.models import Partner
 

@@ -14,7 +14,8 @@ def test_seed_demo_creates_the_branch_site():
     call_command("seed_demo", verbosity=0)
     from wagtail.models import Site
 
-    from home.models import District, HomePage, SiteSettings
+    from core.models import District
+    from home.models import HomePage, SiteSettings
 
     home = HomePage.objects.get()
     assert home.live

@@ -51,8 +51,8 @@ def test_dev_defaults_write_mail_as_readable_files_and_run_with_debug():
     loaded = load_settings(DJANGO_SETTINGS_MODULE="config.settings.dev")
     assert loaded["debug"] is True
     # EMAIL_URL=consolemail:// (the default): files under var/mail/ and one line on the console
-    # (config/devmail.py), not the raw quoted-printable that breaks links.
-    assert loaded["mailer"]["BACKEND"] == "config.devmail.EmailBackend"
+    # (core/devmail.py), not the raw quoted-printable that breaks links.
+    assert loaded["mailer"]["BACKEND"] == "core.devmail.EmailBackend"
 
 
 def test_environment_selects_postgres_redis_and_smtp():

@@ -28,6 +28,7 @@ SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     # Project apps, lowest layer first (see README "Architecture").
+    "core",
     "home",
     "news",
     "programs",
@@ -65,25 +66,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.PermissionsPolicyMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous visitors' pages from the cache, before sessions, CSRF and CSP (home/pagecache.py).
-    "home.pagecache.AnonymousPageCacheMiddleware",
+    # Anonymous visitors' pages from the cache, before sessions, CSRF and CSP (core/pagecache.py).
+    "core.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Cache-Control: private for sessions' pages, no-store for member pages (its response phase
     # runs once the view has touched the session).
-    "config.middleware.PrivateCacheControlMiddleware",
-    "config.middleware.SiteLanguageMiddleware",
+    "core.middleware.PrivateCacheControlMiddleware",
+    "core.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "config.middleware.AdminContentSecurityPolicyMiddleware",
+    "core.middleware.AdminContentSecurityPolicyMiddleware",
     # Oversized bodies refused by their Content-Length before anything reads them (413); listed
     # after the CSP middleware so that its page gets the site's headers and nonce.
-    "config.middleware.RequestBodyLimitMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -142,8 +143,8 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Django's backend, reusing its Redis client, and answering as a miss (with a
-            # warning) while Redis is down instead of failing the request (config/cache.py).
-            "BACKEND": "config.cache.RedisCache",
+            # warning) while Redis is down instead of failing the request (core/cache.py).
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
             # A Redis that hangs costs a page a second at most (then it is skipped for a while).
@@ -154,7 +155,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Anonymous pages: how long a cached page may live at most (publishing and seat changes
-# invalidate it at once; see home/pagecache.py). 0 turns the page cache off.
+# invalidate it at once; see core/pagecache.py). 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 # Its memory: at most this many new entries per content change and PAGE_CACHE_SECONDS, none
 # larger than this (body and gzip together); see README for Redis's maxmemory.
@@ -214,7 +215,7 @@ ANNOUNCEMENT_FROM_EMAIL = env("ANNOUNCEMENT_FROM_EMAIL", default=DEFAULT_FROM_EM
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Sessions live in the database, never in the cache: a Redis outage or restart logs nobody
-# out (config/cache.py makes the cache itself degrade to misses while Redis is down).
+# out (core/cache.py makes the cache itself degrade to misses while Redis is down).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Accounts: email is the login; allauth handles sign-up and verification.
@@ -296,7 +297,7 @@ STORAGES = {
 # page editor posts a long article's blocks as fields) up to 5 MB and 10,000 fields, one file
 # per form (the admin uploads one image or document at a time), and an uploaded file above
 # 2.5 MB goes to a temporary file instead of memory. Django does not count file parts against
-# DATA_UPLOAD_MAX_MEMORY_SIZE, so config.middleware.RequestBodyLimitMiddleware also refuses
+# DATA_UPLOAD_MAX_MEMORY_SIZE, so core.middleware.RequestBodyLimitMiddleware also refuses
 # (413) a request whose Content-Length exceeds the limit of its path (REQUEST_BODY_LIMITS,
 # below; the longest matching prefix counts), before anything reads it. A proxy in front must
 # accept bodies of the largest limit (documents, 21 MB).
@@ -310,7 +311,7 @@ WAGTAIL_SITE_NAME = "PC GP Ansor Batu Bara"
 WAGTAILADMIN_BASE_URL = SITE_URL
 # One login for everyone (README "Security"): the admin sends visitors to allauth's log-in, with
 # its rate limits and email verification, and comes back through ?next=. Wagtail's own log-in
-# form and password reset are closed (config/admin_login.py), and passwords and email addresses
+# form and password reset are closed (core/admin_login.py), and passwords and email addresses
 # are changed through allauth (/akun/password/change/, /akun/email/), not the admin's account page,
 # which would change them without the throttle, the notification or the verification.
 WAGTAILADMIN_LOGIN_URL = "account_login"
@@ -324,18 +325,18 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Uploads in the admin: documents and images of the kinds listed, within these sizes. Wagtail
-# refuses other extensions and oversized files; home.uploads.DocumentForm also refuses a
+# refuses other extensions and oversized files; core.uploads.DocumentForm also refuses a
 # document whose content is not what its extension says, and Wagtail opens every image and
 # refuses one whose format differs from its extension. No SVG (it can carry scripts), no
 # archives (they can carry anything).
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odp", "ods", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
-WAGTAILDOCS_DOCUMENT_FORM_BASE = "home.uploads.DocumentForm"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "core.uploads.DocumentForm"
 WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # 64 megapixels: any phone camera's photo, while a decompression bomb is refused before it is decoded.
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
-# The request body limits of the upload views (config.middleware.RequestBodyLimitMiddleware,
+# The request body limits of the upload views (core.middleware.RequestBodyLimitMiddleware,
 # see DATA_UPLOAD_MAX_MEMORY_SIZE above): the largest file plus the rest of the form.
 _MULTIPART_ALLOWANCE = 1024 * 1024  # the form's other fields and the multipart framing around a file
 REQUEST_BODY_LIMITS = {
@@ -365,7 +366,7 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Browser features no page of the site uses, switched off for it and anything it embeds
-# (config.middleware.PermissionsPolicyMiddleware). Check-in scans with the phone's camera app.
+# (core.middleware.PermissionsPolicyMiddleware). Check-in scans with the phone's camera app.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in (
@@ -399,7 +400,7 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 # The Wagtail admin still carries inline styles and scripts; it gets a policy of
-# its own (config.middleware) so that the public site can stay strict.
+# its own (core.middleware) so that the public site can stay strict.
 ADMIN_CSP = SECURE_CSP | {
     "script-src": [CSP.SELF, CSP.UNSAFE_INLINE, CSP.UNSAFE_EVAL],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
@@ -411,7 +412,7 @@ ADMIN_CSP_PATH_PREFIXES = ("/admin/",)
 # A page previewed in the admin (panel or new tab): the public policy, framed by the admin only.
 PREVIEW_CSP = SECURE_CSP | {"frame-ancestors": [CSP.SELF]}
 # Member, account and admin pages are never stored, not even by the browser
-# (config.middleware.PrivateCacheControlMiddleware); every other page built for a session says private.
+# (core.middleware.PrivateCacheControlMiddleware); every other page built for a session says private.
 NO_STORE_PATH_PREFIXES = ("/anggota/", "/akun/", "/admin/")
 
 LOGGING = {

@@ -13,10 +13,10 @@ WHITENOISE_AUTOREFRESH = True
 
 # Email: EMAIL_URL=consolemail:// (the default) writes each email as readable files under
 # var/mail/ (the decoded text part with links whole, the HTML part, attachments) and prints
-# one line saying where (config/devmail.py); the console's raw quoted-printable breaks links.
+# one line saying where (core/devmail.py); the console's raw quoted-printable breaks links.
 # Any other EMAIL_URL (smtp://..., filemail://...) is used as given.
 if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend":  # noqa: F405
     MAILERS["default"] = {  # noqa: F405
-        "BACKEND": "config.devmail.EmailBackend",
+        "BACKEND": "core.devmail.EmailBackend",
         "OPTIONS": {"directory": str(BASE_DIR / "var" / "mail")},  # noqa: F405
     }

@@ -160,7 +160,7 @@ def test_eligible_cases_are_accepted(make_training, make_active_member):
 
 
 def test_district_restriction(make_training, make_active_member):
-    from home.models import District
+    from core.models import District
 
     talawi, sei_balai = District.objects.get(slug="talawi"), District.objects.get(slug="sei-balai")
     training = make_training()

@@ -279,7 +279,7 @@ def valid_or(valid, odd=odd_text):
 
 @st.composite
 def profile_posts(draw):
-    from home.models import District
+    from core.models import District
 
     district_ids = list(District.objects.values_list("pk", flat=True))
     return {

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from home.models import District
+from core.models import District
 from members import accounts
 from members.models import Member
 

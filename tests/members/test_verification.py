@@ -21,7 +21,7 @@ def bulk_url(action, *members):
 
 
 def test_coordinator_lists_filters_and_searches_members(client, coordinator, demo_site):
-    from home.models import District
+    from core.models import District
 
     talawi = District.objects.get(slug="talawi")
     make_member("a@example.org", full_name="Ahmad Talawi", district=talawi)

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from home.models import District
+from core.models import District
 from members import accounts
 from members.models import Enrollment, Member
 from tasks.models import Notification

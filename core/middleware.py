@@ -87,7 +87,7 @@ class PrivateCacheControlMiddleware:
     Listed right after SessionMiddleware: its response phase runs after the view, when the
     session has been read or not. A request without a session cookie whose session stayed
     empty is an anonymous visitor's, answered as to everyone, and keeps its caching headers;
-    pages served from the anonymous page cache (home.pagecache, listed before) never get here.
+    pages served from the anonymous page cache (core.pagecache, listed before) never get here.
     """
 
     def __init__(self, get_response):

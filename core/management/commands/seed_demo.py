@@ -4,7 +4,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-PROJECT_APPS = ("home", "news", "programs", "members", "tasks")
+# Lowest layer first: each app seeds on what the ones before it made.
+PROJECT_APPS = ("core", "home", "news", "programs", "members", "tasks")
 
 
 class Command(BaseCommand):
@@ -23,13 +24,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, accounts=False, verbosity=1, **options):
         self.verbosity = verbosity
-        # Each app seeds its own content in ``<app>/demo.py``, lowest layer first,
-        # so that this command needs no import of the apps above ``home``.
+        # Each app seeds its own content in ``<app>/demo.py`` (found by name, so this command imports
+        # no app); then each app's optional ``finish(seeded=...)`` links what apps above it made.
+        modules = [
+            import_module(f"{label}.demo")
+            for label in PROJECT_APPS
+            if apps.is_installed(label) and util.find_spec(f"{label}.demo") is not None
+        ]
         with transaction.atomic():
-            for app_label in PROJECT_APPS:
-                if not apps.is_installed(app_label) or util.find_spec(f"{app_label}.demo") is None:
-                    continue
-                import_module(f"{app_label}.demo").seed(log=self.log, accounts=accounts)
+            seeded = {
+                module.__name__.partition(".")[0]: module.seed(log=self.log, accounts=accounts) for module in modules
+            }
+            for module in modules:
+                if hasattr(module, "finish"):
+                    module.finish(log=self.log, seeded=seeded)
         self.stdout.write(self.style.SUCCESS("Demo content is in place."))
 
     def log(self, message: str) -> None:

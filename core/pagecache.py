@@ -189,7 +189,10 @@ def invalidate_on_change(*models) -> None:
 
 
 def connect_signals() -> None:
-    """Wagtail's publishing signals and the core models that pages show (home's AppConfig.ready)."""
+    """Wagtail's publishing signals and the shared models that pages show (core's AppConfig.ready).
+
+    Apps above add their own snippets and settings with ``invalidate_on_change`` in their ``ready()``.
+    """
     from django.db.models.signals import post_delete, post_migrate
     from taggit.models import Tag
     from wagtail import signals
@@ -197,14 +200,14 @@ def connect_signals() -> None:
     from wagtail.images import get_image_model
     from wagtail.models import Page, PageViewRestriction, Site
 
-    from .models import District, SiteSettings
+    from .models import District
 
     for name in ("page_published", "page_unpublished", "post_page_move", "published", "unpublished"):
         getattr(signals, name).connect(_content_changed, weak=False, dispatch_uid=f"pagecache_{name}")
     post_delete.connect(_content_changed, sender=Page, weak=False, dispatch_uid="pagecache_page_deleted")
     post_migrate.connect(_content_changed, weak=False, dispatch_uid="pagecache_migrated")
     # A view restriction added to a cached page must take it away from anonymous visitors at once.
-    invalidate_on_change(PageViewRestriction, Site, SiteSettings, District, Tag)
+    invalidate_on_change(PageViewRestriction, Site, District, Tag)
     invalidate_on_change(get_image_model(), get_document_model())
 
 
@@ -446,7 +449,7 @@ def may_use_cache(request) -> bool:
 
 
 def visitor_language(request) -> str:
-    """The language the site will answer in (as ``config.middleware.SiteLanguageMiddleware`` picks it)."""
+    """The language the site will answer in (as ``core.middleware.SiteLanguageMiddleware`` picks it)."""
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     if chosen:
         try:

@@ -25,7 +25,7 @@ register_snippet(DistrictViewSet)
 def allow_page_cache(page, request, serve_args, serve_kwargs):
     """Pages that opt in (``cache_anonymous = True``) may be served to anonymous visitors from the cache.
 
-    Whether this response may be cached is decided after it is rendered (home/pagecache.py):
+    Whether this response may be cached is decided after it is rendered (core/pagecache.py):
     restricted pages, previews and responses with per-visitor content never are.
     """
     if getattr(page, "cache_anonymous", False):

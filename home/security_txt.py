@@ -19,7 +19,7 @@ VALID_FOR = timedelta(days=180)
 def security_contact(request) -> str:
     if settings.SECURITY_CONTACT:
         return settings.SECURITY_CONTACT
-    from home.models import SiteSettings
+    from .models import SiteSettings
 
     site = Site.find_for_request(request)
     return SiteSettings.for_site(site).email if site else ""

@@ -1,7 +1,7 @@
 """Django's Redis cache backend, made to degrade when Redis is down, and to keep one client per pool.
 
 **Redis down is a miss, not a 500.** Everything the site keeps in the cache can be rebuilt or
-done without: the page cache (home/pagecache.py), Wagtail's site root paths and renditions,
+done without: the page cache (core/pagecache.py), Wagtail's site root paths and renditions,
 allauth's rate-limit counters and the enrollment throttle. So when Redis does not answer
 (connection refused, timeout, still loading its data after a restart), a read answers as a
 miss, a write is dropped, ``incr`` says the key is not there, and ``add`` says it stored the

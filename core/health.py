@@ -18,6 +18,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 from .cache import raising
 
@@ -34,7 +35,7 @@ def check_database() -> None:
 
 def check_cache() -> None:
     key = f"healthz:{uuid.uuid4().hex}"
-    # The Redis cache answers a miss when Redis is down (config/cache.py); here the error is wanted.
+    # The Redis cache answers a miss when Redis is down (core/cache.py); here the error is wanted.
     with raising():
         cache.set(key, "ok", 10)
         if cache.get(key) != "ok":
@@ -43,9 +44,9 @@ def check_cache() -> None:
 
 
 def check_broker() -> None:
-    from tasks import celery_app
-
-    with celery_app.connection_for_write() as conn:
+    # The broker from the settings the Celery app reads, through kombu: health sits below ``tasks``.
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    with Connection(settings.CELERY_BROKER_URL, transport_options=options) as conn:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
 
 
