@@ -9,11 +9,12 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from home.demo import demo_image
-from home.models import District, HomePage
+from core.clock import WIB
+from core.demo import demo_image, site_root
+from core.models import District
 
 from .models import Partner, ProgramIndexPage, ProgramPage, TrainingPage
-from .schedule import WIB, Gender
+from .schedule import Gender
 
 PARTNERS = [
     ("Dinas Koperasi dan UMKM Batu Bara", Partner.Kind.GOVERNMENT, "https://batubarakab.go.id/"),
@@ -139,7 +140,7 @@ def seed_program_index(log) -> ProgramIndexPage | None:
     index = ProgramIndexPage.objects.first()
     if index is not None:
         return index
-    home = HomePage.objects.first()
+    home = site_root()
     if home is None:
         return None
     index = home.add_child(

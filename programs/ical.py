@@ -17,8 +17,10 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress
 
+from core.clock import WIB
+
 from .models import TrainingCalendarVersion, TrainingPage, site_host
-from .schedule import WIB, TrainingStatus
+from .schedule import TrainingStatus
 
 ICAL_STATUS = {
     TrainingStatus.SCHEDULED: "CONFIRMED",

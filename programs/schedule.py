@@ -7,14 +7,14 @@ the seat count and the "full" / "waiting list" states, and builds on :func:`enro
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-WIB = ZoneInfo("Asia/Jakarta")
+from core.clock import WIB
+
 EN_DASH = "\N{EN DASH}"
 
 

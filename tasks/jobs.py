@@ -1,21 +1,19 @@
 """Periodic jobs run by Celery beat. Scheduled jobs may read programs and members."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from core.clock import WIB
+
 
 @shared_task(name="tasks.jobs.publish_scheduled_pages", ignore_result=True)
 def publish_scheduled_pages() -> None:
     """Publish and unpublish pages whose go-live or expiry time has passed."""
     call_command("publish_scheduled", verbosity=0)
-
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def trainings_tomorrow(*, now=None):

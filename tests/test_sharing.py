@@ -84,7 +84,7 @@ def test_a_training_shared_on_whatsapp_shows_its_title_summary_and_picture(clien
 
 
 def test_a_training_is_a_schema_org_event_in_wib(client, make_training):
-    from programs.schedule import WIB
+    from core.clock import WIB
 
     training = make_training(
         title="Pelatihan Tata Rias",

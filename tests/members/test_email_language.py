@@ -6,11 +6,11 @@ language, the member's, whatever language the page that caused the email was sho
 """
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
 
+from core.clock import WIB
 from members.models import Member
 from tasks import outbox
 from tasks.models import Notification
@@ -18,7 +18,6 @@ from tests.people import JUMAT, KHADIJAH, NURAINI, PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-WIB = ZoneInfo("Asia/Jakarta")
 # A Saturday in December: the day and the month are words that differ in the two languages.
 STARTS_AT = datetime(2030, 12, 14, 9, 0, tzinfo=WIB)
 TITLE = "Pelatihan Kader Ma'had Al-Ma'arif & Kopi"

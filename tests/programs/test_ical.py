@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from icalendar import Calendar
 
-from programs.schedule import WIB
+from core.clock import WIB
 
 pytestmark = pytest.mark.django_db
 

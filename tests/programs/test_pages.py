@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from programs.schedule import WIB
+from core.clock import WIB
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.test.utils.form_data import querydict_from_html
 
-from programs.schedule import WIB
+from core.clock import WIB
 
 pytestmark = pytest.mark.django_db
 

