@@ -15,12 +15,14 @@ export PORT
 TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal_ci
 
+TEMPLATE_DIRS := site/templates $(wildcard */templates)
+
 .PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean bench bench-pages bench-storm bench-fanout tools
 
 help:
 	@echo "make run      set up (venv, requirements, migrations, translations, demo content) and serve on http://127.0.0.1:$(PORT) (PORT=8701 make run: another port)"
 	@echo "make test     set up and run the whole suite, on SQLite and then on PostgreSQL"
-	@echo "make lint     ruff (lint and format check)"
+	@echo "make lint     ruff (lint and format), the layers (import-linter, scripts/check_template_layers.py), djlint"
 	@echo "make worker   a Celery worker (needs REDIS_URL)"
 	@echo "make beat     the Celery beat scheduler (needs REDIS_URL)"
 	@echo "make messages refresh the translation catalogues in site/locale"
@@ -99,9 +101,13 @@ test-postgres: setup-dev
 		echo "PostgreSQL is not reachable: the PostgreSQL run of the suite is skipped."; \
 	fi
 
+# Python style, the layers of docs/architecture.md (imports, then templates), and template mistakes.
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_template_layers.py
+	$(BIN)/djlint --lint $(TEMPLATE_DIRS)
 
 format: $(VENV)/.requirements-dev
 	$(BIN)/ruff check --fix .
