@@ -99,7 +99,7 @@ def ineligibility(*, member: Member, training: TrainingPage) -> list[str]:
     if CadreLevel.rank(member.cadre_level) < CadreLevel.rank(training.min_cadre_level):
         reasons.append(
             _("This training needs cadre level %(level)s or higher.")
-            % {"level": CadreLevel(training.min_cadre_level).label}
+            % {"level": CadreLevel(training.min_cadre_level).abbreviation}
         )
     if member.birth_date and (training.min_age or training.max_age):
         age = age_on(member.birth_date, timezone.localdate(training.starts_at))
