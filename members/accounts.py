@@ -36,7 +36,10 @@ REQUIRED_FOR_ENROLLMENT = (
     ("privacy_agreed_at", _("your agreement to the privacy notice")),
 )
 
-PROFILE_FIELDS = (
+# The member's profile, once, in the order the profile page shows it; the form, the staff's
+# edit panels and inspect page (members.wagtail_hooks) and the tests read these lists.
+# "About you": who the member is; the locked ones among them are LOCKED_WHEN_VERIFIED.
+ABOUT_FIELDS = (
     "full_name",
     "phone",
     "gender",
@@ -46,12 +49,13 @@ PROFILE_FIELDS = (
     "cadre_level",
     "member_number",
     "occupation",
-    "business_name",
-    "business_sector",
-    "business_description",
-    "announcements_opt_in",
-    "language",
 )
+# "Your business (UMKM)", optional.
+BUSINESS_FIELDS = ("business_name", "business_sector", "business_description")
+# What a member tells the branch about themself and agrees to receive.
+MEMBER_DETAILS = (*ABOUT_FIELDS, *BUSINESS_FIELDS, "announcements_opt_in")
+# What the profile form edits: the details, and the language of the member's emails and site.
+PROFILE_FIELDS = (*MEMBER_DETAILS, "language")
 
 # What eligibility for trainings depends on (gender, age, district, cadre level) and what
 # identifies the member to the branch: once the branch has verified the member, these are

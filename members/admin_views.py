@@ -15,7 +15,7 @@ from datetime import timedelta
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -292,31 +292,23 @@ class UpcomingTrainingsPanel(Component):
         trainings = list(
             TrainingPage.objects.live().filter(ends_at__gte=start_of_today).order_by("starts_at", "pk")[: self.limit]
         )
-        counts = {
-            row["training_id"]: row
-            for row in Enrollment.objects.filter(training__in=trainings)
-            .values("training_id")
-            .annotate(
-                confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
-                waitlisted=Count("pk", filter=Q(status=Status.WAITLISTED)),
-                pending=Count("pk", filter=Q(status=Status.PENDING)),
-            )
-        }
+        seats = enrollment_service.seats_by_training(trainings=trainings)
         may_check_in = self.user.has_perm(ACT_PERMISSION)
         rows = []
         for training in trainings:
-            row = counts.get(training.pk, {"confirmed": 0, "waitlisted": 0, "pending": 0})
-            capacity = training.capacity or 0
+            counted = seats[training.pk]
             rows.append(
                 {
                     "training": training,
                     "today": timezone.localdate(training.starts_at) <= today,
-                    "capacity": capacity,
-                    "percent": round(100 * row["confirmed"] / capacity) if capacity else 0,
+                    "capacity": counted.capacity,
+                    "percent": round(100 * counted.confirmed / counted.capacity) if counted.capacity else 0,
                     "participants_url": admin_listing.participants_url(training),
                     "attendance_sheet_url": admin_listing.attendance_sheet_url(training),
                     "checkin_url": admin_listing.checkin_start_url(training) if may_check_in else "",
-                    **row,
+                    "confirmed": counted.confirmed,
+                    "waitlisted": counted.waitlisted,
+                    "pending": counted.pending,
                 }
             )
         return {"rows": rows}

@@ -9,6 +9,7 @@ the waiting list in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -40,6 +41,8 @@ class EnrollmentError(Exception):
 
 @dataclass(frozen=True)
 class Seats:
+    """A training's seats: its capacity and who holds, waits for or asks for one."""
+
     capacity: int
     confirmed: int
     waitlisted: int
@@ -57,15 +60,34 @@ class Seats:
 # -- reads ----------------------------------------------------------------------------------
 
 
+def seats_by_training(*, trainings: Iterable[TrainingPage]) -> dict[int, Seats]:
+    """The seats of each training, by its id, in one query: the one place that counts seats.
+
+    The transitions count under the seat lock through it; pages, panels and the staff's
+    dashboard show what it counts.
+    """
+    trainings = list(trainings)
+    rows = {
+        row.pop("training_id"): row
+        for row in Enrollment.objects.filter(training__in=trainings)
+        .values("training_id")
+        .annotate(
+            confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
+            waitlisted=Count("pk", filter=Q(status=Status.WAITLISTED)),
+            pending=Count("pk", filter=Q(status=Status.PENDING)),
+        )
+        .order_by()
+    }
+    nobody = {"confirmed": 0, "waitlisted": 0, "pending": 0}
+    return {
+        training.pk: Seats(capacity=training.capacity or 0, **rows.get(training.pk, nobody)) for training in trainings
+    }
+
+
 def seats_for(*, training: TrainingPage) -> Seats:
     # A page showing these counts is cached for anonymous visitors only until seats change.
     pagecache.depends_on(pagecache.SEATS)
-    counts = Enrollment.objects.filter(training=training).aggregate(
-        confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
-        waitlisted=Count("pk", filter=Q(status=Status.WAITLISTED)),
-        pending=Count("pk", filter=Q(status=Status.PENDING)),
-    )
-    return Seats(capacity=training.capacity or 0, **counts)
+    return seats_by_training(trainings=[training])[training.pk]
 
 
 def active_enrollment(*, member: Member, training: TrainingPage) -> Enrollment | None:
@@ -99,7 +121,7 @@ def ineligibility(*, member: Member, training: TrainingPage) -> list[str]:
     if CadreLevel.rank(member.cadre_level) < CadreLevel.rank(training.min_cadre_level):
         reasons.append(
             _("This training needs cadre level %(level)s or higher.")
-            % {"level": CadreLevel(training.min_cadre_level).label}
+            % {"level": CadreLevel(training.min_cadre_level).abbreviation}
         )
     if member.birth_date and (training.min_age or training.max_age):
         age = age_on(member.birth_date, timezone.localdate(training.starts_at))
@@ -170,12 +192,9 @@ def lock_seats(*, training: TrainingPage) -> None:
     TrainingSeats.objects.select_for_update().filter(training=training).exists()
 
 
-def _confirmed_count(training: TrainingPage) -> int:
-    return Enrollment.objects.filter(training=training, status=Status.CONFIRMED).count()
-
-
-def _has_free_seat(training: TrainingPage) -> bool:
-    return _confirmed_count(training) < (training.capacity or 0)
+def _seats_left(training: TrainingPage) -> int:
+    """Free seats, counted under the seat lock (without marking a page as depending on them)."""
+    return seats_by_training(trainings=[training])[training.pk].left
 
 
 # -- transitions ----------------------------------------------------------------------------
@@ -195,7 +214,7 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
     enrollment = Enrollment(member=member, training=training, requested_at=now)
     if training.requires_approval:
         enrollment.status = Status.PENDING
-    elif _has_free_seat(training):
+    elif _seats_left(training):
         enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
     else:
         enrollment.status, enrollment.waitlisted_at = Status.WAITLISTED, now
@@ -252,9 +271,9 @@ def promote_waitlist(*, training: TrainingPage, now: datetime | None = None, loc
     training = TrainingPage.objects.get(pk=training.pk)  # the capacity as published now
     if training.enrollment_state(now=now) in {EnrollmentState.CANCELLED, EnrollmentState.POSTPONED}:
         return []
-    free = (training.capacity or 0) - _confirmed_count(training)
+    free = _seats_left(training)
     promoted = []
-    if free <= 0:
+    if not free:
         return promoted
     queue = (
         Enrollment.objects.select_related("member")
@@ -286,7 +305,7 @@ def promote(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrol
     training = TrainingPage.objects.get(pk=enrollment.training_id)
     if training.enrollment_state(now=now) in {EnrollmentState.CANCELLED, EnrollmentState.POSTPONED}:
         raise EnrollmentError("not_running", _("This training has been cancelled or postponed."))
-    if not _has_free_seat(training):
+    if not _seats_left(training):
         raise EnrollmentError("full", _("There is no free seat in this training."))
     if enrollment.member.status != Member.Status.ACTIVE:
         raise EnrollmentError("not_verified", _("This membership is not verified."))
@@ -305,7 +324,7 @@ def approve(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrol
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if enrollment.status != Status.PENDING:
         raise EnrollmentError("not_pending", _("Only requests awaiting approval can be approved."))
-    if _has_free_seat(enrollment.training):
+    if _seats_left(enrollment.training):
         enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
     else:
         enrollment.status, enrollment.waitlisted_at = Status.WAITLISTED, now

@@ -121,6 +121,10 @@ class ProfileForm(forms.ModelForm):
     def save(self, commit=True):
         raise NotImplementedError("use members.accounts.member_update_profile")
 
+    def about_fields(self) -> list:
+        """The "About you" group of the profile page, in its order."""
+        return [self[name] for name in accounts.ABOUT_FIELDS]
+
     def profile_fields(self) -> dict:
         fields = {name: self.cleaned_data[name] for name in accounts.PROFILE_FIELDS}
         fields["language"] = fields["language"] or self.instance.language

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from programs.schedule import CadreLevel
+
 
 class UserManager(BaseUserManager):
     """Users are identified by their email address; there is no username."""
@@ -75,11 +77,8 @@ class Member(models.Model):
         MALE = "male", _("Male")
         FEMALE = "female", _("Female")
 
-    class CadreLevel(models.TextChoices):
-        NONE = "none", _("Not yet trained")
-        PKD = "pkd", _("PKD (basic leadership training)")
-        PKL = "pkl", _("PKL (advanced leadership training)")
-        PKN = "pkn", _("PKN (national leadership training)")
+    # One list of levels for members and trainings' minimums (programs.schedule).
+    CadreLevel = CadreLevel
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

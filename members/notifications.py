@@ -145,7 +145,7 @@ def enrollment_changed(
         notify(
             kind=f"enrollment_{event}",
             recipient=member.user.email,
-            template="members/email/enrollment",
+            template=f"members/email/enrollment/{event}",
             context=context,
             language=language,
             idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
@@ -253,7 +253,7 @@ def training_published(*, training, revision) -> int:
             notify(
                 kind=f"training_{event}",
                 recipient=member.user.email,
-                template="members/email/training",
+                template=f"members/email/training/{event}",
                 context=context,
                 language=language,
                 idempotency_key=f"training-{event}-{training.pk}-r{revision.pk}-e{enrollment.pk}",
@@ -273,7 +273,7 @@ def remind(*, enrollment: Enrollment) -> None:
         notify(
             kind="training_reminder",
             recipient=member.user.email,
-            template="members/email/training",
+            template="members/email/training/reminder",
             context=_training_context(enrollment.training, member=member, event="reminder", calendar=False),
             language=language,
             idempotency_key=f"training-reminder-e{enrollment.pk}",

@@ -88,19 +88,7 @@ class MemberViewSet(SnippetViewSet):
     list_per_page = 50
     # Listed, not excluded: a field added later (a secret like ``calendar_token``) stays hidden.
     inspect_view_fields = [
-        "full_name",
-        "phone",
-        "gender",
-        "birth_date",
-        "district",
-        "village",
-        "cadre_level",
-        "member_number",
-        "occupation",
-        "business_name",
-        "business_sector",
-        "business_description",
-        "announcements_opt_in",
+        *accounts.MEMBER_DETAILS,
         "privacy_agreed_at",
         "status",
         "verified_by",
@@ -109,24 +97,8 @@ class MemberViewSet(SnippetViewSet):
         "updated_at",
     ]
     panels = [
-        MultiFieldPanel(
-            [
-                FieldPanel("full_name"),
-                FieldPanel("phone"),
-                FieldPanel("gender"),
-                FieldPanel("birth_date"),
-                FieldPanel("district"),
-                FieldPanel("village"),
-                FieldPanel("cadre_level"),
-                FieldPanel("member_number"),
-                FieldPanel("occupation"),
-            ],
-            heading=_("Profile"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("business_name"), FieldPanel("business_sector"), FieldPanel("business_description")],
-            heading=_("Business (UMKM)"),
-        ),
+        MultiFieldPanel([FieldPanel(name) for name in accounts.ABOUT_FIELDS], heading=_("Profile")),
+        MultiFieldPanel([FieldPanel(name) for name in accounts.BUSINESS_FIELDS], heading=_("Business (UMKM)")),
     ]
 
     def get_queryset(self, request):

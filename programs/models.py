@@ -267,7 +267,11 @@ class TrainingPage(RoutablePageMixin, Page):
         help_text=_("None ticked: cadres from every district."),
     )
     min_cadre_level = models.CharField(
-        _("minimum cadre level"), max_length=10, choices=CadreLevel.choices, default=CadreLevel.NONE
+        _("minimum cadre level"),
+        max_length=10,
+        choices=CadreLevel.choices,
+        default=CadreLevel.NONE,
+        help_text=_("“Not yet trained”: open to cadres of every level."),
     )
     min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)

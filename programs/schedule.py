@@ -31,16 +31,27 @@ class Gender(models.TextChoices):
 
 
 class CadreLevel(models.TextChoices):
-    """Cadre development levels, lowest first (their order is their rank)."""
+    """Cadre development levels, lowest first (their order is their rank).
 
-    NONE = "none", gettext_lazy("No minimum")
-    PKD = "pkd", "PKD"
-    PKL = "pkl", "PKL"
-    PKN = "pkn", "PKN"
+    The one list for both sides: a member's level (``members.Member.cadre_level``) and a
+    training's minimum (``TrainingPage.min_cadre_level``). The labels name the training in
+    full, as members pick it on their profile and staff read it in listings and exports;
+    sentences that already say "cadre level" use the short name (:attr:`abbreviation`).
+    """
+
+    NONE = "none", gettext_lazy("Not yet trained")
+    PKD = "pkd", gettext_lazy("PKD (basic leadership training)")
+    PKL = "pkl", gettext_lazy("PKL (advanced leadership training)")
+    PKN = "pkn", gettext_lazy("PKN (national leadership training)")
 
     @classmethod
     def rank(cls, value: str) -> int:
         return list(cls.values).index(value) if value in cls.values else 0
+
+    @property
+    def abbreviation(self) -> str:
+        """The short name in a sentence: "Minimal kader PKD" (a level above NONE)."""
+        return self.value.upper()
 
 
 class EnrollmentState(StrEnum):
@@ -115,7 +126,7 @@ def eligibility_lines(
     if names:
         lines.append(_("Districts: %(names)s") % {"names": ", ".join(names)})
     if min_cadre_level and min_cadre_level != CadreLevel.NONE:
-        lines.append(_("At least cadre level %(level)s") % {"level": CadreLevel(min_cadre_level).label})
+        lines.append(_("At least cadre level %(level)s") % {"level": CadreLevel(min_cadre_level).abbreviation})
     if min_age and max_age:
         lines.append(_("Aged %(min)s–%(max)s") % {"min": min_age, "max": max_age})  # noqa: RUF001
     elif min_age:

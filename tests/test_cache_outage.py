@@ -56,7 +56,7 @@ def test_each_outage_is_logged_when_it_starts_and_its_end_too(caplog, monkeypatc
     """A Redis that comes back and goes again is a new outage: its first failure is logged."""
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from config import cache as backend
+    from core import cache as backend
 
     monkeypatch.setattr(backend, "RETRY_SECONDS", 0)
     caplog.set_level(logging.INFO, logger="core.cache")

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from members import accounts
 from members.models import Member
 
 from .strategies import NASTY, any_text, odd_number, odd_text, query
@@ -253,24 +254,9 @@ def member_client(client, member):
 
 def profile_fields(member) -> dict:
     member.refresh_from_db()
-    names = [
-        "full_name",
-        "phone",
-        "gender",
-        "birth_date",
-        "district_id",
-        "village",
-        "cadre_level",
-        "member_number",
-        "occupation",
-        "business_name",
-        "business_sector",
-        "business_description",
-        "announcements_opt_in",
-        "privacy_agreed_at",
-        "status",
-    ]
-    return {name: getattr(member, name) for name in names}
+    names = [*accounts.MEMBER_DETAILS, "privacy_agreed_at", "status"]
+    # serializable_value: the district's id, not a query for the District.
+    return {name: member.serializable_value(name) for name in names}
 
 
 def valid_or(valid, odd=odd_text):
