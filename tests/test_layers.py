@@ -46,9 +46,8 @@ def test_the_project_keeps_its_layers():
 
 def test_an_import_of_members_inside_a_function_of_programs_fails_the_lint(project_copy):
     models = project_copy / "programs" / "models.py"
-    models.write_text(
-        models.read_text() + "\n\ndef _sneaky():\n    from members.enrollment import seats_for\n\n    return seats_for\n"
-    )
+    sneaky = "\n\ndef _sneaky():\n    from members.enrollment import seats_for\n\n    return seats_for\n"
+    models.write_text(models.read_text() + sneaky)
     result = lint_imports(project_copy)
     assert result.returncode == 1
     assert "programs is not allowed to import members" in result.stdout
@@ -68,9 +67,8 @@ def test_a_content_template_loading_members_tags_fails_the_check(project_copy):
     template.write_text("{% load enrollment_tags %}" + template.read_text())
     result = check_templates(project_copy)
     assert result.returncode == 1
-    assert "news/templates/news/news_article_page.html:1: news may not use the library 'enrollment_tags' of members" in (
-        result.stdout
-    )
+    expected = "news/templates/news/news_article_page.html:1: news may not use the library 'enrollment_tags' of members"
+    assert expected in result.stdout
 
 
 def test_news_including_a_template_of_programs_fails_the_check(project_copy):
