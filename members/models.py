@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .permissions import VERIFY_MEMBER, codename
+from .admin.permissions import VERIFY_MEMBER, codename
 
 
 class UserManager(BaseUserManager):

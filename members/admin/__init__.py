@@ -2,8 +2,10 @@
 
 members/wagtail_hooks.py only registers what these modules define:
 
-- ``access``: who may see people's rows (``may_see``), the read-only enrollment policy;
-  the permission names themselves are members/permissions.py.
+- ``permissions``: the names of the app's permissions, written once (the models, the services
+  and the demo seeding read them too: the module imports nothing).
+- ``access``: the rules built on them: who may see people's rows (``may_see``), the read-only
+  enrollment policy, a staff page's own check.
 - ``viewsets``: the Member and Enrollment snippet viewsets, their columns, exports and choosers.
 - ``bulk_actions``: the one table of staff actions (verify, suspend, approve, reject, move up,
   attendance, cancel); it makes both the bulk actions and the rows' buttons.

@@ -1,9 +1,10 @@
 """The names of the members app's permissions, written once: every check, seed and query uses these.
 
 Django's ``has_perm`` takes ``"<app_label>.<codename>"``; group seeding and ``Permission``
-queries take the codename alone (``codename(...)``). This module imports nothing, so models,
-services (members.imports, members.accounts), the demo seeding and the staff tools in
-members/admin/ all read the names from here.
+queries take the codename alone (``codename(...)``). The staff tools check them, and so do
+the model's own permission list (members/models.py), the services (members.imports,
+members.accounts) and the demo seeding (members/demo.py). This module imports nothing, and
+members/admin/__init__.py neither, so reading a name from here loads no admin code.
 """
 
 APP_LABEL = "members"
