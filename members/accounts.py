@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from .admin.permissions import APP_LABEL, CHANGE_REQUEST_PERMISSIONS, codename
 from .models import Member, User, new_calendar_token
 
 PHONE_REGION = "ID"
@@ -270,7 +271,7 @@ def member_change_request_recipients() -> list[str]:
     from home.models import SiteSettings
 
     permissions = Permission.objects.filter(
-        content_type__app_label="members", codename__in=["verify_member", "change_member"]
+        content_type__app_label=APP_LABEL, codename__in=[codename(name) for name in CHANGE_REQUEST_PERMISSIONS]
     )
     users = (
         User.objects.filter(is_active=True)

@@ -8,13 +8,13 @@ from django.contrib.auth.models import Group, Permission
 
 from core.roles import COORDINATOR_GROUP
 
+from .admin.permissions import APP_LABEL, COORDINATOR_PERMISSIONS, codename
+
 DEMO_ADMIN_EMAIL = "admin@ansor-batubara.test"
 DEMO_ADMIN_PASSWORD = "demo-admin-batubara"
 
-# Coordinators verify, suspend and import members; they read profiles but do not edit them.
-# They see participants and act on them (approve, reject, cancel, move up, attendance, check-in)
-# through the enrollment service: ``change_enrollment`` is that right, no generic form edits rows.
-COORDINATOR_MEMBER_PERMISSIONS = ["view_member", "verify_member", "view_enrollment", "change_enrollment"]
+# What coordinators may do with members and participants: members.admin.permissions.COORDINATOR_PERMISSIONS.
+COORDINATOR_MEMBER_PERMISSIONS = [codename(permission) for permission in COORDINATOR_PERMISSIONS]
 
 
 def seed(*, log: Callable[[str], None], accounts: bool = False) -> None:
@@ -29,7 +29,7 @@ def seed_coordinator_permissions(log) -> None:
         return
     # Only what is missing is added: a second run changes nothing, and nothing is taken away.
     missing = Permission.objects.filter(
-        content_type__app_label="members", codename__in=COORDINATOR_MEMBER_PERMISSIONS
+        content_type__app_label=APP_LABEL, codename__in=COORDINATOR_MEMBER_PERMISSIONS
     ).exclude(group=coordinators)
     if missing:
         names = ", ".join(sorted(permission.codename for permission in missing))

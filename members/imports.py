@@ -41,13 +41,12 @@ from core.spreadsheets import csv_cell
 from tasks.outbox import notify
 
 from .accounts import birth_date_validate, email_validate_deliverable, member_language, phone_normalise
+from .admin.permissions import IMPORT_MEMBERS
 from .models import ImportJob, ImportRow, Member, User
 
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# Imported members arrive verified, so importing (and seeing import jobs) needs the right to verify.
-IMPORT_PERMISSION = "members.verify_member"
 
 # Header names as branches write them (Indonesian or English), lower-cased, spaces as underscores.
 HEADER_ALIASES = {
@@ -647,7 +646,7 @@ def import_reports_expire(*, now=None) -> int:
 def import_jobs_visible(*, user: User):
     """The jobs a user may see: every job, for those who may import (a branch's coordinators share the work)."""
     queryset = ImportJob.objects.select_related("created_by")
-    return queryset if user.has_perm(IMPORT_PERMISSION) else queryset.none()
+    return queryset if user.has_perm(IMPORT_MEMBERS) else queryset.none()
 
 
 def import_job_report(*, job: ImportJob) -> Iterable[list]:

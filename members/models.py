@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.schedule import CadreLevel
 
+from .admin.permissions import VERIFY_MEMBER, codename
+
 
 class UserManager(BaseUserManager):
     """Users are identified by their email address; there is no username."""
@@ -140,7 +142,7 @@ class Member(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
-        permissions = [("verify_member", _("Can verify and suspend members"))]
+        permissions = [(codename(VERIFY_MEMBER), _("Can verify and suspend members"))]
         indexes = [models.Index(fields=["status", "district"], name="member_status_district_idx")]
 
     def __str__(self):

@@ -4,14 +4,15 @@ Wagtail checks permissions on the snippet listing, inspect and history views, bu
 snippet choosers check none, and a bulk action's confirmation page lists every selected
 row by name, also those the user may not act on. Member and Enrollment rows name people,
 so each of those views asks ``may_see`` first (issue 13, finding 3).
+
+The permission names are members/admin/permissions.py; this module holds the rules built on them.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
-from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
-from wagtail.snippets.views import chooser
 
 # Changing or deleting a row implies seeing it (as in Django's admin); adding does not.
 SEEING_ACTIONS = ("view", "change", "delete")
@@ -27,42 +28,34 @@ def require_may_see(user, model) -> None:
         raise PermissionDenied
 
 
+def require_permission(request, permission: str) -> None:
+    """A staff page's own check (members.admin.permissions names it), after Wagtail's admin access check."""
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+class ReadOnlyEnrollmentPolicy(ModelPermissionPolicy):
+    """Coordinators look and act through the service; nobody edits rows by hand.
+
+    ``change_enrollment`` is the right to act (members.admin.permissions.CHANGE_ENROLLMENT), through
+    the bulk actions and the check-in page, never Wagtail's generic edit form.
+    """
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete", "copy"}:
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
 class SeeingRequiredChooserMixin:
     """A chooser view that answers only those who may see the model's rows."""
 
     def dispatch(self, request, *args, **kwargs):
         require_may_see(request.user, self.model_class)
         return super().dispatch(request, *args, **kwargs)
-
-
-class ChooseView(SeeingRequiredChooserMixin, chooser.ChooseView):
-    pass
-
-
-class ChooseResultsView(SeeingRequiredChooserMixin, chooser.ChooseResultsView):
-    pass
-
-
-class ChosenView(SeeingRequiredChooserMixin, chooser.SnippetChosenView):
-    pass
-
-
-class ChosenMultipleView(SeeingRequiredChooserMixin, chooser.SnippetChosenMultipleView):
-    pass
-
-
-class CreateView(SeeingRequiredChooserMixin, chooser.SnippetCreateView):
-    pass
-
-
-class PeopleChooserViewSet(chooser.SnippetChooserViewSet):
-    """The snippet chooser of a model that names people: every view checks ``may_see``."""
-
-    choose_view_class = ChooseView
-    choose_results_view_class = ChooseResultsView
-    chosen_view_class = ChosenView
-    chosen_multiple_view_class = ChosenMultipleView
-    create_view_class = CreateView
 
 
 class SeeingRequiredBulkActionMixin:
@@ -75,7 +68,3 @@ class SeeingRequiredBulkActionMixin:
     def dispatch(self, request, *args, **kwargs):
         require_may_see(request.user, self.model)
         return super().dispatch(request, *args, **kwargs)
-
-
-class PeopleDeleteBulkAction(SeeingRequiredBulkActionMixin, DeleteBulkAction):
-    """Wagtail's snippet delete, registered for every snippet model, with the check above."""

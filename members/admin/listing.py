@@ -3,8 +3,9 @@
 - Row buttons (check-in, cancel, verify, ...) come back to the very listing they were
   pressed on, with its filters, search, page and ordering (``ReturnToListingMixin``).
 - The participants list filtered to one training links that training's attendance sheet
-  and check-in; each row links its own training's (``TrainingDayLinksMixin``,
-  ``participant_row_buttons``).
+  and check-in (``TrainingDayLinksMixin``); each row links its own training's
+  (buttons.participant_row_buttons).
+- The addresses of the staff pages and of a bulk action's confirmation page, built in one place.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.widgets import Button, HeaderButton
+from wagtail.admin.widgets import HeaderButton
 
 from programs.models import TrainingPage
 
-from .models import Enrollment
+from ..models import Enrollment
+from .permissions import CHANGE_ENROLLMENT, VIEW_ENROLLMENT
 
-VIEW_PERMISSION = "members.view_enrollment"
-ACT_PERMISSION = "members.change_enrollment"
 # Parameters of the listing request that are not part of what the coordinator is looking at.
 NOT_LISTING_STATE = ("_w_filter_fragment", "export")
 
@@ -58,6 +58,15 @@ class ReturnToListingMixin:
             self.request.path = path
 
 
+def bulk_action_url(action_type: str, obj, next_url: str | None = None) -> str:
+    """A bulk action's confirmation page for one row: how a row's button acts on it alone."""
+    query = {"id": obj.pk}
+    if next_url:
+        query["next"] = next_url
+    meta = obj._meta
+    return reverse("wagtail_bulk_action", args=(meta.app_label, meta.model_name, action_type)) + "?" + urlencode(query)
+
+
 def participants_url(training: TrainingPage) -> str:
     return reverse("wagtailsnippets_members_enrollment:list") + "?" + urlencode({"training": training.pk})
 
@@ -87,12 +96,12 @@ class TrainingDayLinksMixin:
     def header_buttons(self):
         buttons = list(super().header_buttons)
         training, user = self.filtered_training, self.request.user
-        if training is None or not user.has_perm(VIEW_PERMISSION):
+        if training is None or not user.has_perm(VIEW_ENROLLMENT):
             return buttons
         buttons.append(
             HeaderButton(_("Attendance sheet"), url=attendance_sheet_url(training), icon_name="doc-full", priority=20)
         )
-        if user.has_perm(ACT_PERMISSION):
+        if user.has_perm(CHANGE_ENROLLMENT):
             buttons.append(HeaderButton(_("Check-in"), url=checkin_start_url(training), icon_name="tick", priority=30))
         return buttons
 
@@ -100,21 +109,3 @@ class TrainingDayLinksMixin:
 def checkin_url(enrollment: Enrollment, next_url: str | None = None) -> str:
     url = reverse("members_checkin", args=[enrollment.token])
     return url + "?" + urlencode({"next": next_url}) if next_url else url
-
-
-def participant_row_buttons(snippet, user, next_url=None) -> list[Button]:
-    """A row's check-in (for a confirmed participant not yet present) and its training's sheet."""
-    if not isinstance(snippet, Enrollment) or not user.has_perm(VIEW_PERMISSION):
-        return []
-    buttons = []
-    if user.has_perm(ACT_PERMISSION) and snippet.status == Enrollment.Status.CONFIRMED and not snippet.attended:
-        buttons.append(Button(_("Check in"), url=checkin_url(snippet, next_url), icon_name="tick", priority=3))
-    buttons.append(
-        Button(
-            _("Attendance sheet of this training"),
-            url=attendance_sheet_url(snippet.training),
-            icon_name="doc-full",
-            priority=60,
-        )
-    )
-    return buttons

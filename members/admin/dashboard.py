@@ -1,0 +1,181 @@
+"""The panels the staff find on the admin's home page (``construct_homepage_panels``).
+
+Which panel a user gets follows their permissions (members/admin/permissions.py); a panel's links
+and buttons are only those its user may open (the check-in link needs ``change_enrollment``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from wagtail.admin.ui.components import Component
+
+from programs.models import ProgramPage, TrainingPage
+
+from .. import enrollment as enrollment_service
+from ..models import Enrollment, Member
+from .listing import attendance_sheet_url, checkin_start_url, participants_url
+from .permissions import CHANGE_ENROLLMENT, VERIFY_MEMBER, VIEW_ENROLLMENT
+
+Status = Enrollment.Status
+
+
+class UpcomingTrainingsPanel(Component):
+    """Today's and the coming trainings, each with what a coordinator opens on the day."""
+
+    name = "members_upcoming_trainings"
+    template_name = "members/admin/panels/upcoming_trainings.html"
+    order = 50
+    limit = 8
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context=None):
+        today = timezone.localdate()
+        start_of_today = timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time()))
+        trainings = list(
+            TrainingPage.objects.live().filter(ends_at__gte=start_of_today).order_by("starts_at", "pk")[: self.limit]
+        )
+        seats = enrollment_service.seats_by_training(trainings=trainings)
+        may_check_in = self.user.has_perm(CHANGE_ENROLLMENT)
+        rows = []
+        for training in trainings:
+            counted = seats[training.pk]
+            rows.append(
+                {
+                    "training": training,
+                    "today": timezone.localdate(training.starts_at) <= today,
+                    "capacity": counted.capacity,
+                    "percent": round(100 * counted.confirmed / counted.capacity) if counted.capacity else 0,
+                    "participants_url": participants_url(training),
+                    "attendance_sheet_url": attendance_sheet_url(training),
+                    "checkin_url": checkin_start_url(training) if may_check_in else "",
+                    "confirmed": counted.confirmed,
+                    "waitlisted": counted.waitlisted,
+                    "pending": counted.pending,
+                }
+            )
+        return {"rows": rows}
+
+
+class PendingMembersPanel(Component):
+    name = "members_pending"
+    template_name = "members/admin/panels/pending_members.html"
+    order = 60
+
+    def get_context_data(self, parent_context=None):
+        return {
+            "count": Member.objects.filter(anonymised_at__isnull=True, status=Member.Status.PENDING).count(),
+            "url": reverse("wagtailsnippets_members_member:list") + "?status=pending",
+        }
+
+
+CHART_MONTHS = 6
+CHART_WIDTH, CHART_HEIGHT, CHART_BASELINE = 360, 140, 110
+
+
+def _months_back(today, count):
+    months = []
+    year, month = today.year, today.month
+    for _step in range(count):
+        months.append((year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(months))
+
+
+def enrollment_chart(*, today=None, months: int = CHART_MONTHS) -> list[dict]:
+    """Per program: enrollments (by month requested) and attendance (by month of the training), as SVG bars.
+
+    "Enrolled" counts the enrollments that still stand (confirmed, waiting list, awaiting
+    approval): a cancelled or rejected request is no enrollment any more.
+    """
+    today = today or timezone.localdate()
+    month_keys = _months_back(today, months)
+    first = timezone.make_aware(timezone.datetime(*month_keys[0], 1))
+    charts = []
+    for program in ProgramPage.objects.live().order_by("path"):
+        training_ids = list(TrainingPage.objects.child_of(program).values_list("pk", flat=True))
+        enrolled, attended = defaultdict(int), defaultdict(int)
+        rows = (
+            Enrollment.objects.filter(
+                training_id__in=training_ids, requested_at__gte=first, status__in=Enrollment.ACTIVE_STATUSES
+            )
+            .annotate(month=TruncMonth("requested_at"))
+            .values("month")
+            .annotate(total=Count("pk"))
+        )
+        for row in rows:
+            enrolled[(row["month"].year, row["month"].month)] += row["total"]
+        rows = (
+            Enrollment.objects.filter(training_id__in=training_ids, attended=True, attended_at__gte=first)
+            .annotate(month=TruncMonth("attended_at"))
+            .values("month")
+            .annotate(total=Count("pk"))
+        )
+        for row in rows:
+            attended[(row["month"].year, row["month"].month)] += row["total"]
+        peak = max([*enrolled.values(), *attended.values(), 1])
+        slot = (CHART_WIDTH - 20) / len(month_keys)
+        bars = []
+        for index, key in enumerate(month_keys):
+            x = 20 + index * slot
+            for offset, (kind, values) in enumerate((("enrolled", enrolled), ("attended", attended))):
+                height = round((CHART_BASELINE - 15) * values[key] / peak)
+                bars.append(
+                    {
+                        "kind": kind,
+                        "x": round(x + 4 + offset * (slot / 2 - 4)),
+                        "y": CHART_BASELINE - height,
+                        "width": round(slot / 2 - 6),
+                        "height": height,
+                        "value": values[key],
+                    }
+                )
+        labels = [
+            {"x": round(20 + index * slot + slot / 2), "text": date_format(timezone.datetime(*key, 1), "M")}
+            for index, key in enumerate(month_keys)
+        ]
+        charts.append(
+            {
+                "program": program,
+                "bars": bars,
+                "labels": labels,
+                "total_enrolled": sum(enrolled.values()),
+                "total_attended": sum(attended.values()),
+            }
+        )
+    return charts
+
+
+class EnrollmentChartPanel(Component):
+    name = "members_enrollment_chart"
+    template_name = "members/admin/panels/enrollment_chart.html"
+    order = 80
+
+    def get_context_data(self, parent_context=None):
+        return {
+            "charts": enrollment_chart(),
+            "width": CHART_WIDTH,
+            "height": CHART_HEIGHT,
+            "baseline": CHART_BASELINE,
+            "label_y": CHART_BASELINE + 18,
+        }
+
+
+def dashboard_panels(request) -> list[Component]:
+    user = request.user
+    panels = []
+    if user.has_perm(VIEW_ENROLLMENT):
+        panels.append(UpcomingTrainingsPanel(user))
+    if user.has_perm(VERIFY_MEMBER):
+        panels.append(PendingMembersPanel())
+    # Failed deliveries: the outbox's own panel (tasks/wagtail_hooks.py).
+    if user.has_perm(VIEW_ENROLLMENT):
+        panels.append(EnrollmentChartPanel())
+    return panels

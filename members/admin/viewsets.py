@@ -1,0 +1,297 @@
+"""The Member and Enrollment snippets in the admin: listings, filters, search, exports, inspect and history.
+
+Registered by members/wagtail_hooks.py (``register_snippet``). Coordinators hold
+``view_member`` and ``view_enrollment`` (members/admin/permissions.py); nobody edits an enrollment
+through a generic form (access.ReadOnlyEnrollmentPolicy): the actions are bulk_actions.py's.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
+from wagtail.coreutils import multigetattr
+from wagtail.snippets.views import chooser
+from wagtail.snippets.views import snippets as snippet_views
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from core.admin_display import ReadableInspectMixin, YesNoColumn
+from core.spreadsheets import SpreadsheetExportMixin
+
+from .. import accounts, enrollment
+from ..models import Enrollment, Member
+from .access import SeeingRequiredChooserMixin
+from .listing import ReturnToListingMixin, TrainingDayLinksMixin
+
+# -- choosers: rows that name people, only for those who may see them ---------------------------
+
+
+class ChooseView(SeeingRequiredChooserMixin, chooser.ChooseView):
+    pass
+
+
+class ChooseResultsView(SeeingRequiredChooserMixin, chooser.ChooseResultsView):
+    pass
+
+
+class ChosenView(SeeingRequiredChooserMixin, chooser.SnippetChosenView):
+    pass
+
+
+class ChosenMultipleView(SeeingRequiredChooserMixin, chooser.SnippetChosenMultipleView):
+    pass
+
+
+class CreateView(SeeingRequiredChooserMixin, chooser.SnippetCreateView):
+    pass
+
+
+class PeopleChooserViewSet(chooser.SnippetChooserViewSet):
+    """The snippet chooser of a model that names people: every view checks ``may_see``."""
+
+    choose_view_class = ChooseView
+    choose_results_view_class = ChooseResultsView
+    chosen_view_class = ChosenView
+    chosen_multiple_view_class = ChosenMultipleView
+    create_view_class = CreateView
+
+
+# -- columns and exports ------------------------------------------------------------------------
+
+
+def phone_link(value: str) -> str:
+    """A phone number as the branch writes it, linked to a WhatsApp chat with it."""
+    url = accounts.phone_whatsapp_url(value=value)
+    if not url:
+        return value or ""
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, accounts.phone_display(value=value))
+
+
+class PhoneColumn(Column):
+    def get_value(self, instance):
+        return phone_link(super().get_value(instance))
+
+
+class DeletedMemberTitleColumn(TitleColumn):
+    # A deleted account leaves an anonymous member without a name (Member.__str__ says the same).
+    empty_value_display = _("(deleted member)")
+
+
+def _age(member):
+    if member is None or member.birth_date is None:
+        return None
+    return enrollment.age_on(member.birth_date, timezone.localdate())
+
+
+# Export columns that are not plain attributes of the row.
+EXPORT_VALUES = {
+    "gender": lambda item: item.get_gender_display(),
+    "cadre_level": lambda item: item.get_cadre_level_display(),
+    "status": lambda item: item.get_status_display(),
+    "age": lambda item: _age(item),
+    "member.age": lambda item: _age(item.member),
+    # As the branch writes numbers (0812-...): readable, and no leading "+" for a spreadsheet to take as a formula.
+    "phone": lambda item: accounts.phone_display(value=item.phone),
+    "member.phone": lambda item: accounts.phone_display(value=item.member.phone),
+}
+
+
+class ExportLocalTimeMixin(SpreadsheetExportMixin):
+    """Spreadsheets show labels (not codes); the rest (WIB, ``;``, formulas) is core.spreadsheets'."""
+
+    def to_row_dict(self, item):
+        return OrderedDict(
+            (field, EXPORT_VALUES[field](item) if field in EXPORT_VALUES else multigetattr(item, field))
+            for field in self.list_export
+        )
+
+
+# -- views --------------------------------------------------------------------------------------
+
+
+class MemberIndexView(ReturnToListingMixin, ExportLocalTimeMixin, snippet_views.IndexView):
+    pass
+
+
+class EnrollmentIndexView(
+    ReturnToListingMixin,
+    TrainingDayLinksMixin,
+    ExportLocalTimeMixin,
+    snippet_views.IndexView,
+):
+    def _get_title_column(self, field_name, column_class=DeletedMemberTitleColumn, **kwargs):
+        return super()._get_title_column(field_name, column_class, **kwargs)
+
+
+class MemberInspectView(ReadableInspectMixin, snippet_views.InspectView):
+    field_displays = {"phone": lambda member: phone_link(member.phone)}
+
+
+class EnrollmentInspectView(ReadableInspectMixin, snippet_views.InspectView):
+    pass
+
+
+class AuditHistoryView(snippet_views.HistoryView):
+    """The audit trail (who changed the status, when) is for everyone who may see the rows."""
+
+    any_permission_required = ["view", "add", "change", "delete"]
+
+
+# -- the viewsets -------------------------------------------------------------------------------
+
+
+class MemberViewSet(SnippetViewSet):
+    model = Member
+    chooser_viewset_class = PeopleChooserViewSet
+    index_view_class = MemberIndexView
+    history_view_class = AuditHistoryView
+    icon = "group"
+    menu_label = _("Members")
+    menu_order = 250
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    inspect_view_class = MemberInspectView
+    copy_view_enabled = False
+    list_display = [
+        "full_name",
+        "email",
+        PhoneColumn("phone", label=_("Phone / WhatsApp")),
+        "district",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "district", "cadre_level"]
+    search_fields = ["full_name", "phone", "user__email", "member_number"]
+    search_backend_name = None
+    ordering = ["-created_at"]
+    list_per_page = 50
+    list_export = [
+        "full_name",
+        "email",
+        "phone",
+        "gender",
+        "birth_date",
+        "age",
+        "district",
+        "village",
+        "cadre_level",
+        "member_number",
+        "occupation",
+        "business_name",
+        "business_sector",
+        "status",
+        "created_at",
+    ]
+    export_headings = {"email": _("Email"), "age": _("Age")}
+    export_filename = "anggota"
+    # Listed, not excluded: a field added later (a secret like ``calendar_token``) stays hidden.
+    inspect_view_fields = [
+        *accounts.MEMBER_DETAILS,
+        "privacy_agreed_at",
+        "status",
+        "verified_by",
+        "verified_at",
+        "created_at",
+        "updated_at",
+    ]
+    panels = [
+        MultiFieldPanel([FieldPanel(name) for name in accounts.ABOUT_FIELDS], heading=_("Profile")),
+        MultiFieldPanel([FieldPanel(name) for name in accounts.BUSINESS_FIELDS], heading=_("Business (UMKM)")),
+    ]
+
+    def get_queryset(self, request):
+        # Deleted accounts leave an anonymous shell for statistics; coordinators never see it.
+        # Members without a login (phone-only imports) are listed like any other.
+        return Member.objects.filter(anonymised_at__isnull=True).select_related("user", "district")
+
+
+STATUS_RANK = Case(
+    *(When(status=status, then=Value(rank)) for rank, status in enumerate(Enrollment.Status.values)),
+    output_field=IntegerField(),
+)
+
+
+class EnrollmentViewSet(SnippetViewSet):
+    model = Enrollment
+    chooser_viewset_class = PeopleChooserViewSet
+    index_view_class = EnrollmentIndexView
+    history_view_class = AuditHistoryView
+    inspect_view_class = EnrollmentInspectView
+    icon = "clipboard-list"
+    menu_order = 260  # the menu item is the model's plural ("Peserta"), as the page's heading
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = [
+        "member__full_name",  # the title column: links to the details and carries the action buttons
+        Column("district", label=capfirst(_("district")), accessor="member.district"),
+        PhoneColumn("phone", label=capfirst(_("phone / WhatsApp")), accessor="member.phone"),
+        Column("training", label=capfirst(_("training")), accessor="training.title"),
+        StatusTagColumn("status", accessor="get_status_display", label=capfirst(_("status")), primary=False),
+        DateColumn("requested_at", label=capfirst(_("enrolled at"))),
+        YesNoColumn("attended", label=capfirst(_("attended"))),
+    ]
+    list_filter = ["training", "status", "attended"]
+    search_fields = ["member__full_name", "member__phone"]
+    search_backend_name = None
+    list_per_page = 100
+    list_export = [
+        "member.full_name",
+        "member.district",
+        "member.village",
+        "member.phone",
+        "member.get_gender_display",
+        "member.birth_date",
+        "member.age",
+        "member.get_cadre_level_display",
+        "member.occupation",
+        "member.business_name",
+        "training.title",
+        "get_status_display",
+        "requested_at",
+        "attended",
+    ]
+    export_headings = {
+        "member.full_name": _("Name"),
+        "member.district": _("District"),
+        "member.village": _("Village"),
+        "member.phone": _("Phone / WhatsApp"),
+        "member.get_gender_display": _("Gender"),
+        "member.birth_date": _("Date of birth"),
+        "member.age": _("Age"),
+        "member.get_cadre_level_display": _("Cadre level"),
+        "member.occupation": _("Occupation"),
+        "member.business_name": _("Business"),
+        "training.title": _("Training"),
+        "get_status_display": _("Status"),
+        "requested_at": _("Enrolled at"),
+        "attended": _("Attended"),
+    }
+    export_filename = "peserta"
+    inspect_view_fields = [
+        "member",
+        "training",
+        "status",
+        "requested_at",
+        "confirmed_at",
+        "waitlisted_at",
+        "cancelled_at",
+        "rejected_at",
+        "decided_by",
+        "reason",
+        "attended",
+        "attended_at",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            Enrollment.objects.select_related("member__district", "training")
+            .annotate(status_rank=STATUS_RANK)
+            .order_by("training", "status_rank", "requested_at", "pk")
+        )
