@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
-from .admin.permissions import APP_LABEL, CHANGE_REQUEST_PERMISSIONS, codename
 from .models import Member, User, new_calendar_token
+from .permissions import APP_LABEL, CHANGE_REQUEST_PERMISSIONS, codename
 
 PHONE_REGION = "ID"
 MIN_AGE_YEARS = 17

@@ -8,12 +8,12 @@ from django.contrib.auth.models import Group, Permission
 
 from core.roles import COORDINATOR_GROUP
 
-from .admin.permissions import APP_LABEL, COORDINATOR_PERMISSIONS, codename
+from .permissions import APP_LABEL, COORDINATOR_PERMISSIONS, codename
 
 DEMO_ADMIN_EMAIL = "admin@ansor-batubara.test"
 DEMO_ADMIN_PASSWORD = "demo-admin-batubara"
 
-# What coordinators may do with members and participants: members.admin.permissions.COORDINATOR_PERMISSIONS.
+# What coordinators may do with members and participants: members.permissions.COORDINATOR_PERMISSIONS.
 COORDINATOR_MEMBER_PERMISSIONS = [codename(permission) for permission in COORDINATOR_PERMISSIONS]
 
 

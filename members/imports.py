@@ -41,8 +41,8 @@ from core.spreadsheets import csv_cell
 from tasks.outbox import notify
 
 from .accounts import birth_date_validate, email_validate_deliverable, member_language, phone_normalise
-from .admin.permissions import IMPORT_MEMBERS
 from .models import ImportJob, ImportRow, Member, User
+from .permissions import IMPORT_MEMBERS
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.schedule import CadreLevel
 
-from .admin.permissions import VERIFY_MEMBER, codename
+from .permissions import VERIFY_MEMBER, codename
 
 
 class UserManager(BaseUserManager):

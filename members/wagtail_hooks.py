@@ -1,6 +1,6 @@
 """The members app in the Wagtail admin: this module only registers what members/admin/ defines.
 
-Coordinators (group "Koordinator", see members/demo.py) hold members.admin.permissions.COORDINATOR_PERMISSIONS;
+Coordinators (group "Koordinator", see members/demo.py) hold members.permissions.COORDINATOR_PERMISSIONS;
 every state change goes through members.accounts, members.enrollment or members.imports.
 """
 
@@ -14,9 +14,9 @@ from . import enrollment, notifications
 from .admin import bulk_actions, buttons, dashboard, urls
 from .admin.access import ReadOnlyEnrollmentPolicy
 from .admin.menu import PermissionMenuItem
-from .admin.permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS
 from .admin.viewsets import EnrollmentViewSet, MemberViewSet
 from .models import Enrollment
+from .permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS
 
 # -- snippets: members and participants ----------------------------------------------------------
 

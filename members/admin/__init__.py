@@ -1,9 +1,8 @@
 """The staff tools in the Wagtail admin, laid out as Wagtail core lays out its own apps.
 
-members/wagtail_hooks.py only registers what these modules define:
+members/wagtail_hooks.py only registers what these modules define. The permission names they
+check are members/permissions.py (the models, services and demo seeding read them too).
 
-- ``permissions``: the names of the app's permissions, written once (the models, the services
-  and the demo seeding read them too: the module imports nothing).
 - ``access``: the rules built on them: who may see people's rows (``may_see``), the read-only
   enrollment policy, a staff page's own check.
 - ``viewsets``: the Member and Enrollment snippet viewsets, their columns, exports and choosers.

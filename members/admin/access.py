@@ -5,7 +5,7 @@ snippet choosers check none, and a bulk action's confirmation page lists every s
 row by name, also those the user may not act on. Member and Enrollment rows name people,
 so each of those views asks ``may_see`` first (issue 13, finding 3).
 
-The permission names are members/admin/permissions.py; this module holds the rules built on them.
+The permission names are members/permissions.py; this module holds the rules built on them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def require_may_see(user, model) -> None:
 
 
 def require_permission(request, permission: str) -> None:
-    """A staff page's own check (members.admin.permissions names it), after Wagtail's admin access check."""
+    """A staff page's own check (members.permissions names it), after Wagtail's admin access check."""
     if not request.user.has_perm(permission):
         raise PermissionDenied
 
@@ -37,7 +37,7 @@ def require_permission(request, permission: str) -> None:
 class ReadOnlyEnrollmentPolicy(ModelPermissionPolicy):
     """Coordinators look and act through the service; nobody edits rows by hand.
 
-    ``change_enrollment`` is the right to act (members.admin.permissions.CHANGE_ENROLLMENT), through
+    ``change_enrollment`` is the right to act (members.permissions.CHANGE_ENROLLMENT), through
     the bulk actions and the check-in page, never Wagtail's generic edit form.
     """
 

@@ -2,7 +2,7 @@
 
 Each row says what a coordinator sees and what happens: the label (on the listing's bulk
 bar, as the confirmation page's heading and as a row's button), the permission it needs
-(members/admin/permissions.py), the service call (members.accounts or members.enrollment), the
+(members/permissions.py), the service call (members.accounts or members.enrollment), the
 statuses it acts on and the confirmation page's text. From the table come
 
 - the bulk actions (``BULK_ACTIONS``, registered by members/wagtail_hooks.py), and
@@ -28,10 +28,10 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from .. import accounts, enrollment
 from ..enrollment import EnrollmentError
 from ..models import Enrollment, Member
+from ..permissions import CHANGE_ENROLLMENT, VERIFY_MEMBER
 from .access import SeeingRequiredBulkActionMixin
 from .forms import ReasonForm
 from .listing import bulk_action_url
-from .permissions import CHANGE_ENROLLMENT, VERIFY_MEMBER
 
 Status = Enrollment.Status
 

@@ -4,7 +4,7 @@
 - a member's row without a login (a phone-only import): add an email, which sends the invitation;
 - a training page (its header and the page listing): its participants and attendance sheet.
 
-Each is shown only to those whose permission (members/admin/permissions.py) opens what it links.
+Each is shown only to those whose permission (members/permissions.py) opens what it links.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from wagtail.admin.widgets import Button
 from programs.models import TrainingPage
 
 from ..models import Enrollment, Member
+from ..permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS, VIEW_ENROLLMENT
 from .listing import attendance_sheet_url, checkin_url, participants_url
-from .permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS, VIEW_ENROLLMENT
 
 
 def participant_row_buttons(snippet, user, next_url=None) -> list[Button]:

@@ -1,6 +1,6 @@
 """The panels the staff find on the admin's home page (``construct_homepage_panels``).
 
-Which panel a user gets follows their permissions (members/admin/permissions.py); a panel's links
+Which panel a user gets follows their permissions (members/permissions.py); a panel's links
 and buttons are only those its user may open (the check-in link needs ``change_enrollment``).
 """
 
@@ -19,8 +19,8 @@ from programs.models import ProgramPage, TrainingPage
 
 from .. import enrollment as enrollment_service
 from ..models import Enrollment, Member
+from ..permissions import CHANGE_ENROLLMENT, VERIFY_MEMBER, VIEW_ENROLLMENT
 from .listing import attendance_sheet_url, checkin_start_url, participants_url
-from .permissions import CHANGE_ENROLLMENT, VERIFY_MEMBER, VIEW_ENROLLMENT
 
 Status = Enrollment.Status
 

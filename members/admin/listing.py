@@ -20,7 +20,7 @@ from wagtail.admin.widgets import HeaderButton
 from programs.models import TrainingPage
 
 from ..models import Enrollment
-from .permissions import CHANGE_ENROLLMENT, VIEW_ENROLLMENT
+from ..permissions import CHANGE_ENROLLMENT, VIEW_ENROLLMENT
 
 # Parameters of the listing request that are not part of what the coordinator is looking at.
 NOT_LISTING_STATE = ("_w_filter_fragment", "export")

@@ -6,7 +6,7 @@ from wagtail.admin.menu import MenuItem
 
 
 class PermissionMenuItem(MenuItem):
-    """A menu item shown to users holding ``permission`` (a name of members/admin/permissions.py)."""
+    """A menu item shown to users holding ``permission`` (a name of members/permissions.py)."""
 
     def __init__(self, *args, permission: str, **kwargs):
         super().__init__(*args, **kwargs)

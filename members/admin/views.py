@@ -2,7 +2,7 @@
 
 Registered through ``register_admin_urls`` (members/wagtail_hooks.py, with members/admin/urls.py),
 so Wagtail's admin access check runs first: members without admin access never reach them.
-Each page then checks its own permission (members/admin/permissions.py). Every change goes through
+Each page then checks its own permission (members/permissions.py). Every change goes through
 members.enrollment or members.imports.
 """
 
@@ -30,9 +30,9 @@ from .. import imports
 from .. import tasks as member_tasks
 from ..enrollment import EnrollmentError
 from ..models import Enrollment, Member
+from ..permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS, VIEW_ENROLLMENT
 from .access import require_permission
 from .forms import CheckinTrainingForm, ImportForm, MemberEmailForm
-from .permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS, VIEW_ENROLLMENT
 
 CHECKIN_SESSION_KEY = "checkin_training_id"
 IMPORT_REFRESH_SECONDS = 3

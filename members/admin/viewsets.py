@@ -1,7 +1,7 @@
 """The Member and Enrollment snippets in the admin: listings, filters, search, exports, inspect and history.
 
 Registered by members/wagtail_hooks.py (``register_snippet``). Coordinators hold
-``view_member`` and ``view_enrollment`` (members/admin/permissions.py); nobody edits an enrollment
+``view_member`` and ``view_enrollment`` (members/permissions.py); nobody edits an enrollment
 through a generic form (access.ReadOnlyEnrollmentPolicy): the actions are bulk_actions.py's.
 """
 

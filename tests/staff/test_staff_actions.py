@@ -14,8 +14,8 @@ from django.utils import translation
 from django.utils.html import escape
 
 from members.admin.bulk_actions import STAFF_ACTIONS
-from members.admin.permissions import VIEW_ENROLLMENT, VIEW_MEMBER, codename
 from members.models import Enrollment, Member
+from members.permissions import VIEW_ENROLLMENT, VIEW_MEMBER, codename
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@
 Django's ``has_perm`` takes ``"<app_label>.<codename>"``; group seeding and ``Permission``
 queries take the codename alone (``codename(...)``). The staff tools check them, and so do
 the model's own permission list (members/models.py), the services (members.imports,
-members.accounts) and the demo seeding (members/demo.py). This module imports nothing, and
-members/admin/__init__.py neither, so reading a name from here loads no admin code.
+members.accounts) and the demo seeding (members/demo.py). This module imports nothing,
+so the models, the services and the admin all read the names from here without loading each other.
 """
 
 APP_LABEL = "members"
