@@ -4,7 +4,6 @@ Nothing here counts seats or enrollments (see DESIGN.md): a Wagtail publish rewr
 page field from the revision, so the enrollment app keeps its counters in its own rows.
 """
 
-import hashlib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -419,17 +418,6 @@ class TrainingPage(RoutablePageMixin, Page):
     def calendar_url(self) -> str:
         return f"{self.url}kalender.ics"
 
-    def calendar_fingerprint(self) -> str:
-        """What a calendar must be told about: time, venue and status."""
-        facts = [
-            self.starts_at.isoformat(),
-            self.ends_at.isoformat(),
-            self.venue_name,
-            self.venue_address,
-            self.status,
-        ]
-        return hashlib.sha256("\n".join(facts).encode()).hexdigest()
-
     # home.sharing: shared with its program's picture, described by schema.org Event JSON-LD.
     share_type = "event"
 
@@ -460,34 +448,26 @@ class TrainingPage(RoutablePageMixin, Page):
 
 
 class TrainingCalendarVersion(models.Model):
-    """The SEQUENCE of a training's calendar event, raised when time, venue or status change.
+    """The SEQUENCE of a training's calendar event, and the facts of its last live publish.
 
-    A row of its own (not a page field): a publish rewrites every page field from the revision.
+    Raised by ``programs.changes.record_publish`` when time, venue or status change. A row of
+    its own (not page fields): a publish rewrites every page field from the revision.
     """
 
     training = models.OneToOneField(TrainingPage, on_delete=models.CASCADE, related_name="calendar_version")
-    fingerprint = models.CharField(max_length=64)
     sequence = models.PositiveIntegerField(default=0)
+    # The facts (programs.changes.TrainingFacts) as participants were last told them.
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    venue_name = models.CharField(max_length=200)
+    venue_address = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=TrainingStatus.choices)
 
     class Meta:
         verbose_name = _("calendar version")
 
     def __str__(self):
         return f"{self.training_id}: {self.sequence}"
-
-
-def record_calendar_version(training: TrainingPage) -> TrainingCalendarVersion:
-    """Raise the event's SEQUENCE when what a calendar shows has changed since the last publish."""
-    fingerprint = training.calendar_fingerprint()
-    version, created = TrainingCalendarVersion.objects.get_or_create(
-        training=training, defaults={"fingerprint": fingerprint}
-    )
-    if not created and version.fingerprint != fingerprint:
-        TrainingCalendarVersion.objects.filter(pk=version.pk).update(
-            fingerprint=fingerprint, sequence=models.F("sequence") + 1
-        )
-        version.refresh_from_db()
-    return version
 
 
 def site_host(request=None) -> str:
