@@ -34,7 +34,7 @@ from core.admin_display import ReadableInspectMixin, YesNoColumn
 from core.spreadsheets import SpreadsheetExportMixin
 from programs.models import TrainingPage
 
-from . import accounts, admin_listing, admin_views, enrollment, notifications
+from . import accounts, admin_listing, admin_views, enrollment, notifications, training_panel
 from .admin_access import PeopleChooserViewSet, PeopleDeleteBulkAction, SeeingRequiredBulkActionMixin
 from .enrollment import EnrollmentError
 from .models import Enrollment, Member
@@ -684,3 +684,7 @@ def staff_homepage_panels(request, panels):
 @hooks.register("register_notification_kinds")
 def member_notification_kinds():
     return notifications.NOTIFICATION_KINDS
+
+
+# The visitor's own enrollment state on a training page: programs renders this hook there.
+hooks.register("training_page_panels", training_panel.enrollment_panel)

@@ -94,6 +94,13 @@ def upcoming_trainings(*, now=None, limit: int | None = None):
     return trainings
 
 
+def expire_with(trainings, *, now) -> None:
+    """The page being rendered shows these trainings' enrollment state (or lists them until
+    they end): an anonymous visitor's copy of it is kept only until one of them changes by itself."""
+    for training in trainings:
+        pagecache.valid_until(training.next_change(now))
+
+
 def attach_programs(trainings) -> None:
     """Set ``training.program`` (the parent ProgramPage) on each training in one query."""
     steplen = Page.steplen
@@ -133,6 +140,7 @@ class ProgramIndexPage(RoutablePageMixin, Page):
             .order_by("-period_start")
         )
         context["trainings"] = upcoming_trainings(now=now)
+        expire_with(context["trainings"], now=now)
         return context
 
     @path("kalender.ics/", name="calendar")
@@ -220,6 +228,7 @@ class ProgramPage(Page):
         )
         context["now"] = now
         context["upcoming_trainings"] = [t for t in trainings if t.ends_at > now]
+        expire_with(context["upcoming_trainings"], now=now)
         context["past_trainings"] = [t for t in trainings if t.ends_at <= now][::-1]
         context["partners"] = with_logos(self.partners.all())
         return context
@@ -327,7 +336,8 @@ class TrainingPage(RoutablePageMixin, Page):
     ]
     parent_page_types = ["programs.ProgramPage"]
     subpage_types = []
-    # Seats left are part of the page: members.enrollment.seats_for ties it to the seats generation.
+    # Seats left are part of the page: the panel that shows them (a training_page_panels hook)
+    # ties the page to the seats generation.
     cache_anonymous = True  # core/pagecache.py
 
     class Meta:
@@ -374,10 +384,8 @@ class TrainingPage(RoutablePageMixin, Page):
 
     @cached_property
     def state(self) -> schedule.EnrollmentState:
-        now = timezone.now()
-        # A page cached for anonymous visitors shows this state only until it changes by itself.
-        pagecache.valid_until(self.next_change(now))
-        return self.enrollment_state(now)
+        """The enrollment state now (a page showing it declares how long: :func:`expire_with`)."""
+        return self.enrollment_state(timezone.now())
 
     def next_change(self, now):
         """The next moment this training's enrollment state or listing changes without a publish."""
@@ -436,6 +444,7 @@ class TrainingPage(RoutablePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        expire_with([self], now=timezone.now())  # the page shows its enrollment state
         context["program"] = self.program
         context["partners"] = with_logos(self.partners.all())
         return context
