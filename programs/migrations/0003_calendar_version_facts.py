@@ -1,3 +1,5 @@
+import hashlib
+
 from django.db import migrations, models
 
 
@@ -12,6 +14,21 @@ def facts_from_live_pages(apps, schema_editor):
         version.save(update_fields=["starts_at", "ends_at", "venue_name", "venue_address", "status"])
 
 
+def fingerprints_from_facts(apps, schema_editor):
+    """Backwards: the hash the previous release compared (time, venue, status)."""
+    TrainingCalendarVersion = apps.get_model("programs", "TrainingCalendarVersion")
+    for version in TrainingCalendarVersion.objects.all():
+        facts = [
+            version.starts_at.isoformat(),
+            version.ends_at.isoformat(),
+            version.venue_name,
+            version.venue_address,
+            version.status,
+        ]
+        version.fingerprint = hashlib.sha256("\n".join(facts).encode()).hexdigest()
+        version.save(update_fields=["fingerprint"])
+
+
 class Migration(migrations.Migration):
     """The calendar version keeps the facts of the last live publish instead of their hash:
     programs.changes compares with them to tell participants what changed."""
@@ -24,7 +41,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="trainingcalendarversion", name="starts_at", field=models.DateTimeField(null=True)
         ),
-        migrations.AddField(model_name="trainingcalendarversion", name="ends_at", field=models.DateTimeField(null=True)),
+        migrations.AddField(
+            model_name="trainingcalendarversion", name="ends_at", field=models.DateTimeField(null=True)
+        ),
         migrations.AddField(
             model_name="trainingcalendarversion",
             name="venue_name",
@@ -47,8 +66,12 @@ class Migration(migrations.Migration):
             ),
             preserve_default=False,
         ),
-        migrations.RunPython(facts_from_live_pages, migrations.RunPython.noop),
+        migrations.RunPython(facts_from_live_pages, fingerprints_from_facts),
         migrations.AlterField(model_name="trainingcalendarversion", name="starts_at", field=models.DateTimeField()),
         migrations.AlterField(model_name="trainingcalendarversion", name="ends_at", field=models.DateTimeField()),
+        # A default only so that the migration can be reversed (fingerprints_from_facts fills it).
+        migrations.AlterField(
+            model_name="trainingcalendarversion", name="fingerprint", field=models.CharField(default="", max_length=64)
+        ),
         migrations.RemoveField(model_name="trainingcalendarversion", name="fingerprint"),
     ]
