@@ -33,10 +33,11 @@ Status = Enrollment.Status
 class EnrollmentError(Exception):
     """A rule refused the request; ``message`` says why, in the member's language."""
 
-    def __init__(self, code: str, message):
+    def __init__(self, code: str, message, *, details=()):
         super().__init__(str(message))
         self.code = code
         self.message = message
+        self.details = list(details)  # every reason (not_eligible), every missing field (incomplete_profile)
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,6 @@ def seats_by_training(*, trainings: Iterable[TrainingPage]) -> dict[int, Seats]:
 
 
 def seats_for(*, training: TrainingPage) -> Seats:
-    # A page showing these counts is cached for anonymous visitors only until seats change.
-    pagecache.depends_on(pagecache.SEATS)
     return seats_by_training(trainings=[training])[training.pk]
 
 
@@ -132,25 +131,57 @@ def ineligibility(*, member: Member, training: TrainingPage) -> list[str]:
     return reasons
 
 
-def check_may_enroll(*, member: Member, training: TrainingPage, now: datetime) -> None:
-    """Raise EnrollmentError for the first rule that refuses; return when all allow."""
-    if member.status != Member.Status.ACTIVE:
-        raise EnrollmentError("not_verified", _("Your membership has not been verified by the branch yet."))
-    if not member_completeness(member=member).complete:
-        raise EnrollmentError("incomplete_profile", _("Complete your profile before enrolling."))
-    state = training.enrollment_state(now=now)
-    if state is EnrollmentState.CANCELLED:
-        raise EnrollmentError("cancelled", _("This training has been cancelled."))
-    if state is EnrollmentState.POSTPONED:
-        raise EnrollmentError("postponed", _("This training has been postponed."))
-    if state is EnrollmentState.NO_ONLINE:
-        raise EnrollmentError("no_online", _("This training does not take enrollments through the site."))
-    if state is EnrollmentState.NOT_OPEN:
-        raise EnrollmentError("not_open", _("Enrollment for this training has not opened yet."))
+# Refusals that come from the training itself (its status or enrollment window), whoever asks.
+TRAINING_REFUSALS = {
+    EnrollmentState.CANCELLED: ("cancelled", _("This training has been cancelled.")),
+    EnrollmentState.POSTPONED: ("postponed", _("This training has been postponed.")),
+    EnrollmentState.NO_ONLINE: ("no_online", _("This training does not take enrollments through the site.")),
+    EnrollmentState.NOT_OPEN: ("not_open", _("Enrollment for this training has not opened yet.")),
+    EnrollmentState.CLOSED: ("closed", _("Enrollment for this training has closed.")),
+}
+
+
+def _already_enrolled() -> EnrollmentError:
+    return EnrollmentError("already_enrolled", _("You are already enrolled in this training."))
+
+
+def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | None = None) -> EnrollmentError | None:
+    """Why this member may not enroll in this training now; None when they may.
+
+    The one decision, asked by :func:`enroll` and by the training page's panel, rules in this
+    order (the first that refuses answers): already enrolled; the training's state (cancelled,
+    postponed, no enrollment through the site, not open yet, closed or over); staff rejected
+    this member for this training; membership not verified (or suspended); profile incomplete;
+    eligibility (gender, district, cadre level, age). A full training refuses nobody: the
+    enrollment joins the waiting list (:func:`enrollment_outcome`).
+    """
+    if active_enrollment(member=member, training=training) is not None:
+        return _already_enrolled()
+    state = training.enrollment_state(now=now or timezone.now())
     if state is not EnrollmentState.OPEN:
-        raise EnrollmentError("closed", _("Enrollment for this training has closed."))
+        return EnrollmentError(*TRAINING_REFUSALS[state])
+    if Enrollment.objects.filter(member=member, training=training, status=Status.REJECTED).exists():
+        return EnrollmentError("rejected", _("Your enrollment in this training was not approved."))
+    if member.status == Member.Status.SUSPENDED:
+        return EnrollmentError(
+            "not_verified", _("Your membership is suspended. Please contact the branch secretariat.")
+        )
+    if member.status != Member.Status.ACTIVE:
+        return EnrollmentError("not_verified", _("Your membership has not been verified by the branch yet."))
+    if not (completeness := member_completeness(member=member)).complete:
+        return EnrollmentError(
+            "incomplete_profile", _("Complete your profile before enrolling."), details=completeness.missing
+        )
     if reasons := ineligibility(member=member, training=training):
-        raise EnrollmentError("not_eligible", reasons[0])
+        return EnrollmentError("not_eligible", reasons[0], details=reasons)
+    return None
+
+
+def enrollment_outcome(*, training: TrainingPage, free_seat: bool) -> str:
+    """What an enrollment that no rule refuses becomes: awaiting staff approval, a seat, or the waiting list."""
+    if training.requires_approval:
+        return Status.PENDING
+    return Status.CONFIRMED if free_seat else Status.WAITLISTED
 
 
 # -- audit ----------------------------------------------------------------------------------
@@ -193,7 +224,7 @@ def lock_seats(*, training: TrainingPage) -> None:
 
 
 def _seats_left(training: TrainingPage) -> int:
-    """Free seats, counted under the seat lock (without marking a page as depending on them)."""
+    """Free seats, counted under the seat lock."""
     return seats_by_training(trainings=[training])[training.pk].left
 
 
@@ -203,26 +234,24 @@ def _seats_left(training: TrainingPage) -> int:
 @transaction.atomic
 def enroll(*, member: Member, training: TrainingPage, now: datetime | None = None) -> Enrollment:
     """Confirm the member, put them on the waiting list, or (approval trainings) await staff."""
-    check_may_enroll(member=member, training=training, now=now or timezone.now())
+    if refusal := enroll_refusal(member=member, training=training, now=now):
+        raise refusal
     lock_seats(training=training)
-    if active_enrollment(member=member, training=training):
-        raise EnrollmentError("already_enrolled", _("You are already enrolled in this training."))
-    if Enrollment.objects.filter(member=member, training=training, status=Status.REJECTED).exists():
-        raise EnrollmentError("rejected", _("Your enrollment in this training was not approved."))
+    if active_enrollment(member=member, training=training):  # again: a concurrent request may have won
+        raise _already_enrolled()
     # Stamped under the lock, so the order of requests is the order of decisions.
     now = now or timezone.now()
     enrollment = Enrollment(member=member, training=training, requested_at=now)
-    if training.requires_approval:
-        enrollment.status = Status.PENDING
-    elif _seats_left(training):
-        enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
-    else:
-        enrollment.status, enrollment.waitlisted_at = Status.WAITLISTED, now
+    enrollment.status = enrollment_outcome(training=training, free_seat=_seats_left(training) > 0)
+    if enrollment.status == Status.CONFIRMED:
+        enrollment.confirmed_at = now
+    elif enrollment.status == Status.WAITLISTED:
+        enrollment.waitlisted_at = now
     try:
         with transaction.atomic():
             enrollment.save()
     except IntegrityError as error:  # the database constraint, should a check above be bypassed
-        raise EnrollmentError("already_enrolled", _("You are already enrolled in this training.")) from error
+        raise _already_enrolled() from error
     notifications.enrollment_changed(enrollment=enrollment)
     audit(enrollment=enrollment, action="members.enrollment.enroll", by=member.user)
     return enrollment

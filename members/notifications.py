@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from programs.changes import Change
 from programs.ical import build_calendar, calendar_address
-from programs.models import record_calendar_version
 from tasks.outbox import Attachment, notify, sender
 
 from .accounts import member_language
@@ -33,6 +33,8 @@ NOTIFICATION_KINDS = {
     "enrollment_rejected": _("Enrollment: rejected"),
     "training_changed": _("Training changed"),
     "training_cancelled": _("Training cancelled"),
+    "training_postponed": _("Training postponed"),
+    "training_resumed": _("Training going ahead again"),
     "training_reminder": _("Training reminder"),
     "member_verified": _("Membership verified"),
     "member_change_request": _("Request to change verified data"),
@@ -156,11 +158,11 @@ def enrollment_changed(
 # -- what editors publish: a training changed or cancelled, a new program or training --------------
 
 
-def _training_context(training, *, member, event: str, calendar: bool, before=None) -> dict:
+def _training_context(training, *, member, event: str, calendar: bool, before=None, changes=frozenset()) -> dict:
     """What the training emails say about it, in the active language (dates are formatted here).
 
-    ``before``: the training as it was live before this publish; a change notice shows
-    what was and what is.
+    ``before``: the training's facts as participants were last told them (``programs.changes``);
+    a change notice shows what was and what is, for the facts in ``changes``.
     """
     context = {
         "event": event,
@@ -171,7 +173,7 @@ def _training_context(training, *, member, event: str, calendar: bool, before=No
         "training_address": training.venue_address,
         "training_url": settings.SITE_URL + training.url if training.url else settings.SITE_URL,
         "dashboard_url": settings.SITE_URL + reverse("members:dashboard"),
-        "status_reason": training.status_reason if event == "cancelled" else "",
+        "status_reason": training.status_reason if event in ("cancelled", "postponed") else "",
         "calendar": calendar,
     }
     if before is not None:
@@ -179,65 +181,27 @@ def _training_context(training, *, member, event: str, calendar: bool, before=No
             "before_when": before.when,
             "before_venue": before.venue_name,
             "before_address": before.venue_address,
-            "when_changed": (before.starts_at, before.ends_at) != (training.starts_at, training.ends_at),
-            "venue_changed": (before.venue_name, before.venue_address) != (training.venue_name, training.venue_address),
+            "when_changed": Change.TIME in changes,
+            "venue_changed": Change.VENUE in changes,
         }
     return context
 
 
-def previous_live_revision(page, *, revision):
-    """The revision that was live before this publish: the latest one logged as published.
+def training_changed(*, training, before, changes, notice: str, sequence: int) -> int:
+    """Tell every active participant (confirmed, waiting, awaiting approval) what the publish
+    that ``programs.changes`` reported means for them: the training was cancelled, postponed,
+    is going ahead again, or has a new time or venue. Returns how many were told.
 
-    Wagtail sends ``page_published`` before it logs the publish, so the newest publish log
-    entry is the previous one. None on a page's first publish.
+    Confirmed participants get the training's calendar file with its new SEQUENCE (to take
+    the event out on a cancellation). The key names the change (the training and the
+    SEQUENCE it raised) and the enrollment: this running twice sends nothing more.
     """
-    from wagtail.models import PageLogEntry
-
-    entry = (
-        PageLogEntry.objects.filter(page=page, action__startswith="wagtail.publish", revision__isnull=False)
-        .exclude(revision=revision)
-        .select_related("revision")
-        .order_by("-timestamp", "-pk")
-        .first()
-    )
-    return entry.revision if entry else None
-
-
-def training_change(training, *, before) -> str | None:
-    """ "cancelled", "changed" (time or venue) or None, comparing the live training with ``before``."""
-    from programs.schedule import TrainingStatus
-
-    if training.status == TrainingStatus.CANCELLED:
-        return "cancelled" if before.status != TrainingStatus.CANCELLED else None
-    facts = ("starts_at", "ends_at", "venue_name", "venue_address")
-    if any(getattr(training, name) != getattr(before, name) for name in facts):
-        return "changed"
-    return None
-
-
-def training_published(*, training, revision) -> int:
-    """Tell every active participant (confirmed, waiting, awaiting approval) that a training
-    changed time or venue, or was cancelled, in this publish. Returns how many were told.
-
-    The key names the training, the published revision and the enrollment: publishing the
-    same revision again, or this running twice, sends nothing more.
-    """
-    if not training.live:
-        return 0
-    previous = previous_live_revision(training, revision=revision)
-    if previous is None:
-        return 0
-    before = previous.as_object()
-    event = training_change(training, before=before)
-    if event is None:
-        return 0
-    # The SEQUENCE this publish raised, whichever receiver of page_published runs first.
-    record_calendar_version(training)
     enrollments = (
         Enrollment.objects.filter(training=training, status__in=Enrollment.ACTIVE_STATUSES)
         .select_related("member__user")
         .order_by("pk")
     )
+    cancel = notice == "cancelled"
     count = 0
     for enrollment in enrollments:
         member = enrollment.member
@@ -248,16 +212,21 @@ def training_published(*, training, revision) -> int:
         language = member_language(member=member)
         with translation.override(language):
             context = _training_context(
-                training, member=member, event=event, calendar=calendar, before=before if event == "changed" else None
+                training,
+                member=member,
+                event=notice,
+                calendar=calendar,
+                before=None if cancel else before,
+                changes=changes,
             )
             notify(
-                kind=f"training_{event}",
+                kind=f"training_{notice}",
                 recipient=member.user.email,
-                template=f"members/email/training/{event}",
+                template=f"members/email/training/{notice}",
                 context=context,
                 language=language,
-                idempotency_key=f"training-{event}-{training.pk}-r{revision.pk}-e{enrollment.pk}",
-                attachments=[calendar_attachment(enrollment, cancel=event == "cancelled")] if calendar else [],
+                idempotency_key=f"training-{notice}-{training.pk}-s{sequence}-e{enrollment.pk}",
+                attachments=[calendar_attachment(enrollment, cancel=cancel)] if calendar else [],
             )
         count += 1
     return count

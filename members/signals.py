@@ -4,14 +4,21 @@ from allauth.account.signals import user_logged_in
 from wagtail.signals import page_published
 
 
-def training_published(sender, instance, revision, **kwargs):
+def training_published(sender, training, **kwargs):
     """A raised capacity frees seats: the waiting list moves up in the same transaction.
-    Participants hear of a new time or venue, or of a cancellation; a new training is announced."""
+    A new training is announced. (Sent by programs after its calendar bookkeeping.)"""
     from . import enrollment, notifications
 
-    enrollment.promote_waitlist(training=instance)
-    notifications.training_published(training=instance, revision=revision)
-    notifications.page_first_published(page=instance)
+    enrollment.promote_waitlist(training=training)
+    notifications.page_first_published(page=training)
+
+
+def training_changed(sender, training, before, changes, notice, sequence, **kwargs):
+    """Participants hear that a training was cancelled, postponed, goes ahead again, or has a
+    new time or venue (programs decides which, and has raised the calendar's SEQUENCE)."""
+    from . import notifications
+
+    notifications.training_changed(training=training, before=before, changes=changes, notice=notice, sequence=sequence)
 
 
 def program_published(sender, instance, revision, **kwargs):
@@ -41,10 +48,18 @@ def logged_in(sender, request, user, response=None, **kwargs):
 
 def connect() -> None:
     from core.language import language_chosen as language_chosen_signal
+    from programs import signals as programs_signals
     from programs.models import ProgramPage, TrainingPage
 
     language_chosen_signal.connect(language_chosen, dispatch_uid="members_language_chosen")
     user_logged_in.connect(logged_in, dispatch_uid="members_logged_in_language")
 
-    page_published.connect(training_published, sender=TrainingPage, dispatch_uid="members_training_published")
+    # Trainings through programs' own signals, sent after its calendar bookkeeping (not
+    # page_published: its receivers run in INSTALLED_APPS order).
+    programs_signals.training_published.connect(
+        training_published, sender=TrainingPage, dispatch_uid="members_training_published"
+    )
+    programs_signals.training_changed.connect(
+        training_changed, sender=TrainingPage, dispatch_uid="members_training_changed"
+    )
     page_published.connect(program_published, sender=ProgramPage, dispatch_uid="members_program_published")

@@ -10,7 +10,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from . import enrollment, notifications
+from . import enrollment, notifications, training_panel
 from .admin import bulk_actions, buttons, dashboard, urls
 from .admin.access import ReadOnlyEnrollmentPolicy
 from .admin.menu import PermissionMenuItem
@@ -90,3 +90,8 @@ def staff_homepage_panels(request, panels):
 @hooks.register("register_notification_kinds")
 def member_notification_kinds():
     return notifications.NOTIFICATION_KINDS
+
+
+# -- the seam programs renders on a training page ------------------------------------------------
+
+hooks.register("training_page_panels", training_panel.enrollment_panel)

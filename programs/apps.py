@@ -10,7 +10,7 @@ class ProgramsConfig(AppConfig):
     def ready(self):
         from core.pagecache import invalidate_on_change
 
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import receivers  # noqa: F401  (connects the receivers)
         from .models import Partner
 
         invalidate_on_change(Partner)  # partners show on the home, program and training pages

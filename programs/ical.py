@@ -2,7 +2,7 @@
 
 UID: the page's primary key and the site's host, so an edit never changes it.
 SEQUENCE: :class:`~programs.models.TrainingCalendarVersion`, raised on each publish that
-changes time, venue or status (see ``programs.signals``); an emailed calendar may add the
+changes time, venue or status (see ``programs.changes``); an emailed calendar may add the
 recipient's own offset (``sequence_offset``, see ``members.notifications``).
 METHOD: ``PUBLISH`` for calendars to add or update; ``CANCEL`` (RFC 5546) takes the event
 out of the recipient's calendar, so every event in it is ``STATUS:CANCELLED``.

@@ -4,7 +4,6 @@ Nothing here counts seats or enrollments (see DESIGN.md): a Wagtail publish rewr
 page field from the revision, so the enrollment app keeps its counters in its own rows.
 """
 
-import hashlib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -95,6 +94,13 @@ def upcoming_trainings(*, now=None, limit: int | None = None):
     return trainings
 
 
+def expire_with(trainings, *, now) -> None:
+    """The page being rendered shows these trainings' enrollment state (or lists them until
+    they end): an anonymous visitor's copy of it is kept only until one of them changes by itself."""
+    for training in trainings:
+        pagecache.valid_until(training.next_change(now))
+
+
 def attach_programs(trainings) -> None:
     """Set ``training.program`` (the parent ProgramPage) on each training in one query."""
     steplen = Page.steplen
@@ -134,6 +140,7 @@ class ProgramIndexPage(RoutablePageMixin, Page):
             .order_by("-period_start")
         )
         context["trainings"] = upcoming_trainings(now=now)
+        expire_with(context["trainings"], now=now)
         return context
 
     @path("kalender.ics/", name="calendar")
@@ -221,6 +228,7 @@ class ProgramPage(Page):
         )
         context["now"] = now
         context["upcoming_trainings"] = [t for t in trainings if t.ends_at > now]
+        expire_with(context["upcoming_trainings"], now=now)
         context["past_trainings"] = [t for t in trainings if t.ends_at <= now][::-1]
         context["partners"] = with_logos(self.partners.all())
         return context
@@ -332,7 +340,8 @@ class TrainingPage(RoutablePageMixin, Page):
     ]
     parent_page_types = ["programs.ProgramPage"]
     subpage_types = []
-    # Seats left are part of the page: members.enrollment.seats_for ties it to the seats generation.
+    # Seats left are part of the page: the panel that shows them (a training_page_panels hook)
+    # ties the page to the seats generation.
     cache_anonymous = True  # core/pagecache.py
 
     class Meta:
@@ -379,10 +388,8 @@ class TrainingPage(RoutablePageMixin, Page):
 
     @cached_property
     def state(self) -> schedule.EnrollmentState:
-        now = timezone.now()
-        # A page cached for anonymous visitors shows this state only until it changes by itself.
-        pagecache.valid_until(self.next_change(now))
-        return self.enrollment_state(now)
+        """The enrollment state now (a page showing it declares how long: :func:`expire_with`)."""
+        return self.enrollment_state(timezone.now())
 
     def next_change(self, now):
         """The next moment this training's enrollment state or listing changes without a publish."""
@@ -423,17 +430,6 @@ class TrainingPage(RoutablePageMixin, Page):
     def calendar_url(self) -> str:
         return f"{self.url}kalender.ics"
 
-    def calendar_fingerprint(self) -> str:
-        """What a calendar must be told about: time, venue and status."""
-        facts = [
-            self.starts_at.isoformat(),
-            self.ends_at.isoformat(),
-            self.venue_name,
-            self.venue_address,
-            self.status,
-        ]
-        return hashlib.sha256("\n".join(facts).encode()).hexdigest()
-
     # home.sharing: shared with its program's picture, described by schema.org Event JSON-LD.
     share_type = "event"
 
@@ -452,6 +448,7 @@ class TrainingPage(RoutablePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        expire_with([self], now=timezone.now())  # the page shows its enrollment state
         context["program"] = self.program
         context["partners"] = with_logos(self.partners.all())
         return context
@@ -464,34 +461,26 @@ class TrainingPage(RoutablePageMixin, Page):
 
 
 class TrainingCalendarVersion(models.Model):
-    """The SEQUENCE of a training's calendar event, raised when time, venue or status change.
+    """The SEQUENCE of a training's calendar event, and the facts of its last live publish.
 
-    A row of its own (not a page field): a publish rewrites every page field from the revision.
+    Raised by ``programs.changes.record_publish`` when time, venue or status change. A row of
+    its own (not page fields): a publish rewrites every page field from the revision.
     """
 
     training = models.OneToOneField(TrainingPage, on_delete=models.CASCADE, related_name="calendar_version")
-    fingerprint = models.CharField(max_length=64)
     sequence = models.PositiveIntegerField(default=0)
+    # The facts (programs.changes.TrainingFacts) as participants were last told them.
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    venue_name = models.CharField(max_length=200)
+    venue_address = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=TrainingStatus.choices)
 
     class Meta:
         verbose_name = _("calendar version")
 
     def __str__(self):
         return f"{self.training_id}: {self.sequence}"
-
-
-def record_calendar_version(training: TrainingPage) -> TrainingCalendarVersion:
-    """Raise the event's SEQUENCE when what a calendar shows has changed since the last publish."""
-    fingerprint = training.calendar_fingerprint()
-    version, created = TrainingCalendarVersion.objects.get_or_create(
-        training=training, defaults={"fingerprint": fingerprint}
-    )
-    if not created and version.fingerprint != fingerprint:
-        TrainingCalendarVersion.objects.filter(pk=version.pk).update(
-            fingerprint=fingerprint, sequence=models.F("sequence") + 1
-        )
-        version.refresh_from_db()
-    return version
 
 
 def site_host(request=None) -> str:

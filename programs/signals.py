@@ -1,11 +1,19 @@
-"""Receivers of the programs app: they only call into programs' own code."""
+"""The domain signals of the programs app: what it tells the apps above about its trainings.
 
-from django.dispatch import receiver
-from wagtail.signals import page_published
+Both are sent by :func:`programs.changes.record_publish` after the calendar bookkeeping of
+the publish, so every receiver sees the training's new calendar SEQUENCE.
 
-from .models import TrainingPage, record_calendar_version
+``training_published(sender=TrainingPage, training)``
+    Every publish of a training (capacity, enrollment window, anything), live or scheduled.
+``training_changed(sender=TrainingPage, training, before, after, changes, notice, sequence)``
+    A live publish changed what its participants must be told (``programs.changes``):
+    ``before``/``after`` are :class:`~programs.changes.TrainingFacts`, ``changes`` the facts
+    that differ (:class:`~programs.changes.Change`), ``notice`` what to tell (``cancelled``,
+    ``postponed``, ``resumed`` or ``changed``), ``sequence`` the calendar's new SEQUENCE
+    (one value per change: a key for telling each participant once).
+"""
 
+from django.dispatch import Signal
 
-@receiver(page_published, sender=TrainingPage)
-def training_published(sender, instance, **kwargs):
-    record_calendar_version(instance)
+training_published = Signal()
+training_changed = Signal()

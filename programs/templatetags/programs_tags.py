@@ -1,10 +1,13 @@
 """Template tags of the programs app, for its own templates and for the home page.
 
-``{% load programs_tags %}{% upcoming_trainings 4 %}{% partners %}``
+``{% load programs_tags %}{% upcoming_trainings 4 %}{% partners %}``, and on a training page
+``{% training_page_panels page %}``: the seam through which the apps above show something there.
 """
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html_join
+from wagtail import hooks
 
 from programs import models, schedule
 
@@ -14,11 +17,10 @@ register = template.Library()
 @register.inclusion_tag("programs/tags/upcoming_trainings.html", takes_context=True, name="upcoming_trainings")
 def upcoming_trainings_tag(context, limit=4):
     """The next ``limit`` trainings, soonest first, with their enrollment state (two queries)."""
-    return {
-        "request": context.get("request"),
-        "trainings": models.upcoming_trainings(limit=limit),
-        "now": timezone.now(),
-    }
+    now = timezone.now()
+    trainings = models.upcoming_trainings(now=now, limit=limit)
+    models.expire_with(trainings, now=now)  # each card shows its training's enrollment state
+    return {"request": context.get("request"), "trainings": trainings, "now": now}
 
 
 @register.inclusion_tag("programs/tags/partners.html", takes_context=True, name="partners")
@@ -31,3 +33,14 @@ def partners_tag(context):
 def wib(value):
     """``Sabtu, 12 Desember 2026, 09.00 WIB``."""
     return schedule.format_wib(value) if value else ""
+
+
+@register.simple_tag(takes_context=True)
+def training_page_panels(context, training):
+    """What the apps above programs show on a training page, below its facts, in hook order.
+
+    Each function registered with ``hooks.register("training_page_panels", fn)`` is called as
+    ``fn(context, training)`` with the page's template context and returns HTML (a safe
+    string; anything else is escaped). The members app shows the visitor's own enrollment state.
+    """
+    return format_html_join("", "{}", ((hook(context, training),) for hook in hooks.get_hooks("training_page_panels")))
