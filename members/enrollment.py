@@ -1,4 +1,4 @@
-"""Enrollment: every change of an enrollment's status happens here (DESIGN.md invariants 1 to 3).
+"""Enrollment: every change of an enrollment's status happens here (invariants 1 to 3 of docs/architecture.md).
 
 Seat decisions lock the training's ``TrainingSeats`` row (``select_for_update`` on
 PostgreSQL; on SQLite every write transaction is IMMEDIATE, so writers queue up).

@@ -157,7 +157,7 @@ class TrainingSeats(models.Model):
     """The row that seat decisions for one training lock.
 
     Not the TrainingPage row: a Wagtail publish rewrites every page field from the
-    revision, and editors' tree operations lock ``wagtailcore_page`` (DESIGN.md).
+    revision, and editors' tree operations lock ``wagtailcore_page`` (docs/architecture.md).
     """
 
     training = models.OneToOneField(

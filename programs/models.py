@@ -1,7 +1,8 @@
 """Work programs, their trainings and partners.
 
-Nothing here counts seats or enrollments (see DESIGN.md): a Wagtail publish rewrites every
-page field from the revision, so the enrollment app keeps its counters in its own rows.
+Nothing here counts seats or enrollments (docs/architecture.md, facts of the stack): a Wagtail
+publish rewrites every page field from the revision, so the enrollment app keeps its counters
+in its own rows.
 """
 
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Redis (cache and broker) going down degrades the site, never breaks it (DESIGN.md invariant 8).
+"""Redis (cache and broker) going down degrades the site, never breaks it (invariant 8 of docs/architecture.md).
 
 A real ``redis-server`` of the test's own is killed under a running gunicorn: a logged-in
 member still reads every page and enrolls, the email waits in the outbox, ``/healthz/``

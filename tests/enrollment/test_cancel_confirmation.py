@@ -1,7 +1,7 @@
 """Cancelling, as a member does it: a page asks first, and the email takes the event out of the calendar.
 
-The cancel URL (``/anggota/pelatihan/<id>/batal/``, DESIGN.md) shows a confirmation page on GET
-that changes nothing, and cancels on a POST carrying the member's CSRF token. The email that
+The cancel URL (``/anggota/pelatihan/<id>/batal/``, a public URL of docs/architecture.md) shows a
+confirmation page on GET that changes nothing, and cancels on a POST carrying the member's CSRF token. The email that
 follows (and the one for a training the branch cancelled) carries an .ics with METHOD:CANCEL,
 the UID of the confirmation's .ics and a higher SEQUENCE, read here from the real emails as
 the SMTP server received them.

@@ -1,4 +1,4 @@
-"""The enrollment service: every rule and every transition (DESIGN.md invariants 1 to 3)."""
+"""The enrollment service: every rule and every transition (invariants 1 to 3 of docs/architecture.md)."""
 
 from datetime import date, timedelta
 
