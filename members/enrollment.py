@@ -529,40 +529,6 @@ def may_cancel(*, enrollment: Enrollment, now: datetime | None = None) -> bool:
 # -- privacy --------------------------------------------------------------------------------
 
 
-def member_enrollments_export(*, member: Member) -> list[dict]:
-    """The member's enrollments, for the download of their data: every decision, why, by whom (a role) and when."""
-    from .accounts import decided_by_role
-
-    def stamp(value):
-        return value.isoformat() if value else None
-
-    roles: dict[int | None, str] = {}
-
-    def role(user_id):
-        if user_id not in roles:
-            roles[user_id] = decided_by_role(user_id=user_id, member=member)
-        return roles[user_id]
-
-    return [
-        {
-            "training_id": enrollment.training_id,
-            "training": enrollment.training.title,
-            "training_starts_at": stamp(enrollment.training.starts_at),
-            "status": enrollment.status,
-            "requested_at": stamp(enrollment.requested_at),
-            "confirmed_at": stamp(enrollment.confirmed_at),
-            "waitlisted_at": stamp(enrollment.waitlisted_at),
-            "cancelled_at": stamp(enrollment.cancelled_at),
-            "rejected_at": stamp(enrollment.rejected_at),
-            "reason": enrollment.reason,
-            "decided_by": role(enrollment.decided_by_id) if enrollment.decided_by_id else None,
-            "attended": enrollment.attended,
-            "attended_at": stamp(enrollment.attended_at),
-        }
-        for enrollment in Enrollment.objects.filter(member=member).select_related("training").order_by("requested_at")
-    ]
-
-
 def member_enrollments_release(*, member: Member) -> None:
     """A deleted account gives up its active enrollments (no email: the address is going)."""
     for enrollment in Enrollment.objects.filter(member=member, status__in=Enrollment.ACTIVE_STATUSES):

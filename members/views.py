@@ -20,7 +20,7 @@ from core.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
 
-from . import accounts, enrollment
+from . import accounts, enrollment, personal_data
 from .forms import ChangeRequestForm, DeleteAccountForm, ProfileForm
 from .models import Member
 
@@ -109,7 +109,7 @@ def change_request(request, member):
 @never_cache
 @login_required
 def data_export(request):
-    data = accounts.member_export(user=request.user)
+    data = personal_data.member_export(user=request.user)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
     )
@@ -124,7 +124,7 @@ def data_export(request):
 def delete_account(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        accounts.member_delete(user=request.user)
+        personal_data.member_delete(user=request.user)
         logout(request)
         messages.success(request, _("Your account and your personal data have been deleted."))
         return redirect("/")

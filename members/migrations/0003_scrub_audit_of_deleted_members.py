@@ -1,6 +1,6 @@
 """Issue 13, finding 8: take deleted members' names out of the audit log written before the fix.
 
-``members.accounts.member_audit_scrub`` does this at each deletion from now on; this
+``members.personal_data.member_audit_scrub`` does this at each deletion from now on; this
 migration does it once for the members already anonymised: entries about them and their
 enrollments get a deleted member's label and keep only the status and attendance of their
 data. The same rule as the service, written against the historical models.

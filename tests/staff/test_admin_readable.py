@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from members import accounts
 from members import enrollment as service
+from members import personal_data
 from tasks.models import Notification
 from tests.people import JUMAT, KHADIJAH
 
@@ -111,7 +111,7 @@ def test_participants_list_names_deleted_members_and_links_whatsapp(client, role
     nuraini, jumat = roles.member.member, make_person(JUMAT)
     service.enroll(member=nuraini, training=training)
     service.enroll(member=jumat, training=training)
-    accounts.member_delete(user=jumat.user)
+    personal_data.member_delete(user=jumat.user)
     client.force_login(roles.coordinator)
     response = client.get(reverse("wagtailsnippets_members_enrollment:list"), {"training": training.pk})
     html, text = response.content.decode(), page_text(response)
