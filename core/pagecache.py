@@ -63,6 +63,11 @@ WhiteNoise, before sessions, CSRF and CSP. Responses carry ``X-Page-Cache: hit``
 (absent: not cacheable), a weak ETag (a revisit costs a 304), ``Vary: Cookie,
 Accept-Encoding``, and are sent gzip-compressed to browsers that accept it (safe here: a
 cached page holds no secret for BREACH to extract).
+
+Longer than 400 lines on purpose: the key, the generations, what may be stored and the
+middleware decide together whether a visitor may see a stored page; a mistake between them
+serves one visitor's page to another, so they are read (and tested, tests/test_pagecache.py)
+as one.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ PostgreSQL; on SQLite every write transaction is IMMEDIATE, so writers queue up)
 Under that lock the service counts confirmed enrollments and decides: confirm, put on
 the waiting list, or refuse. A seat that frees up goes to the first eligible person on
 the waiting list in the same transaction.
+
+Longer than 400 lines on purpose: every status change shares the seat lock and the rules
+(why a member may or may not enroll, the order of the waiting list), and writing each of them
+once means writing them here. Reads for pages (a member's trainings, seats) sit beside them
+because they count exactly as the transitions do.
 """
 
 from __future__ import annotations

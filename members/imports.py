@@ -12,6 +12,10 @@ to a member, so a second run imports nothing new), updated (a member without a l
 found by phone, gets the row's email) or created. A new member with an email gets an
 invitation (through the outbox) to set a password; a row with only a phone number makes
 a verified member without a login, invited once a coordinator adds an email.
+
+Longer than 400 lines on purpose: reading two file formats within bounds, checking each
+row (the same rules as the sign-up and profile forms), matching existing members and running
+the job in resumable chunks are one pipeline; split, each part would need the others' types.
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 Nothing here counts seats or enrollments (docs/architecture.md, facts of the stack): a Wagtail
 publish rewrites every page field from the revision, so the enrollment app keeps its counters
 in its own rows.
+
+Longer than 400 lines on purpose: a Wagtail page model is its fields, panels, validation and
+rendering (``get_context``, routes for the .ics) together, as Wagtail lays pages out; the
+training page is most of it. Rules about time and eligibility live in programs/schedule.py,
+changes in programs/changes.py.
 """
 
 from datetime import timedelta
