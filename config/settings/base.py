@@ -27,13 +27,14 @@ PORT = env.int("PORT", default=8000)
 SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
-    # Project apps, lowest layer first (see README "Architecture").
+    # Project apps, lowest layer first (docs/architecture.md). Nothing depends on this order:
+    # the apps meet through signals, hooks and the outbox, never through who loads first.
     "core",
-    "home",
+    "tasks",
     "news",
     "programs",
+    "home",
     "members",
-    "tasks",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
