@@ -34,7 +34,7 @@ from core.admin_display import ReadableInspectMixin, YesNoColumn
 from core.spreadsheets import SpreadsheetExportMixin
 from programs.models import TrainingPage
 
-from . import accounts, admin_listing, admin_views, enrollment, notifications
+from . import accounts, admin_listing, admin_messages, admin_views, enrollment, notifications
 from .admin_access import PeopleChooserViewSet, PeopleDeleteBulkAction, SeeingRequiredBulkActionMixin
 from .enrollment import EnrollmentError
 from .models import Enrollment, Member
@@ -684,3 +684,7 @@ def staff_homepage_panels(request, panels):
 @hooks.register("register_notification_kinds")
 def member_notification_kinds():
     return notifications.NOTIFICATION_KINDS
+
+
+hooks.register("register_admin_urls", admin_messages.admin_urls)
+hooks.register("register_admin_menu_item", admin_messages.menu_item)
