@@ -15,7 +15,7 @@ export PORT
 TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal_ci
 
-TEMPLATE_DIRS := site/templates $(wildcard */templates)
+TEMPLATE_DIRS := $(wildcard */templates)
 
 .PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean bench bench-pages bench-storm bench-fanout tools
 

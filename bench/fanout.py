@@ -8,7 +8,7 @@ What it does, on one machine:
 2. A local aiosmtpd server (in this process, on a free port) that counts what it accepts.
 3. ``--workers`` Celery worker processes (``celery -A tasks worker --pool=solo``) on the
    Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/9, flushed first: the benchmarks' db).
-4. Fan-out: ``tasks.announcements.announce()`` records one row per member in one
+4. Fan-out: ``members.announcements.announce()`` records one row per member in one
    transaction and queues batches of 200; the clock runs from the call until the SMTP
    server has accepted every message and every row is ``sent``.
 5. Ceiling: the same messages (built by ``tasks.outbox.build_message`` from the same rows)
@@ -99,9 +99,10 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
+    from members import announcements
     from members.models import Member
     from programs.models import ProgramPage
-    from tasks import announcements, outbox
+    from tasks import outbox
     from tasks.models import Notification
 
     redis.Redis.from_url(REDIS_URL).flushdb()

@@ -36,6 +36,8 @@ NOTIFICATION_KINDS = {
     "training_postponed": _("Training postponed"),
     "training_resumed": _("Training going ahead again"),
     "training_reminder": _("Training reminder"),
+    "announcement": _("Program announcement"),
+    "message": _("Message from the coordinators"),
     "member_verified": _("Membership verified"),
     "member_change_request": _("Request to change verified data"),
     "member_invitation": _("Invitation to set a password"),
@@ -251,7 +253,7 @@ def remind(*, enrollment: Enrollment) -> None:
 
 def page_first_published(*, page) -> int:
     """A new program or training went live for the first time: announce it to opted-in members."""
-    from tasks.announcements import announce
+    from .announcements import announce
 
     if not page.live or page.first_published_at != page.last_published_at:
         return 0
@@ -289,7 +291,7 @@ def message_participants(*, training, subject: str, body: str, sent_by) -> int:
             notify(
                 kind="message",
                 recipient=member.user.email,
-                template="tasks/email/message",
+                template="members/email/participant_message",
                 context=context,
                 language=language,
                 idempotency_key=f"message-{stamp}-e{enrollment.pk}",

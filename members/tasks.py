@@ -1,11 +1,13 @@
-"""Celery tasks of the members domain, found by ``autodiscover_tasks``. Thin: they take ids and call services."""
+"""Celery tasks of the members domain, found by ``autodiscover_tasks``. Thin: they take ids and call services.
+
+Their schedule is ``CELERY_BEAT_SCHEDULE`` (config/settings/base.py).
+"""
 
 import logging
 
 from celery import shared_task
-from django.db import transaction
 
-from . import imports
+from . import imports, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -22,14 +24,7 @@ def run_import_job(job_id: int) -> None:
 
 def queue_import_job(*, job_id: int) -> None:
     """Hand the job to a worker once the transaction commits; a broker that is down leaves it to resume_import_jobs."""
-
-    def send():
-        try:
-            run_import_job.delay(job_id)
-        except Exception as error:  # kombu raises a variety of connection errors
-            logger.warning("import job %s: could not queue it, resume_import_jobs will: %s", job_id, error)
-
-    transaction.on_commit(send)
+    run_import_job.delay_on_commit(job_id)
 
 
 @shared_task(name="members.resume_import_jobs", ignore_result=True)
@@ -45,3 +40,9 @@ def resume_import_jobs() -> int:
 def expire_import_reports() -> int:
     """Beat runs this daily: import reports (people's names) are deleted 30 days after their job ended."""
     return imports.import_reports_expire()
+
+
+@shared_task(name="members.send_training_reminders", ignore_result=True)
+def send_training_reminders() -> int:
+    """Beat runs this at 08:00 WIB: reminders for trainings that start tomorrow."""
+    return reminders.send_reminders()

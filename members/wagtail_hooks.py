@@ -11,7 +11,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from . import enrollment, notifications, training_panel
-from .admin import bulk_actions, buttons, dashboard, urls
+from .admin import bulk_actions, buttons, dashboard, message_participants, urls
 from .admin.access import ReadOnlyEnrollmentPolicy
 from .admin.menu import PermissionMenuItem
 from .admin.viewsets import EnrollmentViewSet, MemberViewSet
@@ -95,3 +95,9 @@ def member_notification_kinds():
 # -- the seam programs renders on a training page ------------------------------------------------
 
 hooks.register("training_page_panels", training_panel.enrollment_panel)
+
+
+# -- the coordinator's message to a training's participants ----------------------------------------
+
+hooks.register("register_admin_urls", message_participants.admin_urls)
+hooks.register("register_admin_menu_item", message_participants.menu_item)

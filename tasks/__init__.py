@@ -1,4 +1,4 @@
-"""Background work: the Celery app, and (later) the notification outbox and scheduled jobs.
+"""The Celery app and the notification outbox; nothing else (no domain app is imported here).
 
 ``celery -A tasks worker`` and ``celery -A tasks beat`` find the app in ``tasks.celery``.
 """

@@ -1,36 +1,54 @@
+"""The Celery app (``celery -A tasks worker``, ``celery -A tasks beat``) and the base of every task.
+
+Each app's jobs live in its own ``tasks.py`` (Celery's autodiscovery convention); the outbox's
+delivery tasks live in ``tasks/delivery.py``. The beat schedule is a setting
+(``CELERY_BEAT_SCHEDULE`` in config/settings/base.py), so this app names no domain job.
+"""
+
+import functools
+import logging
 import os
 
 from celery import Celery
-from celery.schedules import crontab
-from django.conf import settings
+from celery.contrib.django.task import DjangoTask
+from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
-app = Celery("portal")
-# Every CELERY_* Django setting configures the app (broker, eager mode, acks_late...).
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+logger = logging.getLogger(__name__)
 
-# The beat schedule lives in code (no django-celery-beat; see README).
-app.conf.beat_schedule = {
-    "publish-scheduled-pages": {
-        "task": "tasks.jobs.publish_scheduled_pages",
-        "schedule": crontab(),  # every minute
-    },
-    "training-reminders": {
-        "task": "tasks.jobs.send_training_reminders",
-        "schedule": crontab(hour=8, minute=0),  # 08:00 WIB (CELERY_TIMEZONE is Asia/Jakarta)
-    },
-    "sweep-outbox": {
-        "task": "tasks.sweep_outbox",
-        "schedule": settings.OUTBOX_SWEEP_SECONDS,  # what could not be queued (broker down) goes out then
-    },
-    "resume-import-jobs": {
-        "task": "members.resume_import_jobs",
-        "schedule": 300.0,  # member imports whose worker died go on where they stopped
-    },
-    "expire-import-reports": {
-        "task": "members.expire_import_reports",
-        "schedule": crontab(hour=3, minute=0),  # reports name people: kept 30 days after their job
-    },
-}
+
+class Task(DjangoTask):
+    """Celery's Django task, whose sends a broker outage cannot turn into an error.
+
+    ``delay_on_commit()`` / ``apply_async_on_commit()`` hand the task to the broker once the
+    caller's transaction commits (nothing is queued for work that was rolled back), and a
+    broker that is down is logged instead of raised into a request whose data is already
+    committed: the work waits in the database (the outbox's rows, an import job) for the
+    periodic job that picks it up again.
+    """
+
+    def enqueue(self, *args, countdown: float | None = None) -> bool:
+        """``apply_async`` now; False (and a warning) when the broker cannot be reached."""
+        try:
+            self.apply_async(args=list(args), countdown=countdown)
+        except Exception as error:  # kombu raises a variety of connection errors
+            # The work is a row in the database: its sweep (the outbox sweeper, resume_import_jobs) sends it later.
+            logger.warning("could not queue %s%r, its sweep will: %s", self.name, args, error)
+            return False
+        return True
+
+    def delay_on_commit(self, *args) -> None:
+        transaction.on_commit(functools.partial(self.enqueue, *args))
+
+    def apply_async_on_commit(self, args=(), countdown: float | None = None) -> None:
+        transaction.on_commit(functools.partial(self.enqueue, *args, countdown=countdown))
+
+
+app = Celery("portal", task_cls=Task)
+# Every CELERY_* Django setting configures the app (broker, eager mode, acks_late, beat schedule...).
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# ``<app>.tasks`` of every installed app (core, members...), and the outbox's own delivery tasks,
+# whose module is not called ``tasks`` (``tasks.tasks`` would read like ``django.tasks``).
+app.autodiscover_tasks()
+app.autodiscover_tasks(["tasks"], related_name="delivery")

@@ -1,21 +1,15 @@
 """Readable names for the outbox's kinds of email (``Notification.kind``).
 
-The outbox knows only its own kinds; apps that send email name theirs with the Wagtail hook
-``register_notification_kinds`` (a function returning ``{kind: label}``), the way the lower
-layer renders what the upper one fills.
+The outbox sends nothing of its own, so it names no kind: apps that send email name theirs
+with the Wagtail hook ``register_notification_kinds`` (a function returning ``{kind: label}``),
+the way the lower layer renders what the upper one fills.
 """
 
-from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-
-OWN_KINDS = {
-    "announcement": _("Program announcement"),
-    "message": _("Message from the coordinators"),
-}
 
 
 def kind_labels() -> dict:
-    labels = dict(OWN_KINDS)
+    labels = {}
     for fn in hooks.get_hooks("register_notification_kinds"):
         labels.update(fn())
     return labels

@@ -28,7 +28,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -121,7 +120,7 @@ def notify_rendered(
         },
     )
     if created:
-        transaction.on_commit(lambda: dispatch(notification_id=notification.pk))
+        dispatch(notification_id=notification.pk, on_commit=True)
     return notification
 
 
@@ -171,28 +170,34 @@ def unseal(token: str) -> str:
         raise ValueError("a sealed email body no current or fallback SECRET_KEY opens") from error
 
 
-def dispatch(*, notification_id: int, countdown: float | None = None) -> bool:
-    """Hand a row to Celery. A broker that is down is not an error: the sweeper retries."""
-    from .tasks import deliver_notification
+def dispatch(*, notification_id: int, countdown: float | None = None, on_commit: bool = False) -> bool:
+    """Hand a row to Celery (``on_commit``: once the current transaction commits).
 
-    try:
-        deliver_notification.apply_async(args=[notification_id], countdown=countdown)
-    except Exception as error:  # kombu raises a variety of connection errors
-        logger.warning("outbox: could not queue notification %s, the sweeper will: %s", notification_id, error)
-        return False
-    return True
+    A broker that is down is not an error: the row waits for the sweeper.
+    """
+    # The task module imports this one at its top; the outbox reaches its task only to send.
+    from .delivery import deliver_notification
+
+    if on_commit:
+        deliver_notification.apply_async_on_commit(args=(notification_id,), countdown=countdown)
+        return True
+    return deliver_notification.enqueue(notification_id, countdown=countdown)
+
+
+def claimable(*, now) -> Q:
+    """Rows a worker may take for sending at ``now``: pending and due, or stuck in 'sending'
+    past the timeout (its worker died). Claims, batches and the sweeper all use this one rule."""
+    return (
+        Q(status=Notification.Status.PENDING)
+        | Q(status=Notification.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
+    ) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
 
 
 def claim(*, notification_id: int) -> Notification | None:
     """Take a row for sending; ``None`` if it is sent, failed, not due, or another worker has it."""
     now = timezone.now()
-    claimable = Q(status=Notification.Status.PENDING) | Q(
-        status=Notification.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
-    )
-    updated = (
-        Notification.objects.filter(claimable, pk=notification_id)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    updated = Notification.objects.filter(claimable(now=now), pk=notification_id).update(
+        status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     if not updated:
         return None
@@ -210,9 +215,11 @@ def message_id(notification: Notification) -> str:
     return f"<outbox.{notification.pk}.{digest}@{domain}>"
 
 
-# Bulk mail goes out from ANNOUNCEMENT_FROM_EMAIL (so that a provider's reputation of the bulk
-# address never holds back confirmations and password resets); everything else from DEFAULT_FROM_EMAIL.
-BULK_KINDS = frozenset({"announcement"})
+# Bulk mail (the kinds in settings.OUTBOX_BULK_KINDS, named by the apps that send it) goes out
+# from ANNOUNCEMENT_FROM_EMAIL, so that a provider's reputation of the bulk address never holds
+# back confirmations and password resets; everything else from DEFAULT_FROM_EMAIL.
+def bulk_kinds() -> frozenset[str]:
+    return frozenset(getattr(settings, "OUTBOX_BULK_KINDS", ()))
 
 
 @dataclass(frozen=True)
@@ -228,7 +235,7 @@ class Sender:
         return self.from_email_for("")
 
     def from_email_for(self, kind: str) -> str:
-        address = self.bulk_address if kind in BULK_KINDS and self.bulk_address else self.address
+        address = self.bulk_address if kind in bulk_kinds() and self.bulk_address else self.address
         if not self.name:
             return address
         return str(Address(display_name=self.name, addr_spec=address))
@@ -385,12 +392,9 @@ def claim_many(*, notification_ids) -> list[Notification]:
     timeout. The rows this call took are the ones stamped with its own claim time.
     """
     now = timezone.now()
-    claimable = Q(status=Notification.Status.PENDING) | Q(
-        status=Notification.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
+    Notification.objects.filter(claimable(now=now), pk__in=notification_ids).update(
+        status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
-    Notification.objects.filter(claimable, pk__in=notification_ids).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    ).update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     return list(
         Notification.objects.filter(
             pk__in=notification_ids, status=Notification.Status.SENDING, claimed_at=now
@@ -423,16 +427,15 @@ def deliver_batch(*, notification_ids) -> list[Notification]:
     return claimed
 
 
-def dispatch_batch(*, notification_ids) -> bool:
-    """Hand a batch of rows to Celery; a broker that is down leaves them to the sweeper."""
-    from .tasks import deliver_batch as deliver_batch_task
+def dispatch_batch(*, notification_ids, on_commit: bool = False) -> bool:
+    """Hand a batch of rows to Celery (``on_commit``: once the current transaction commits);
+    a broker that is down leaves them to the sweeper."""
+    from .delivery import deliver_batch as deliver_batch_task
 
-    try:
-        deliver_batch_task.apply_async(args=[list(notification_ids)])
-    except Exception as error:  # kombu raises a variety of connection errors
-        logger.warning("outbox: could not queue a batch of %s, the sweeper will: %s", len(notification_ids), error)
-        return False
-    return True
+    if on_commit:
+        deliver_batch_task.delay_on_commit(list(notification_ids))
+        return True
+    return deliver_batch_task.enqueue(list(notification_ids))
 
 
 def record_many(*, kind: str, rows: list[dict], subject: str, body_text: str, body_html: str = "", language: str):
@@ -466,11 +469,13 @@ def record_many(*, kind: str, rows: list[dict], subject: str, body_text: str, bo
 def sweep(*, now=None) -> int:
     """Re-dispatch rows that are due and were never queued, or stuck in 'sending'."""
     now = now or timezone.now()
-    due = Notification.objects.filter(
-        Q(status=Notification.Status.PENDING, created_at__lt=now - DISPATCH_GRACE)
-        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        | Q(status=Notification.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
-    ).values_list("pk", flat=True)
+    # A row 'sending' always has a due next_attempt_at (it was claimed due, and a failure makes
+    # it 'pending' again): claimable() is the rule, less pending rows still in their own task's grace.
+    due = (
+        Notification.objects.filter(claimable(now=now))
+        .exclude(status=Notification.Status.PENDING, created_at__gte=now - DISPATCH_GRACE)
+        .values_list("pk", flat=True)
+    )
     count = 0
     for notification_id in due.iterator():
         count += dispatch(notification_id=notification_id)
@@ -488,5 +493,5 @@ def retry_failed(*, notification_ids) -> int:
         status=Notification.Status.PENDING, attempts=0, next_attempt_at=None, last_error=""
     )
     for notification_id in ids:
-        transaction.on_commit(lambda notification_id=notification_id: dispatch(notification_id=notification_id))
+        dispatch(notification_id=notification_id, on_commit=True)
     return len(ids)

@@ -3,7 +3,6 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.views.generic import IndexView, InspectView
@@ -101,7 +100,6 @@ class NotificationViewSet(ModelViewSet):
         return [
             *super().get_urlpatterns(),
             path("retry/<int:pk>/", views.retry_notification, name="retry"),
-            path("message/", views.message_participants, name="message"),
         ]
 
 
@@ -111,18 +109,6 @@ notification_viewset = NotificationViewSet("tasks_notification")
 @hooks.register("register_admin_viewset")
 def register_notification_viewset():
     return notification_viewset
-
-
-class MessageParticipantsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("tasks.change_notification")
-
-
-@hooks.register("register_admin_menu_item")
-def register_message_participants_menu_item():
-    return MessageParticipantsMenuItem(
-        _("Message participants"), reverse("tasks_notification:message"), icon_name="mail", order=901
-    )
 
 
 class FailedDeliveriesPanel(Component):

@@ -178,7 +178,7 @@ def test_celery_worker_starts_from_the_project_root_and_answers():
                 text=True,
                 timeout=30,
             )
-            answered = "tasks.jobs.publish_scheduled_pages" in result.stdout
+            answered = "core.publish_scheduled_pages" in result.stdout
         assert answered, f"the worker did not answer; it printed:\n{result.stdout}{result.stderr}"
     finally:
         worker.terminate()

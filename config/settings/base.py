@@ -8,6 +8,7 @@ development site with nothing else installed.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 from wagtail.embeds import oembed_providers
@@ -181,6 +182,30 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 # How often beat sweeps the outbox for rows that could not be queued (the broker was down)
 # or whose worker died; the sweeper leaves rows younger than 30 s to their own task.
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+# The beat schedule lives in code (no django-celery-beat; see README); crontab times are WIB
+# (CELERY_TIMEZONE). Each job lives in its own app's tasks.py; this composition root names them.
+CELERY_BEAT_SCHEDULE = {
+    "publish-scheduled-pages": {
+        "task": "core.publish_scheduled_pages",
+        "schedule": crontab(),  # every minute
+    },
+    "training-reminders": {
+        "task": "members.send_training_reminders",
+        "schedule": crontab(hour=8, minute=0),  # 08:00 WIB
+    },
+    "sweep-outbox": {
+        "task": "tasks.sweep_outbox",
+        "schedule": OUTBOX_SWEEP_SECONDS,  # what could not be queued (broker down) goes out then
+    },
+    "resume-import-jobs": {
+        "task": "members.resume_import_jobs",
+        "schedule": 300.0,  # member imports whose worker died go on where they stopped
+    },
+    "expire-import-reports": {
+        "task": "members.expire_import_reports",
+        "schedule": crontab(hour=3, minute=0),  # reports name people: kept 30 days after their job
+    },
+}
 
 # Email: Django 6.1 mailers, configured from EMAIL_URL.
 EMAIL_URL = env("EMAIL_URL", default="consolemail://")
@@ -213,6 +238,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 OUTBOX_SENDER_IDENTITY = "home.mail.sender_identity"
 # Announcements (bulk mail) may go out from an address of their own (DESIGN.md's contract).
 ANNOUNCEMENT_FROM_EMAIL = env("ANNOUNCEMENT_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+# The outbox's kinds of bulk mail, which go out from ANNOUNCEMENT_FROM_EMAIL (members/announcements.py).
+OUTBOX_BULK_KINDS = ["announcement"]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Sessions live in the database, never in the cache: a Redis outage or restart logs nobody

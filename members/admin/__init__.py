@@ -12,6 +12,7 @@ check are members/permissions.py (the models, services and demo seeding read the
 - ``listing``: what the listings add to Wagtail's (the way back, a training day's links).
 - ``views``, ``forms``, ``urls``: the staff pages (attendance sheet, check-in, import).
 - ``dashboard``: the panels of the admin's home page.
+- ``message_participants``: the coordinator's message to a training's participants.
 - ``menu``: menu items shown by permission.
 
 Nothing here is imported at package import: importing ``members.admin.<module>`` loads that

@@ -102,13 +102,13 @@ MESSAGES = {
     ),
     "training_reminder": ("members/email/training/reminder", TRAINING | {"event": "reminder"}),
     "message_about_a_training": (
-        "tasks/email/message",
+        "members/email/participant_message",
         TRAINING
         | {"event": "message", "subject": "Bawa KTP & pena", "body": "Assalamu'alaikum,\n\nBawa <KTP> & pena."},
     ),
     "message_alone": ("tasks/email/message", {"subject": "Rapat & doa", "body": 'Satu baris.\nDua "baris".'}),
     "announcement_training": (
-        "tasks/email/announcement",
+        "members/email/announcement",
         {
             "page_title": TITLE,
             "page_summary": "Belajar jualan & promosi",
@@ -118,7 +118,7 @@ MESSAGES = {
         },
     ),
     "announcement_program": (
-        "tasks/email/announcement",
+        "members/email/announcement",
         {
             "page_title": "Program UMKM & Koperasi",
             "page_summary": "",

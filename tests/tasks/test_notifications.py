@@ -6,10 +6,11 @@ import pytest
 from django.core import mail
 
 from core.clock import WIB
+from members import announcements
 from members import enrollment as service
 from members.models import Enrollment
-from tasks import announcements, outbox
-from tasks.jobs import send_reminders
+from members.reminders import send_reminders
+from tasks import outbox
 from tasks.models import Notification
 
 pytestmark = pytest.mark.django_db

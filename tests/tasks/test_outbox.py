@@ -92,7 +92,7 @@ def test_unreachable_broker_keeps_the_row_pending_and_the_sweeper_delivers_it_on
     from django.conf import settings
 
     from tasks import celery_app
-    from tasks.tasks import deliver_notification
+    from tasks.delivery import deliver_notification
 
     # Queue through a Celery app whose Redis broker is not there (nothing listens on the port),
     # configured like the site's own, instead of the in-process one that the tests use.

@@ -9,10 +9,10 @@ escapes them (and a name with markup in it stays text there).
 import pytest
 from django.contrib.auth import get_user_model
 
-from members import accounts, imports, notifications
+from members import accounts, announcements, imports, notifications
 from members import enrollment as service
 from members.models import Enrollment
-from tasks import announcements, outbox
+from tasks import outbox
 from tasks.models import Notification
 from tests.people import DEWI, JUMAT, NURAINI
 

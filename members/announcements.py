@@ -13,10 +13,11 @@ from collections import defaultdict
 from itertools import batched
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import translation
 
-from . import outbox
+from tasks import outbox
+
+from .models import Member
 
 BATCH_SIZE = 200
 RECORD_CHUNK = 1000
@@ -24,8 +25,6 @@ RECORD_CHUNK = 1000
 
 def recipients():
     """(member id, email, language) of active members with an account who asked for announcements."""
-    from members.models import Member
-
     return (
         Member.objects.filter(announcements_opt_in=True, status=Member.Status.ACTIVE, user__isnull=False)
         .order_by("pk")
@@ -43,7 +42,7 @@ def render(*, page, language: str) -> tuple[str, str, str]:
             "training_when": getattr(page, "when", ""),
             "training_venue": getattr(page, "venue_name", ""),
         }
-        return outbox.render_message(template="tasks/email/announcement", context=context, language=language)
+        return outbox.render_message(template="members/email/announcement", context=context, language=language)
 
 
 def announce(*, page) -> int:
@@ -74,11 +73,7 @@ def announce(*, page) -> int:
                 language=language,
             )
     ids.sort()
-    batches = [list(batch) for batch in batched(ids, BATCH_SIZE)]
-    transaction.on_commit(lambda: queue(batches))
+    # After the commit; where the broker is down, the sweeper picks the rows up later.
+    for batch in batched(ids, BATCH_SIZE):
+        outbox.dispatch_batch(notification_ids=batch, on_commit=True)
     return len(ids)
-
-
-def queue(batches: list[list[int]]) -> int:
-    """Hand each batch to Celery; where the broker is down, the sweeper picks the rows up later."""
-    return sum(outbox.dispatch_batch(notification_ids=batch) for batch in batches)

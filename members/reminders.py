@@ -1,26 +1,20 @@
-"""Periodic jobs run by Celery beat. Scheduled jobs may read programs and members."""
+"""The reminder the day before a training, for each of its confirmed participants (beat runs it at 08:00 WIB)."""
 
 from datetime import datetime, time, timedelta
 
-from celery import shared_task
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
 from core.clock import WIB
+from programs.models import TrainingPage
+from programs.schedule import TrainingStatus
 
-
-@shared_task(name="tasks.jobs.publish_scheduled_pages", ignore_result=True)
-def publish_scheduled_pages() -> None:
-    """Publish and unpublish pages whose go-live or expiry time has passed."""
-    call_command("publish_scheduled", verbosity=0)
+from . import notifications
+from .models import Enrollment
 
 
 def trainings_tomorrow(*, now=None):
     """Live, scheduled trainings that start on the next calendar day in WIB."""
-    from programs.models import TrainingPage
-    from programs.schedule import TrainingStatus
-
     today = timezone.localtime(now or timezone.now(), WIB).date()
     start = datetime.combine(today + timedelta(days=1), time.min, tzinfo=WIB)
     return TrainingPage.objects.live().filter(
@@ -34,9 +28,6 @@ def send_reminders(*, now=None) -> int:
     Each reminder's key names the enrollment, so running this again (beat twice, a
     restart, a manual run) records nothing more. Returns how many enrollments it looked at.
     """
-    from members import notifications
-    from members.models import Enrollment
-
     enrollments = Enrollment.objects.filter(
         training__in=trainings_tomorrow(now=now), status=Enrollment.Status.CONFIRMED
     ).select_related("member__user", "training")
@@ -46,9 +37,3 @@ def send_reminders(*, now=None) -> int:
             notifications.remind(enrollment=enrollment)
         count += 1
     return count
-
-
-@shared_task(name="tasks.jobs.send_training_reminders", ignore_result=True)
-def send_training_reminders() -> int:
-    """Beat runs this at 08:00 WIB: reminders for trainings that start tomorrow."""
-    return send_reminders()

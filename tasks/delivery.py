@@ -1,19 +1,17 @@
-"""Celery tasks, found by ``autodiscover_tasks``. Thin: they take ids and call services."""
+"""The outbox's Celery tasks: deliver one row, deliver a batch, sweep. Thin: they take ids and call the outbox.
+
+Their registered names (``tasks.deliver_notification``...) are what sits in a Redis queue:
+they stay as they are whatever this module is called. Found by ``autodiscover_tasks``
+(see tasks/celery.py).
+"""
 
 from celery import shared_task
 from django.utils import timezone
 
 from . import outbox
-from .jobs import publish_scheduled_pages, send_training_reminders
 from .models import Notification
 
-__all__ = [
-    "deliver_batch",
-    "deliver_notification",
-    "publish_scheduled_pages",
-    "send_training_reminders",
-    "sweep_outbox",
-]
+__all__ = ["deliver_batch", "deliver_notification", "sweep_outbox"]
 
 
 @shared_task(bind=True, name="tasks.deliver_notification", acks_late=True, ignore_result=True)

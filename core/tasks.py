@@ -1,0 +1,14 @@
+"""Celery tasks of the infrastructure layer, found by ``autodiscover_tasks``.
+
+``celery.shared_task`` binds them to whichever Celery app runs (the one in ``tasks.celery``),
+so core never imports the tasks app above it.
+"""
+
+from celery import shared_task
+from django.core.management import call_command
+
+
+@shared_task(name="core.publish_scheduled_pages", ignore_result=True)
+def publish_scheduled_pages() -> None:
+    """Beat runs this every minute: publish and unpublish pages whose go-live or expiry time has passed."""
+    call_command("publish_scheduled", verbosity=0)
