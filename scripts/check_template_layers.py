@@ -46,7 +46,7 @@ def template_owners(apps: list[str], root: Path) -> dict[str, str]:
 
 
 def library_owners(apps: list[str], root: Path) -> dict[str, str]:
-    """Tag library name (``enrollment_tags``) → the app that defines it."""
+    """Tag library name (``checkin_tags``) → the app that defines it."""
     return {
         path.stem: app for app in apps for path in (root / app / "templatetags").glob("*.py") if path.stem != "__init__"
     }

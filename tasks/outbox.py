@@ -5,6 +5,10 @@ caller's transaction and hands its id to Celery once that transaction commits.
 Delivery claims the row atomically, so a task delivered twice (Redis redelivers
 unacknowledged tasks; the sweeper re-dispatches stuck rows) sends at most once
 after the row is marked sent. Nothing here knows about programs or members.
+
+Longer than 400 lines on purpose: recording, sealing secrets, claiming and sending share
+one status machine (pending → sending → sent / failed) and one claim rule; each transition
+is guarded against the others here, in one place that tests/tasks/test_outbox.py reads.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Everything that differs between a laptop, CI and a server comes from the
 environment (see README's configuration table); the defaults give a working
 development site with nothing else installed.
+
+Longer than 400 lines on purpose: one file that a newcomer reads top to bottom to see
+every setting and why it is set (README's configuration table lists the environment).
 """
 
 from pathlib import Path
