@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -31,8 +30,10 @@ class Worker:
             SITE_URL="http://127.0.0.1:8000",
             OUTBOX_SWEEP_SECONDS="1",  # read by beat only
         )
-        self.schedule = tempfile.mkdtemp(prefix=f"beat-{name}-")
-        beat_args = ["-B", f"--schedule={self.schedule}/schedule"] if beat else []
+        # Beat keeps its schedule in memory: a test's worker starts fresh, and the shelve file of
+        # the persistent scheduler (dbm.sqlite3 on Python 3.13) was seen failing in the forked
+        # embedded beat ("disk I/O error"), which left the outbox unswept.
+        beat_args = ["-B", "--scheduler=celery.beat:Scheduler"] if beat else []
         self.process = subprocess.Popen(
             [
                 str(BIN / "celery"),
@@ -79,7 +80,6 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.kill()
         os.unlink(self.log.name)
-        shutil.rmtree(self.schedule, ignore_errors=True)
 
 
 class OwnRedis:
