@@ -38,11 +38,12 @@ Status = Enrollment.Status
 class EnrollmentError(Exception):
     """A rule refused the request; ``message`` says why, in the member's language."""
 
-    def __init__(self, code: str, message, *, details=()):
+    def __init__(self, code: str, message, *, details=(), enrollment=None):
         super().__init__(str(message))
         self.code = code
         self.message = message
         self.details = list(details)  # every reason (not_eligible), every missing field (incomplete_profile)
+        self.enrollment = enrollment  # already_enrolled: the active enrollment, when known
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,8 @@ TRAINING_REFUSALS = {
 }
 
 
-def _already_enrolled() -> EnrollmentError:
-    return EnrollmentError("already_enrolled", _("You are already enrolled in this training."))
+def _already_enrolled(mine: Enrollment | None = None) -> EnrollmentError:
+    return EnrollmentError("already_enrolled", _("You are already enrolled in this training."), enrollment=mine)
 
 
 def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | None = None) -> EnrollmentError | None:
@@ -160,8 +161,8 @@ def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | No
     eligibility (gender, district, cadre level, age). A full training refuses nobody: the
     enrollment joins the waiting list (:func:`enrollment_outcome`).
     """
-    if active_enrollment(member=member, training=training) is not None:
-        return _already_enrolled()
+    if (mine := active_enrollment(member=member, training=training)) is not None:
+        return _already_enrolled(mine)
     state = training.enrollment_state(now=now or timezone.now())
     if state is not EnrollmentState.OPEN:
         return EnrollmentError(*TRAINING_REFUSALS[state])
@@ -228,11 +229,6 @@ def lock_seats(*, training: TrainingPage) -> None:
     TrainingSeats.objects.select_for_update().filter(training=training).exists()
 
 
-def _seats_left(training: TrainingPage) -> int:
-    """Free seats, counted under the seat lock."""
-    return seats_by_training(trainings=[training])[training.pk].left
-
-
 # -- transitions ----------------------------------------------------------------------------
 
 
@@ -247,7 +243,7 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
     # Stamped under the lock, so the order of requests is the order of decisions.
     now = now or timezone.now()
     enrollment = Enrollment(member=member, training=training, requested_at=now)
-    enrollment.status = enrollment_outcome(training=training, free_seat=_seats_left(training) > 0)
+    enrollment.status = enrollment_outcome(training=training, free_seat=seats_for(training=training).left > 0)
     if enrollment.status == Status.CONFIRMED:
         enrollment.confirmed_at = now
     elif enrollment.status == Status.WAITLISTED:
@@ -305,7 +301,7 @@ def promote_waitlist(*, training: TrainingPage, now: datetime | None = None, loc
     training = TrainingPage.objects.get(pk=training.pk)  # the capacity as published now
     if training.enrollment_state(now=now) in {EnrollmentState.CANCELLED, EnrollmentState.POSTPONED}:
         return []
-    free = _seats_left(training)
+    free = seats_for(training=training).left
     promoted = []
     if not free:
         return promoted
@@ -339,7 +335,7 @@ def promote(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrol
     training = TrainingPage.objects.get(pk=enrollment.training_id)
     if training.enrollment_state(now=now) in {EnrollmentState.CANCELLED, EnrollmentState.POSTPONED}:
         raise EnrollmentError("not_running", _("This training has been cancelled or postponed."))
-    if not _seats_left(training):
+    if not seats_for(training=training).left:
         raise EnrollmentError("full", _("There is no free seat in this training."))
     if enrollment.member.status != Member.Status.ACTIVE:
         raise EnrollmentError("not_verified", _("This membership is not verified."))
@@ -358,7 +354,7 @@ def approve(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrol
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if enrollment.status != Status.PENDING:
         raise EnrollmentError("not_pending", _("Only requests awaiting approval can be approved."))
-    if _seats_left(enrollment.training):
+    if seats_for(training=enrollment.training).left:
         enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
     else:
         enrollment.status, enrollment.waitlisted_at = Status.WAITLISTED, now

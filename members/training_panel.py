@@ -48,7 +48,7 @@ def panel_context(*, user, training, now=None) -> dict:
         return panel | {"action": "enroll", "reason": outcome, "outcome": outcome}
     panel |= {"reason": refusal.code, "refusal": refusal}
     if refusal.code == "already_enrolled":
-        mine = enrollment.active_enrollment(member=member, training=training)
+        mine = refusal.enrollment  # the active enrollment the service found
         item = enrollment.my_training(enrollment=mine, now=now)
         return panel | {
             "action": mine.status,
