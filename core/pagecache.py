@@ -76,9 +76,10 @@ How it is invalidated
 An anonymous hit costs one cache round trip and no database query: the middleware sits right
 after WhiteNoise, before sessions, CSRF and CSP. A member's hit costs the session, the user and
 what the fragments read. Responses carry ``X-Page-Cache: hit`` or ``miss`` (anonymous),
-``member-hit`` or ``member-miss`` (drawn for a session), absent: not cacheable, a weak ETag (a revisit costs a 304), ``Vary: Cookie,
-Accept-Encoding``, and are sent gzip-compressed to browsers that accept it (safe here: a
-cached page holds no secret for BREACH to extract).
+``member-hit`` or ``member-miss`` (drawn for a session), absent: not cacheable. Anonymous
+answers carry a weak ETag (a revisit costs a 304), ``Vary: Cookie, Accept-Encoding``, and are
+sent gzip-compressed to browsers that accept it (safe here: a cached page holds no secret for
+BREACH to extract).
 
 Longer than 400 lines on purpose: the key, the generations, what may be stored and the
 middleware decide together whether a visitor may see a stored page; a mistake between them
