@@ -34,9 +34,9 @@ Members (visitors with a session)
     messages, serves members from the same entry, drawing only the fragments (a few queries),
     never compressed (a CSRF token in a compressed page is what BREACH reads). Without a fresh
     entry it renders the page *as an anonymous visitor* (:func:`as_anonymous`), stores that,
-    and draws the member's fragments into it: a member's state is never stored. Messages
-    (shown once) and staff (the Wagtail userbar is theirs) get the whole stack, as do member,
-    account and admin paths (``NO_STORE_PATH_PREFIXES``).
+    and draws the member's fragments into it: a member's state is never stored. Staff (the
+    Wagtail userbar is theirs) get the whole stack, as do member, account and admin paths
+    (``NO_STORE_PATH_PREFIXES``).
 
 What is never cached
     Previews, pages with view restrictions (Wagtail marks their responses ``Cache-Control:
@@ -105,7 +105,6 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import transaction
@@ -728,24 +727,22 @@ def may_use_cache(request) -> bool:
 
 
 def may_serve_from_cache_with_session(request) -> bool:
-    """A GET or HEAD by a visitor with a session, with no message waiting, who is not staff.
+    """A GET or HEAD by a visitor with a session who is not staff.
 
-    Messages (kept in a cookie, or in the session when they do not fit) are shown once, by the
-    whole stack. Staff are served by it too: the Wagtail userbar on their pages is theirs.
+    Staff are served by the whole stack: the Wagtail userbar on their pages is theirs. The
+    messages waiting for a visitor are a fragment of every page (``includes/messages.html``),
+    shown once like any other.
     """
     if (
         getattr(request, "is_dummy", False)
         or settings.SESSION_COOKIE_NAME not in request.COOKIES  # without one: the anonymous cache's
         or request.method not in ("GET", "HEAD")
         or "HTTP_AUTHORIZATION" in request.META
-        or request.COOKIES.get(CookieStorage.cookie_name)  # (emptied once shown)
+        or getattr(request, "session", None) is None
     ):
         return False
-    session = getattr(request, "session", None)
-    if session is None or session.get(SessionStorage.session_key):
-        return False
     user = request.user
-    return not (user.is_authenticated and is_staff(user, session=session))
+    return not (user.is_authenticated and is_staff(user, session=request.session))
 
 
 SESSION_STAFF_KEY = "pagecache_staff"
