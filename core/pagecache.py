@@ -1,4 +1,4 @@
-"""A cache of whole pages for anonymous visitors, invalidated by publishing and by seat changes.
+"""A cache of whole pages, for anonymous visitors and members alike, invalidated by publishing and seat changes.
 
 What is cached
     The responses of Wagtail pages whose class says ``cache_anonymous = True`` (home, news
@@ -23,15 +23,28 @@ How much is stored
     bounded by their product whatever visitors ask for. Beyond the limit pages are served
     uncached. Redis's own ``maxmemory`` (README) is the operator's second fence.
 
+Members (visitors with a session)
+    A page for a member is the stored page with its *per-visitor fragments* drawn for them.
+    Every part of a cacheable page that depends on who asks goes through :func:`per_visitor`
+    (templates: ``{% per_visitor_include %}``; the training's enrollment panel through
+    ``programs.panels``): the header's account link, the home page's sign-up call, the
+    enrollment panel with its button, seats and CSRF token. While an anonymous request renders
+    the page, each fragment is marked; the entry keeps where each lies and how to draw it again
+    (a name and a few ids). ``MemberPageCacheMiddleware``, listed after authentication and
+    messages, serves members from the same entry, drawing only the fragments (a few queries),
+    never compressed (a CSRF token in a compressed page is what BREACH reads). Without a fresh
+    entry it renders the page *as an anonymous visitor* (:func:`as_anonymous`), stores that,
+    and draws the member's fragments into it: a member's state is never stored. Staff (the
+    Wagtail userbar is theirs) get the whole stack, as do member, account and admin paths
+    (``NO_STORE_PATH_PREFIXES``).
+
 What is never cached
-    Anything for a visitor with a session (logged-in members, staff, editors: every request
-    with the session cookie goes through the whole stack), previews, pages with view
-    restrictions (Wagtail marks their responses ``Cache-Control: private, no-store``),
-    responses other than 200, streaming responses, responses that set a cookie, that say
-    ``private``/``no-store``/``no-cache``, that vary on anything but Cookie and
-    Accept-Encoding, and responses that used a per-visitor secret: a CSRF token
-    (``{% csrf_token %}`` would put one visitor's token in everyone's page) or the CSP nonce
-    (a nonce shared by every visitor is no nonce).
+    Previews, pages with view restrictions (Wagtail marks their responses ``Cache-Control:
+    private, no-store``), responses other than 200, streaming responses, responses that set a
+    cookie, that say ``private``/``no-store``/``no-cache``, that vary on anything but Cookie
+    and Accept-Encoding, and responses that used a per-visitor secret outside a fragment: a
+    CSRF token (``{% csrf_token %}`` would put one visitor's token in everyone's page) or the
+    CSP nonce (a nonce shared by every visitor is no nonce).
 
 How it is invalidated
     Each entry records the *generation* of what it was built from; a hit reads the current
@@ -49,7 +62,9 @@ How it is invalidated
         only pages that showed seat counts depend on it (``members.enrollment.seats_for``
         declares it while the page renders); bumped by every enrollment change, so "seats
         left" is exact for anonymous visitors while an enrollment storm leaves the other
-        pages cached.
+        pages cached. Seats show only inside fragments, so a member's copy does not depend
+        on it (its panel is drawn from the database): an entry records both the generations
+        of the whole page and those of its frame (the page outside its fragments).
 
     An entry also expires at the next moment its content changes by itself (a training's
     enrollment opening or closing, a training starting or ending: :func:`valid_until`), and
@@ -58,29 +73,35 @@ How it is invalidated
     With ``REDIS_URL`` the cache is Redis, shared by every web process; without it, each
     process has its own local-memory cache, which is only right for a single process (dev).
 
-A hit costs one cache round trip and no database query: the middleware sits right after
-WhiteNoise, before sessions, CSRF and CSP. Responses carry ``X-Page-Cache: hit`` or ``miss``
-(absent: not cacheable), a weak ETag (a revisit costs a 304), ``Vary: Cookie,
-Accept-Encoding``, and are sent gzip-compressed to browsers that accept it (safe here: a
-cached page holds no secret for BREACH to extract).
+An anonymous hit costs one cache round trip and no database query: the middleware sits right
+after WhiteNoise, before sessions, CSRF and CSP. A member's hit costs the session, the user and
+what the fragments read. Responses carry ``X-Page-Cache: hit`` or ``miss`` (anonymous),
+``member-hit`` or ``member-miss`` (drawn for a session), absent: not cacheable. Anonymous
+answers carry a weak ETag (a revisit costs a 304), ``Vary: Cookie, Accept-Encoding``, and are
+sent gzip-compressed to browsers that accept it (safe here: a cached page holds no secret for
+BREACH to extract).
 
 Longer than 400 lines on purpose: the key, the generations, what may be stored and the
 middleware decide together whether a visitor may see a stored page; a mistake between them
-serves one visitor's page to another, so they are read (and tested, tests/test_pagecache.py)
-as one.
+serves one visitor's page to another, so they are read (and tested, tests/test_pagecache.py
+and tests/test_member_pagecache.py) as one.
 """
 
 from __future__ import annotations
 
 import contextvars
+import copy
 import dataclasses
 import gzip
 import hashlib
 import logging
 import re
+import secrets
 import time
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -89,9 +110,11 @@ from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpResponse
 from django.http.request import split_domain_port
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import split_header_value, urlencode
+from django.utils.safestring import mark_safe
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +139,16 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 @dataclasses.dataclass
 class _Render:
     scopes: set[str] = dataclasses.field(default_factory=lambda: {CONTENT})
+    # What the per-visitor fragments showed (seats in the enrollment panel): an anonymous hit
+    # needs these fresh too, a member's hit renders the fragments again and needs only ``scopes``.
+    fragment_scopes: set[str] = dataclasses.field(default_factory=set)
     expires_at: datetime | None = None
     store: bool = True
     canonical_query: bool = False
+    fragments: list[tuple[str, tuple]] = dataclasses.field(default_factory=list)
+    in_fragment: bool = False
+    # Marks the fragments in the rendered body; unguessable, so no content can forge one.
+    marker: str = dataclasses.field(default_factory=lambda: secrets.token_hex(8))
 
 
 _render: contextvars.ContextVar[_Render | None] = contextvars.ContextVar("pagecache_render", default=None)
@@ -127,7 +157,7 @@ _render: contextvars.ContextVar[_Render | None] = contextvars.ContextVar("pageca
 def depends_on(scope: str) -> None:
     """The page being rendered shows data of ``scope`` (e.g. seat counts); no-op outside a cached render."""
     if (render := _render.get()) is not None:
-        render.scopes.add(scope)
+        (render.fragment_scopes if render.in_fragment else render.scopes).add(scope)
 
 
 def valid_until(moment: datetime | None) -> None:
@@ -152,6 +182,88 @@ def query_is_canonical() -> None:
     """
     if (render := _render.get()) is not None:
         render.canonical_query = True
+
+
+# -- per-visitor fragments: the holes a member's copy of a cached page is filled in ----------
+
+_fragment_renderers: dict[str, Callable[..., str]] = {}
+
+
+def register_fragment(name: str, render: Callable[..., str]) -> None:
+    """``render(request, **args)`` draws the fragment ``name`` for one visitor (safe HTML).
+
+    The app that owns a per-visitor part of a page registers it once (in its ``ready()``);
+    :func:`per_visitor` calls it while the page renders and the member middleware calls it
+    again for each member served from the stored page.
+    """
+    _fragment_renderers[name] = render
+
+
+def per_visitor(request, name: str, *, draw: Callable[[], str] | None = None, **args) -> str:
+    """The fragment ``name`` for this visitor, marked in the page when the page may be stored.
+
+    ``args`` (ids, template names: str, int, bool) are kept with the entry, so that the
+    fragment can be drawn again for another visitor from them alone. Everything a page shows
+    that depends on who asks (the account link, the enrollment panel and its CSRF token) goes
+    through here: the rest of a cacheable page is the same for every visitor. ``draw``: how
+    to draw it now from what the page already holds (the registered renderer would load it
+    again from ``args``); both must draw the same.
+    """
+    if draw is None:
+        draw = partial(_fragment_renderers[name], request, **args)
+    render = _render.get()
+    if render is None or render.in_fragment:
+        return draw()
+    render.in_fragment = True
+    try:
+        html = draw()
+    finally:
+        render.in_fragment = False
+    index = len(render.fragments)
+    render.fragments.append((name, tuple(sorted(args.items()))))
+    return mark_safe(f"<!--{render.marker}:{index}-->{html}<!--/{render.marker}:{index}-->")  # noqa: S308
+
+
+INCLUDE_FRAGMENT = "core.include"
+
+
+def render_include(request, *, template: str) -> str:
+    """The fragment ``{% per_visitor_include %}`` draws: a template with the request's context only."""
+    return render_to_string(template, request=request)
+
+
+register_fragment(INCLUDE_FRAGMENT, render_include)
+
+
+def _cut_fragments(body: str, render: _Render) -> tuple[str, tuple | None]:
+    """The body without its fragment marks, and where each fragment lies in it (UTF-8 offsets).
+
+    ``None`` for the spans when the marks are not all there exactly once and in order (a
+    fragment drawn inside another, or cut by a filter): the page is then never served to a
+    member from the cache, only to anonymous visitors.
+    """
+    pattern = re.compile(rf"<!--(/?){render.marker}:(\d+)-->")
+    pieces, spans, expected, offset, position, start = [], [], 0, 0, 0, None
+    valid = True
+    for match in pattern.finditer(body):
+        closing, index = bool(match.group(1)), int(match.group(2))
+        text = body[position : match.start()].encode()
+        pieces.append(text)
+        offset += len(text)
+        position = match.end()
+        if index != expected or closing != (start is not None):
+            valid = False
+        elif closing:
+            name, args = render.fragments[index]
+            spans.append((start, offset, name, args))
+            start = None
+            expected += 1
+        else:
+            start = offset
+    pieces.append(body[position:].encode())
+    if start is not None or expected != len(render.fragments):
+        valid = False
+    return b"".join(pieces), (tuple(spans) if valid else None)
 
 
 # -- invalidation ----------------------------------------------------------------------------
@@ -223,16 +335,19 @@ def connect_signals() -> None:
 class Entry:
     """A stored response; kept in the cache as a tuple of built-in types (see :meth:`dump`)."""
 
-    generations: tuple[tuple[str, int], ...]
+    generations: tuple[tuple[str, int], ...]  # of the whole page, as an anonymous visitor sees it
+    frame_generations: tuple[tuple[str, int], ...]  # of the page outside its per-visitor fragments
     headers: tuple[tuple[str, str], ...]
     body: bytes
     gzipped: bytes | None  # the body compressed, when that makes it smaller
     etag: str
+    # (start, end, name, args) of each per-visitor fragment in ``body``; None: not for members.
+    fragments: tuple[tuple[int, int, str, tuple], ...] | None
 
-    FORMAT = 1  # raise when the fields change: entries of an older release are then ignored
+    FORMAT = 2  # raise when the fields change: entries of an older release are then ignored
 
     @classmethod
-    def build(cls, response, *, generations) -> Entry:
+    def build(cls, response, *, generations, frame_generations=None, fragments=()) -> Entry:
         patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
         body = response.content
         etag = f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
@@ -243,23 +358,43 @@ class Entry:
         headers = tuple((name, value) for name, value in response.items() if name.lower() not in UNSTORED_HEADERS)
         # Both bodies are stored: a few more kilobytes per read cost less than decompressing
         # for the clients that do not accept gzip.
-        return cls(generations=generations, headers=headers, body=body, gzipped=gzipped, etag=etag)
+        return cls(
+            generations=generations,
+            frame_generations=generations if frame_generations is None else frame_generations,
+            headers=headers,
+            body=body,
+            gzipped=gzipped,
+            etag=etag,
+            fragments=fragments,
+        )
 
     @property
     def size(self) -> int:
         return len(self.body) + len(self.gzipped or b"")
 
     def dump(self) -> tuple:
-        return (self.FORMAT, self.generations, self.headers, self.body, self.gzipped, self.etag)
+        return (
+            self.FORMAT,
+            self.generations,
+            self.frame_generations,
+            self.headers,
+            self.body,
+            self.gzipped,
+            self.etag,
+            self.fragments,
+        )
 
     @classmethod
     def load(cls, stored) -> Entry | None:
-        if not (isinstance(stored, tuple) and len(stored) == 6 and stored[0] == cls.FORMAT):
+        if not (isinstance(stored, tuple) and len(stored) == 8 and stored[0] == cls.FORMAT):
             return None
         return cls(*stored[1:])
 
     def is_fresh(self, current: dict[str, int | None]) -> bool:
         return all(current.get(scope) == generation for scope, generation in self.generations)
+
+    def frame_is_fresh(self, current: dict[str, int | None]) -> bool:
+        return all(current.get(scope) == generation for scope, generation in self.frame_generations)
 
     def response(self, request) -> HttpResponse:
         body = self.body
@@ -274,6 +409,42 @@ class Entry:
             response = get_conditional_response(request, etag=self.etag, response=response) or response
         return response
 
+    def response_for(self, request) -> HttpResponse:
+        """The page with each fragment drawn for this visitor (never compressed: it may hold a
+        CSRF token, which compression next to attacker-chosen text would leak, BREACH)."""
+        pieces, position = [], 0
+        for start, end, name, args in self.fragments:
+            pieces.append(self.body[position:start])
+            pieces.append(_fragment_renderers[name](request, **dict(args)).encode())
+            position = end
+        pieces.append(self.body[position:])
+        body = b"".join(pieces)
+        headers = {name: value for name, value in self.headers if name.lower() != "etag"}
+        response = HttpResponse(b"" if request.method == "HEAD" else body, headers=headers)
+        response.headers["Content-Length"] = str(len(body))
+        return response
+
+
+def _look_up(request) -> tuple[str | None, object, dict[str, int | None], _Sites | None]:
+    """The entry's key, what the cache holds under it, the current generations, the Sites.
+
+    One cache round trip (``get_many``) when this process knows the Sites of the current
+    content generation; raises DisallowedHost for a host Django refuses.
+    """
+    request.get_host()  # DisallowedHost: the inner stack answers 400
+    sites = _sites
+    key = entry_key(request, sites=sites)
+    found = cache.get_many([*GENERATION_KEYS.values(), key] if key else [*GENERATION_KEYS.values()])
+    current = {scope: found.get(generation_key) for scope, generation_key in GENERATION_KEYS.items()}
+    if sites is None or sites.generation != current[CONTENT] or current[CONTENT] is None:
+        # The sites may have changed (a change to a Site bumps the content generation).
+        sites = _load_sites(generation=current[CONTENT])
+        fresh_key = entry_key(request, sites=sites)
+        if fresh_key != key:
+            key = fresh_key
+            found[key] = cache.get(key) if key else None
+    return key, found.get(key) if key else None, current, sites
+
 
 class AnonymousPageCacheMiddleware:
     """Serve anonymous visitors' pages from the cache (see the module's docstring)."""
@@ -282,25 +453,12 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        seconds = settings.PAGE_CACHE_SECONDS
-        if seconds <= 0 or not may_use_cache(request):
+        if settings.PAGE_CACHE_SECONDS <= 0 or not may_use_cache(request):
             return self.get_response(request)
         try:
-            request.get_host()  # DisallowedHost: the inner stack answers 400
-            sites = _sites
-            key = entry_key(request, sites=sites)
-            found = cache.get_many([*GENERATION_KEYS.values(), key] if key else [*GENERATION_KEYS.values()])
-            current = {scope: found.get(generation_key) for scope, generation_key in GENERATION_KEYS.items()}
-            if sites is None or sites.generation != current[CONTENT] or current[CONTENT] is None:
-                # The sites may have changed (a change to a Site bumps the content generation).
-                sites = _load_sites(generation=current[CONTENT])
-                fresh_key = entry_key(request, sites=sites)
-                if fresh_key != key:
-                    key = fresh_key
-                    found[key] = cache.get(key) if key else None
+            key, stored, current, sites = _look_up(request)
             if key is None:  # no Wagtail Site answers this host: Wagtail answers 404
                 return self.get_response(request)
-            stored = found.get(key)
             entry = Entry.load(stored)
             if entry is not None and entry.is_fresh(current):
                 response = entry.response(request)
@@ -312,35 +470,150 @@ class AnonymousPageCacheMiddleware:
         except Exception:
             _log_failure("the page cache cannot be read")
             return self.get_response(request)
-
-        render = _Render()
-        token = _render.set(render)
-        try:
-            response = self.get_response(request)
-        finally:
-            _render.reset(token)
-        if not render.store or not is_cacheable(request, response) or None in current.values():
-            return response
-        if request.GET and not render.canonical_query:
-            return response  # an address the page did not vouch for: answered, not stored
-        timeout = seconds
-        if render.expires_at is not None:
-            timeout = min(seconds, int((render.expires_at - timezone.now()).total_seconds()))
-        if timeout < 1:
-            return response
-        entry = Entry.build(response, generations=tuple((scope, current[scope]) for scope in sorted(render.scopes)))
-        if entry.size > max_entry_bytes():
-            return response
-        try:
-            if stored is None and not _count_new_entry(generation=current[CONTENT], timeout=seconds):
-                return response  # the budget of new entries is spent until the window ends
-            cache.set(key, entry.dump(), timeout)
-        except Exception:
-            _log_failure("the page cache cannot be written")
+        response, entry = _render_and_store(self.get_response, request, key=key, stored=stored, current=current)
+        if entry is None:
             return response
         response = entry.response(request)
         response.headers[HEADER] = "miss"
         return response
+
+
+def _render_and_store(get_response, request, *, key, stored, current) -> tuple[HttpResponse, Entry | None]:
+    """Render the page for an anonymous ``request``; store it when every rule allows (the Entry)."""
+    render = _Render()
+    token = _render.set(render)
+    try:
+        response = get_response(request)
+    finally:
+        _render.reset(token)
+    fragments = ()
+    if render.fragments and not response.streaming:
+        # The marks come out of every answer, stored or not.
+        response.content, fragments = _cut_fragments(response.content.decode(response.charset), render)
+        if response.has_header("Content-Length"):
+            response.headers["Content-Length"] = str(len(response.content))
+    if not render.store or not is_cacheable(request, response) or None in current.values():
+        return response, None
+    if request.GET and not render.canonical_query:
+        return response, None  # an address the page did not vouch for: answered, not stored
+    seconds = settings.PAGE_CACHE_SECONDS
+    timeout = seconds
+    if render.expires_at is not None:
+        timeout = min(seconds, int((render.expires_at - timezone.now()).total_seconds()))
+    if timeout < 1:
+        return response, None
+    entry = Entry.build(
+        response,
+        generations=tuple((scope, current[scope]) for scope in sorted(render.scopes | render.fragment_scopes)),
+        frame_generations=tuple((scope, current[scope]) for scope in sorted(render.scopes)),
+        fragments=fragments,
+    )
+    if entry.size > max_entry_bytes():
+        return response, None
+    try:
+        if stored is None and not _count_new_entry(generation=current[CONTENT], timeout=seconds):
+            return response, None  # the budget of new entries is spent until the window ends
+        cache.set(key, entry.dump(), timeout)
+    except Exception:
+        _log_failure("the page cache cannot be written")
+        return response, None
+    return response, entry
+
+
+class MemberPageCacheMiddleware:
+    """Serve visitors with a session (members) the stored page with their own fragments drawn in.
+
+    Listed after the authentication and messages middleware: the session, the user and the
+    CSRF cookie are there, and the response phases of the middleware before it (sessions,
+    ``Cache-Control: private``, CSRF cookie, language) run as for any page. The stored page's
+    per-visitor generations (seats) do not matter here: the fragments that showed them are
+    drawn again, from the database, for this member.
+
+    When nothing fresh is stored, the page is rendered *as an anonymous visitor would get it*
+    (a copy of the request without session, user, CSRF cookie or messages), stored for
+    everyone, and served with the member's fragments: a member's own state never reaches the
+    stored copy. An address whose anonymous page may not be stored is remembered as such
+    for ``PAGE_CACHE_SECONDS``, so it is rendered once, for the member, by the whole stack.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.skipped_prefixes = tuple(settings.NO_STORE_PATH_PREFIXES)
+
+    def __call__(self, request):
+        if (
+            settings.PAGE_CACHE_SECONDS <= 0
+            or request.path.startswith(self.skipped_prefixes)
+            or not may_serve_from_cache_with_session(request)
+        ):
+            return self.get_response(request)
+        try:
+            key, stored, current, sites = _look_up(request)
+            if key is None:
+                return self.get_response(request)
+            if stored == NOT_STORED:
+                return self.get_response(request)
+            entry = Entry.load(stored)
+            if entry is not None and entry.frame_is_fresh(current):
+                if entry.fragments is None:  # its fragments could not be told apart: not for members
+                    return self.get_response(request)
+                response = entry.response_for(request)
+                response.headers[HEADER] = "member-hit"
+                return response
+            start_generations(current, sites=sites)
+        except DisallowedHost:
+            return self.get_response(request)  # the inner stack answers 400
+        except Exception:
+            _log_failure("the page cache cannot be read")
+            return self.get_response(request)
+        _anonymous_response, entry = _render_and_store(
+            self.get_response, as_anonymous(request), key=key, stored=stored, current=current
+        )
+        if entry is None or entry.fragments is None:
+            _remember_not_stored(key)  # (an entry stored for anonymous visitors is kept)
+            return self.get_response(request)
+        response = entry.response_for(request)
+        response.headers[HEADER] = "member-miss"
+        return response
+
+
+# What the cache holds under a page's key when its anonymous render could not be stored.
+NOT_STORED = "not-stored"
+
+
+def _remember_not_stored(key: str) -> None:
+    try:
+        cache.add(key, NOT_STORED, timeout=settings.PAGE_CACHE_SECONDS)
+    except Exception:
+        _log_failure("the page cache cannot be written")
+
+
+def as_anonymous(request):
+    """A copy of ``request`` as an anonymous visitor without cookies of their own would send it.
+
+    Only the language cookie is kept (it picks the entry); the session, the user, the CSRF
+    cookie and the messages are the anonymous visitor's, empty, and never saved.
+    """
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage import default_storage
+
+    anonymous = copy.copy(request)
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    anonymous.COOKIES = {settings.LANGUAGE_COOKIE_NAME: language} if language else {}
+    anonymous.META = {name: value for name, value in request.META.items() if name not in ANONYMOUS_DROPPED_META}
+    anonymous.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    anonymous.user = AnonymousUser()
+
+    async def auser():
+        return anonymous.user
+
+    anonymous.auser = auser
+    anonymous._messages = default_storage(anonymous)
+    return anonymous
+
+
+# What CsrfViewMiddleware and the session put in META for the member (their cookie, their token).
+ANONYMOUS_DROPPED_META = {"HTTP_COOKIE", "CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE", "HTTP_AUTHORIZATION"}
 
 
 def max_entries() -> int:
@@ -451,6 +724,43 @@ def may_use_cache(request) -> bool:
         and CookieStorage.cookie_name not in cookies
         and "HTTP_AUTHORIZATION" not in request.META
     )
+
+
+def may_serve_from_cache_with_session(request) -> bool:
+    """A GET or HEAD by a visitor with a session who is not staff.
+
+    Staff are served by the whole stack: the Wagtail userbar on their pages is theirs. The
+    messages waiting for a visitor are a fragment of every page (``includes/messages.html``),
+    shown once like any other.
+    """
+    if (
+        getattr(request, "is_dummy", False)
+        or settings.SESSION_COOKIE_NAME not in request.COOKIES  # without one: the anonymous cache's
+        or request.method not in ("GET", "HEAD")
+        or "HTTP_AUTHORIZATION" in request.META
+        or getattr(request, "session", None) is None
+    ):
+        return False
+    user = request.user
+    return not (user.is_authenticated and is_staff(user, session=request.session))
+
+
+SESSION_STAFF_KEY = "pagecache_staff"
+
+
+def is_staff(user, *, session) -> bool:
+    """Whether ``user`` may enter the Wagtail admin (and so sees the userbar), asked once per session.
+
+    The answer is kept in the session with the user's id (two queries saved on every page). A
+    member made staff while logged in sees the userbar after logging in again; staff who lose
+    the right are served by the whole stack until then, where the userbar asks again.
+    """
+    known = session.get(SESSION_STAFF_KEY)
+    if isinstance(known, list) and len(known) == 2 and known[0] == user.pk:
+        return bool(known[1])
+    staff = user.has_perm("wagtailadmin.access_admin")
+    session[SESSION_STAFF_KEY] = [user.pk, staff]
+    return staff
 
 
 def visitor_language(request) -> str:

@@ -5,6 +5,7 @@ Whether the member may enroll, and why not, is the enrollment service's one deci
 (:func:`members.enrollment.enroll_refusal`): the panel only chooses how to show it.
 """
 
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import pagecache
@@ -18,17 +19,11 @@ TEMPLATE = "members/includes/enrollment_panel.html"
 TRAINING_STATE_REFUSALS = {code for code, _message in enrollment.TRAINING_REFUSALS.values()}
 
 
-def enrollment_panel(context, training) -> str:
+def enrollment_panel(request, training) -> str:
     """Seats left, the state of enrollment, and the one action that fits this visitor (HTML)."""
-    request = context["request"]
     # Seats left are shown: an anonymous visitor's cached copy of the page lives until seats change.
     pagecache.depends_on(pagecache.SEATS)
-    values = panel_context(user=request.user, training=training) | {
-        "request": request,
-        "csrf_token": context.get("csrf_token"),
-        "user": request.user,
-    }
-    return context.template.engine.get_template(TEMPLATE).render(context.new(values))
+    return render_to_string(TEMPLATE, panel_context(user=request.user, training=training), request=request)
 
 
 def panel_context(*, user, training, now=None) -> dict:

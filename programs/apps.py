@@ -8,9 +8,10 @@ class ProgramsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from core.pagecache import invalidate_on_change
+        from core.pagecache import invalidate_on_change, register_fragment
 
-        from . import receivers  # noqa: F401  (connects the receivers)
+        from . import panels, receivers  # noqa: F401  (connects the receivers)
         from .models import Partner
 
         invalidate_on_change(Partner)  # partners show on the home, program and training pages
+        register_fragment(panels.FRAGMENT, panels.draw_for_visitor)

@@ -4,6 +4,8 @@ The code holds the staff check-in URL (SITE_URL + /admin/checkin/<token>/); only
 coordinators can open it. Drawn on the server with segno (pure Python, no JS, no CDN).
 """
 
+import functools
+
 import segno
 from django import template
 from django.conf import settings
@@ -27,9 +29,18 @@ def enrollment_qr(enrollment, scale: int = 4):
     """Empty unless the enrollment is confirmed (only confirmed participants are checked in)."""
     if enrollment is None or enrollment.status != Enrollment.Status.CONFIRMED:
         return ""
-    qr = segno.make(checkin_url(enrollment), error="m")
-    svg = qr.svg_inline(scale=scale, title=_("Check-in code"), svgclass="checkin-qr", lineclass=None)
+    svg = qr_svg(checkin_url(enrollment), scale=scale, title=_("Check-in code"))
     return format_html('<div class="checkin-qr-wrap">{}</div>', mark_safe(svg))  # noqa: S308 - segno's own SVG
+
+
+@functools.lru_cache(maxsize=1024)
+def qr_svg(url: str, *, scale: int, title: str) -> str:
+    """Drawn once per process: a code never changes, and drawing it was half of the dashboard's time.
+
+    Kept in the process's memory only (the URL holds the enrollment's check-in token).
+    """
+    qr = segno.make(url, error="m")
+    return qr.svg_inline(scale=scale, title=title, svgclass="checkin-qr", lineclass=None)
 
 
 @register.filter

@@ -6,10 +6,9 @@
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html_join
-from wagtail import hooks
 
-from programs import models, schedule
+from core import pagecache
+from programs import models, panels, schedule
 
 register = template.Library()
 
@@ -37,10 +36,10 @@ def wib(value):
 
 @register.simple_tag(takes_context=True)
 def training_page_panels(context, training):
-    """What the apps above programs show on a training page, below its facts, in hook order.
-
-    Each function registered with ``hooks.register("training_page_panels", fn)`` is called as
-    ``fn(context, training)`` with the page's template context and returns HTML (a safe
-    string; anything else is escaped). The members app shows the visitor's own enrollment state.
-    """
-    return format_html_join("", "{}", ((hook(context, training),) for hook in hooks.get_hooks("training_page_panels")))
+    """What the apps above programs show on a training page, below its facts (programs/panels.py)."""
+    request = context.get("request")
+    if request is None:
+        return panels.training_page_panels(request, training)
+    return pagecache.per_visitor(
+        request, panels.FRAGMENT, draw=lambda: panels.training_page_panels(request, training), training=training.pk
+    )

@@ -15,10 +15,10 @@ pytestmark = pytest.mark.django_db
 def test_whatever_an_app_registers_shows_on_the_training_page_escaped_unless_safe(client, make_training):
     training = make_training(title="Pelatihan Panel")
 
-    def panel(context, page):
-        return format_html('<aside id="panel-uji">{} &middot; {}</aside>', page.title, context["request"].path)
+    def panel(request, page):
+        return format_html('<aside id="panel-uji">{} &middot; {}</aside>', page.title, request.path)
 
-    def careless(context, page):
+    def careless(request, page):
         return "<b>Kopi & Kue</b>"
 
     with (

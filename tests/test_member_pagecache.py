@@ -1,0 +1,228 @@
+"""Members served from the page cache (core/pagecache.py, MemberPageCacheMiddleware).
+
+A logged-in member gets the page an anonymous visitor's request stored, with their own parts
+drawn in for them: the header's account link, the home page's sign-up call, the training's
+enrollment panel with its button, seats and CSRF token. What they must notice: their own state
+and nobody else's, a form that works, seats as fresh as anonymous visitors', messages shown.
+"""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from .people import PEOPLE
+from .test_pagecache import ARTICLE, HOME, NEWS, PROGRAM, PROGRAMS, cache_state, visit
+
+pytestmark = pytest.mark.django_db
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+DTSTAMP = re.compile(r"DTSTAMP:\d{8}T\d{6}Z")  # when the .ics was made
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def logged_in(member) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member.user)
+    return client
+
+
+def enroll_through_the_page(client, training):
+    """What the member's browser does: POST the panel's form with its token and the cookie."""
+    html = visit(training.url, client)[1]
+    token = CSRF_FIELD.search(html).group(1)
+    return client.post(f"/anggota/pelatihan/{training.pk}/daftar/", {"csrfmiddlewaretoken": token})
+
+
+def test_two_members_and_a_visitor_interleaved_each_see_their_own_state(page_cache, make_training, make_active_member):
+    training = make_training(capacity=20)
+    nuraini = logged_in(make_active_member(full_name=PEOPLE[0].full_name))
+    jumat = logged_in(make_active_member(full_name=PEOPLE[1].full_name))
+
+    response, html = visit(training.url)
+    assert cache_state(response) == "miss" and "Sisa kursi: 20" in html and "csrfmiddlewaretoken" not in html
+
+    response, html = visit(training.url, nuraini)
+    assert cache_state(response) == "member-hit"
+    assert "Daftar sekarang" in html and "Akun saya" in html and "Masuk untuk mendaftar" not in html
+    assert enroll_through_the_page(nuraini, training).status_code == 302
+
+    # Her next page shows what she was told, and her seat, drawn into the stored page ...
+    response, html = visit(training.url, nuraini)
+    assert cache_state(response) == "member-hit" and "Kursi Anda sudah terkonfirmasi" in html
+    assert "Anda terdaftar sebagai peserta pelatihan ini." in html and "Sisa kursi: 19" in html
+    # ... once.
+    response, html = visit(training.url, nuraini)
+    assert cache_state(response) == "member-hit" and "Kursi Anda sudah terkonfirmasi" not in html
+    assert "Anda terdaftar sebagai peserta pelatihan ini." in html
+
+    # He sees the seat gone at once (his panel is drawn from the database), and his own button.
+    response, html = visit(training.url, jumat)
+    assert cache_state(response) == "member-hit"
+    assert "Sisa kursi: 19" in html and "Daftar sekarang" in html and "Anda terdaftar" not in html
+    assert PEOPLE[0].full_name not in html and "Nur&#x27;aini" not in html
+    his_token = CSRF_FIELD.search(html).group(1)
+    her_token = CSRF_FIELD.search(visit(training.url, nuraini)[1])
+    assert her_token is None  # she is enrolled: her panel offers no enroll form
+
+    # The visitor: the stored copy went stale with the seat, rebuilt without anyone's state.
+    response, html = visit(training.url)
+    assert cache_state(response) == "miss" and "Sisa kursi: 19" in html
+    assert "Akun saya" not in html and "Masuk untuk mendaftar" in html and "csrfmiddlewaretoken" not in html
+    assert his_token not in html
+
+    assert enroll_through_the_page(jumat, training).status_code == 302
+    visit(training.url, jumat)  # his message
+    response, html = visit(training.url, jumat)
+    assert cache_state(response) == "member-hit" and "Sisa kursi: 18" in html
+
+
+def test_a_members_form_token_is_theirs_and_works_a_borrowed_one_does_not(
+    page_cache, make_training, make_active_member
+):
+    training = make_training(capacity=5)
+    visit(training.url)
+    nuraini = logged_in(make_active_member(full_name=PEOPLE[0].full_name))
+    jumat = logged_in(make_active_member(full_name=PEOPLE[1].full_name))
+    her_html = visit(training.url, nuraini)[1]
+    his_html = visit(training.url, jumat)[1]
+    her_token, his_token = CSRF_FIELD.search(her_html).group(1), CSRF_FIELD.search(his_html).group(1)
+    assert her_token != his_token
+    # His token with her cookie is refused (a token is never shared between visitors) ...
+    refused = nuraini.post(f"/anggota/pelatihan/{training.pk}/daftar/", {"csrfmiddlewaretoken": his_token})
+    assert refused.status_code == 403
+    # ... her own is accepted.
+    accepted = nuraini.post(f"/anggota/pelatihan/{training.pk}/daftar/", {"csrfmiddlewaretoken": her_token})
+    assert accepted.status_code == 302
+
+
+def test_every_stored_page_drawn_for_a_member_equals_the_page_the_whole_stack_draws(
+    page_cache, settings, demo_site, make_training, make_active_member
+):
+    """Crawl every page that may be stored: nothing outside the fragments differs per visitor."""
+    from wagtail.models import Page
+
+    training = make_training(capacity=3)
+    member = make_active_member(full_name=PEOPLE[0].full_name)
+    client = logged_in(member)
+    urls = [page.url for page in Page.objects.live().specific() if getattr(page, "cache_anonymous", False)]
+    urls += [training.calendar_url, "/berita/feed/", NEWS + "?kategori=umkm"]
+    assert {HOME, NEWS, ARTICLE, PROGRAMS, PROGRAM, training.url} <= set(urls)
+    for url in urls:
+        stored = visit(url)[0]
+        assert cache_state(stored) == "miss", url
+        from_cache = client.get(url)
+        assert cache_state(from_cache) == "member-hit", url
+        settings.PAGE_CACHE_SECONDS = 0
+        whole_stack = client.get(url)
+        settings.PAGE_CACHE_SECONDS = 300
+        assert cache_state(whole_stack) is None
+        mine, theirs = (
+            DTSTAMP.sub("DTSTAMP", CSRF_FIELD.sub("TOKEN", r.content.decode())) for r in (from_cache, whole_stack)
+        )
+        assert mine == theirs, url
+        assert from_cache["Content-Type"] == whole_stack["Content-Type"]
+        assert "private" in from_cache["Cache-Control"] and "Content-Encoding" not in from_cache
+
+
+def test_a_member_hit_costs_a_few_queries_and_no_page_query(page_cache, demo_site, make_active_member):
+    client = logged_in(make_active_member())
+    visit(ARTICLE)
+    client.get(HOME)  # the first page of the session asks whether the user is staff, once
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(ARTICLE)
+    assert cache_state(response) == "member-hit" and "Akun saya" in response.content.decode()
+    tables = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "wagtailcore_page" not in tables
+    assert len(queries) <= 2, [query["sql"] for query in queries.captured_queries]  # the session, the user
+
+
+def test_staff_get_the_whole_stack_with_their_userbar(page_cache, demo_site, roles):
+    visit(HOME)
+    for user in (roles.editor, roles.coordinator):
+        staff = Client()
+        staff.force_login(user)
+        for _ in range(2):
+            response = staff.get(HOME)
+            assert cache_state(response) is None and "wagtail-userbar" in response.content.decode()
+    member = Client()
+    member.force_login(roles.member)
+    response = member.get(HOME)
+    assert cache_state(response) == "member-hit" and "wagtail-userbar" not in response.content.decode()
+
+
+def test_a_message_is_shown_once_to_its_member_and_never_to_anyone_else(
+    page_cache, demo_site, make_training, make_active_member
+):
+    training = make_training(capacity=2)
+    nuraini = logged_in(make_active_member(full_name=PEOPLE[0].full_name))
+    jumat = logged_in(make_active_member(full_name=PEOPLE[1].full_name))
+    assert enroll_through_the_page(nuraini, training).status_code == 302
+    told = "Kursi Anda sudah terkonfirmasi"
+    for client, expected in ((jumat, False), (Client(), False), (nuraini, True), (nuraini, False)):
+        html = visit(training.url, client)[1]
+        assert (told in html) is expected
+
+
+def test_a_members_miss_stores_the_visitors_page_never_the_members(page_cache, make_training, make_active_member):
+    training = make_training(capacity=4)
+    member = make_active_member(full_name=PEOPLE[1].full_name)
+    from members import enrollment
+
+    enrollment.enroll(member=member, training=training)
+    client = logged_in(member)
+    for url, mine, visitors in (
+        (HOME, "Akun saya", "Daftar sebagai anggota"),
+        (training.url, "Anda terdaftar sebagai peserta pelatihan ini.", "Masuk untuk mendaftar"),
+    ):
+        response, html = visit(url, client)
+        assert cache_state(response) == "member-miss" and mine in html and visitors not in html, url
+        response, html = visit(url)
+        assert cache_state(response) == "hit" and visitors in html, url
+        assert mine not in html and "Akun saya" not in html and "csrfmiddlewaretoken" not in html, url
+        assert cache_state(visit(url, client)[0]) == "member-hit"
+    client.logout()
+    response, html = visit(HOME, client)
+    assert "Daftar sebagai anggota" in html and "Akun saya" not in html
+
+
+def test_a_page_for_members_only_is_served_to_them_and_never_stored(page_cache, demo_site, make_active_member):
+    from wagtail.models import Page, PageViewRestriction
+
+    article = Page.objects.get(url_path__endswith="/rapat-koordinasi-umkm-agenda-prioritas/")
+    PageViewRestriction.objects.create(page=article, restriction_type=PageViewRestriction.LOGIN)
+    client = logged_in(make_active_member())
+    for _ in range(2):
+        response = client.get(ARTICLE)
+        assert response.status_code == 200 and cache_state(response) is None
+        assert "Rapat Koordinasi" in response.content.decode()
+    response = Client().get(ARTICLE)
+    assert response.status_code == 302 and "next=" in response["Location"]
+
+
+def test_head_requests_of_members_get_headers_only(page_cache, demo_site, make_active_member):
+    client = logged_in(make_active_member())
+    visit(PROGRAMS)
+    response = client.head(PROGRAMS)
+    assert cache_state(response) == "member-hit" and response.content == b""
+    assert int(response["Content-Length"]) > 1000
+
+
+@pytest.mark.parametrize("url", ["/akun/login/", HOME, "/cari/?q=umkm"])
+def test_pages_that_are_not_stored_keep_their_length_and_show_no_fragment_marks(page_cache, demo_site, url):
+    """A browser reads exactly Content-Length bytes: a page with marks cut out must say its new length."""
+    response = Client().get(url)
+    body = response.content
+    assert response.status_code == 200 and b"<!--" not in body.split(b"<body", 1)[1]
+    if response.has_header("Content-Length") and not response.has_header("Content-Encoding"):
+        assert int(response["Content-Length"]) == len(body)
