@@ -27,10 +27,17 @@ class ServedPageMixin:
         return cls._single_child_model
 
     def route(self, request, path_components):
-        model = self.single_child_model
-        if not path_components or model is None:
+        if not path_components:
             return super().route(request, path_components)
-        pages = model.objects.child_of(self).select_related(*model.serve_select_related)
+        model = self.single_child_model
+        if model is not None:
+            pages = model.objects.child_of(self).select_related(*model.serve_select_related)
+        else:
+            # Children of several kinds: the kind first (ids only), then the page as that kind,
+            # without building the plain Page that Wagtail's router throws away.
+            from wagtail.models import Page
+
+            pages = Page.objects.child_of(self).specific()
         subpage = pages.filter(slug=path_components[0]).first()
         if subpage is None:  # a child of an older kind, or none: Wagtail's own way (or its 404)
             return super().route(request, path_components)

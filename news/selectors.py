@@ -33,9 +33,13 @@ def with_listing_data(articles: QuerySet[NewsArticlePage]) -> QuerySet[NewsArtic
     specs = [f"{spec}|format-webp" for spec in Filter.expand_spec(CARD_WIDTHS.split("|"))]
     renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=specs)
     # Only what a card shows: a page row has some forty columns, and building them is most of the cost.
-    return articles.only(*CARD_FIELDS).select_related("feature_image").prefetch_related(
-        Prefetch("feature_image__renditions", queryset=renditions),
-        Prefetch("categories", queryset=NewsCategory.objects.order_by("sort_order", "name")),
+    return (
+        articles.only(*CARD_FIELDS)
+        .select_related("feature_image")
+        .prefetch_related(
+            Prefetch("feature_image__renditions", queryset=renditions),
+            Prefetch("categories", queryset=NewsCategory.objects.order_by("sort_order", "name")),
+        )
     )
 
 
@@ -121,7 +125,12 @@ def related_articles(*, article: NewsArticlePage, limit: int = 3, articles=None)
     category_ids = [category.pk for category in article.category_list]
     if not category_ids:
         return []
-    articles = (live_articles() if articles is None else articles).filter(categories__in=category_ids).exclude(pk=article.pk).distinct()
+    articles = (
+        (live_articles() if articles is None else articles)
+        .filter(categories__in=category_ids)
+        .exclude(pk=article.pk)
+        .distinct()
+    )
     return list(with_listing_data(articles)[:limit])
 
 
@@ -133,7 +142,9 @@ def neighbours(*, article: NewsArticlePage, articles=None) -> tuple[NewsArticleP
     # One query for both: each side's nearest as a one-row subquery (SQLite and PostgreSQL allow it).
     nearest_older = older.order_by("-date", "-pk").values("pk")[:1]
     nearest_newer = newer.order_by("date", "pk").values("pk")[:1]
-    found = siblings.filter(Q(pk__in=nearest_older) | Q(pk__in=nearest_newer)).order_by().only("title", "url_path", "date")
+    found = (
+        siblings.filter(Q(pk__in=nearest_older) | Q(pk__in=nearest_newer)).order_by().only("title", "url_path", "date")
+    )
     previous_article = next_article = None
     for neighbour in found:
         if (neighbour.date, neighbour.pk) < (article.date, article.pk):
