@@ -31,7 +31,9 @@ class ServedPageMixin:
             return super().route(request, path_components)
         model = self.single_child_model
         if model is not None:
-            pages = model.objects.child_of(self).select_related(*model.serve_select_related)
+            pages = model.objects.child_of(self)
+            if model.serve_select_related:  # select_related() without names would follow every key
+                pages = pages.select_related(*model.serve_select_related)
         else:
             # Children of several kinds: the kind first (ids only), then the page as that kind,
             # without building the plain Page that Wagtail's router throws away.
