@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Shared data")
 
     def ready(self):
-        from . import pagecache
+        from . import pagecache, visibility
 
         pagecache.connect_signals()
+        visibility.connect_signals()

@@ -6,6 +6,8 @@ from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Page
 from wagtail.search import index
 
+from core.pages import ServedPageMixin
+
 
 class CustomImage(AbstractImage):
     """The site's image model: Wagtail's, plus the photographer's credit.
@@ -29,7 +31,7 @@ class CustomRendition(AbstractRendition):
         unique_together = (("image", "filter_spec", "focal_point_key"),)
 
 
-class HomePage(Page):
+class HomePage(ServedPageMixin, Page):
     """The site root: a welcome, then the latest news and trainings (added by their apps)."""
 
     intro = models.TextField(_("intro"), blank=True)

@@ -70,7 +70,8 @@ def for_page(page, request) -> Share:
     from .models import SiteSettings
 
     site = Site.find_for_request(request) if request is not None else None
-    site_settings = SiteSettings.for_site(site) if site is not None else None
+    # for_request: the same row the header and footer read through the settings context processor.
+    site_settings = SiteSettings.for_request(request) if site is not None else None
     site_name = (site_settings.organisation_name if site_settings else "") or ORGANISATION
     url = page.get_full_url(request) or ""
     picture = _picture(_image_of(page, site=site, site_settings=site_settings), base_url=url)
@@ -110,7 +111,7 @@ def article_data(article, *, url: str, image: Picture | None, publisher: str) ->
         "url": url,
         "inLanguage": "id",
         "articleSection": [category.name for category in article.category_list],
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": [tag.name for tag in article.tag_list],
         "publisher": {"@type": "Organization", "name": publisher},
     }
     if article.author:

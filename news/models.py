@@ -19,6 +19,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from core import pagecache
+from core.pages import ServedPageMixin
 
 from .blocks import ArticleBodyBlock
 
@@ -51,7 +52,7 @@ class NewsArticleTag(TaggedItemBase):
     content_object = ParentalKey("news.NewsArticlePage", related_name="tagged_items", on_delete=models.CASCADE)
 
 
-class NewsIndexPage(RoutablePageMixin, Page):
+class NewsIndexPage(RoutablePageMixin, ServedPageMixin, Page):
     """``/berita/``: the articles, newest first, with filters and RSS feeds."""
 
     intro = models.TextField(_("intro"), blank=True)
@@ -116,7 +117,7 @@ class NewsIndexPage(RoutablePageMixin, Page):
         return NewsFeed(index=self, category=found)(request)
 
 
-class NewsArticlePage(Page):
+class NewsArticlePage(ServedPageMixin, Page):
     """One article: a meeting report, an activity report, an announcement."""
 
     date = models.DateField(_("publication date"), default=timezone.localdate)
@@ -171,6 +172,7 @@ class NewsArticlePage(Page):
     parent_page_types = ["news.NewsIndexPage"]
     subpage_types = []
     cache_anonymous = True  # core/pagecache.py
+    serve_select_related = ("feature_image",)  # core/pages.py: the lead image comes with the page
 
     class Meta:
         verbose_name = _("news article")
@@ -187,17 +189,24 @@ class NewsArticlePage(Page):
     def category_list(self) -> list[NewsCategory]:
         return list(self.categories.all())
 
+    @cached_property
+    def tag_list(self) -> list:
+        """The tags, read once for the page and its JSON-LD (home.sharing)."""
+        return list(self.tags.all())
+
     def get_context(self, request, *args, **kwargs):
         from . import selectors
 
         context = super().get_context(request, *args, **kwargs)
         full_url = self.get_full_url(request)
-        previous_article, next_article = selectors.neighbours(article=self)
+        articles = selectors.live_articles()  # one read of the view restrictions for both lists
+        previous_article, next_article = selectors.neighbours(article=self, articles=articles)
         context.update(
             canonical_url=full_url,
-            breadcrumbs=[page for page in self.get_ancestors().specific() if page.depth > 1],
-            related_articles=selectors.related_articles(article=self),
-            related_pages=[link.page.specific for link in self.related_pages.select_related("page") if link.page.live],
+            # Titles and URLs only: the router's chain of parents, no specific pages fetched.
+            breadcrumbs=[page for page in self.breadcrumb_pages() if page.depth > 1],
+            related_articles=selectors.related_articles(article=self, articles=articles),
+            related_pages=[link.page for link in self.related_pages.select_related("page") if link.page.live],
             previous_article=previous_article,
             next_article=next_article,
             share_links=selectors.share_links(title=self.title, url=full_url),

@@ -7,15 +7,21 @@ from urllib.parse import quote, urlencode
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from core import visibility
+
 from .models import CARD_WIDTHS, NewsArticlePage, NewsCategory
 
 
 def live_articles(*, index=None) -> QuerySet[NewsArticlePage]:
     """Published, public articles (under ``index`` if given), newest first."""
-    articles = NewsArticlePage.objects.live().public()
+    articles = visibility.public(NewsArticlePage.objects.live())
     if index is not None:
         articles = articles.child_of(index)
     return articles.order_by("-date", "-first_published_at", "-pk")
+
+
+# What news/includes/article_card.html reads of an article ({% pageurl %} needs only url_path).
+CARD_FIELDS = ("title", "url_path", "path", "depth", "date", "intro", "feature_image")
 
 
 def with_listing_data(articles: QuerySet[NewsArticlePage]) -> QuerySet[NewsArticlePage]:
@@ -26,9 +32,14 @@ def with_listing_data(articles: QuerySet[NewsArticlePage]) -> QuerySet[NewsArtic
     # The card template asks for a WebP rendition of each width.
     specs = [f"{spec}|format-webp" for spec in Filter.expand_spec(CARD_WIDTHS.split("|"))]
     renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=specs)
-    return articles.select_related("feature_image").prefetch_related(
-        Prefetch("feature_image__renditions", queryset=renditions),
-        Prefetch("categories", queryset=NewsCategory.objects.order_by("sort_order", "name")),
+    # Only what a card shows: a page row has some forty columns, and building them is most of the cost.
+    return (
+        articles.only(*CARD_FIELDS)
+        .select_related("feature_image")
+        .prefetch_related(
+            Prefetch("feature_image__renditions", queryset=renditions),
+            Prefetch("categories", queryset=NewsCategory.objects.order_by("sort_order", "name")),
+        )
     )
 
 
@@ -109,22 +120,38 @@ def latest_articles(*, limit: int = 3, exclude_pk: int | None = None) -> list[Ne
     return list(with_listing_data(articles)[:limit])
 
 
-def related_articles(*, article: NewsArticlePage, limit: int = 3) -> list[NewsArticlePage]:
+def related_articles(*, article: NewsArticlePage, limit: int = 3, articles=None) -> list[NewsArticlePage]:
     """Other live articles that share a category with ``article``, newest first."""
     category_ids = [category.pk for category in article.category_list]
     if not category_ids:
         return []
-    articles = live_articles().filter(categories__in=category_ids).exclude(pk=article.pk).distinct()
+    articles = (
+        (live_articles() if articles is None else articles)
+        .filter(categories__in=category_ids)
+        .exclude(pk=article.pk)
+        .distinct()
+    )
     return list(with_listing_data(articles)[:limit])
 
 
-def neighbours(*, article: NewsArticlePage) -> tuple[NewsArticlePage | None, NewsArticlePage | None]:
-    """The previous (older) and next (newer) live sibling by date."""
-    siblings = NewsArticlePage.objects.live().public().sibling_of(article, inclusive=False)
+def neighbours(*, article: NewsArticlePage, articles=None) -> tuple[NewsArticlePage | None, NewsArticlePage | None]:
+    """The previous (older) and next (newer) live sibling by date (``articles``: :func:`live_articles`)."""
+    siblings = (live_articles() if articles is None else articles).sibling_of(article, inclusive=False)
     older = siblings.filter(Q(date__lt=article.date) | Q(date=article.date, pk__lt=article.pk))
     newer = siblings.filter(Q(date__gt=article.date) | Q(date=article.date, pk__gt=article.pk))
-    fields = ("title", "url_path", "date")
-    return older.order_by("-date", "-pk").only(*fields).first(), newer.order_by("date", "pk").only(*fields).first()
+    # One query for both: each side's nearest as a one-row subquery (SQLite and PostgreSQL allow it).
+    nearest_older = older.order_by("-date", "-pk").values("pk")[:1]
+    nearest_newer = newer.order_by("date", "pk").values("pk")[:1]
+    found = (
+        siblings.filter(Q(pk__in=nearest_older) | Q(pk__in=nearest_newer)).order_by().only("title", "url_path", "date")
+    )
+    previous_article = next_article = None
+    for neighbour in found:
+        if (neighbour.date, neighbour.pk) < (article.date, article.pk):
+            previous_article = neighbour
+        else:
+            next_article = neighbour
+    return previous_article, next_article
 
 
 def share_links(*, title: str, url: str) -> list[tuple[str, str]]:

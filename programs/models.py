@@ -32,7 +32,8 @@ from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page, Site
 from wagtail.search import index
 
-from core import pagecache
+from core import pagecache, visibility
+from core.pages import ServedPageMixin
 
 from . import schedule
 from .schedule import CadreLevel, Gender, TrainingStatus
@@ -90,8 +91,7 @@ def upcoming_trainings(*, now=None, limit: int | None = None):
     """
     now = now or timezone.now()
     trainings = list(
-        TrainingPage.objects.live()
-        .public()
+        visibility.public(TrainingPage.objects.live())
         .filter(ends_at__gt=now)
         .order_by("starts_at", "pk")
         .prefetch_related("districts")[:limit]
@@ -116,7 +116,7 @@ def attach_programs(trainings) -> None:
         training.program = programs.get(training.path[:-steplen])
 
 
-class ProgramIndexPage(RoutablePageMixin, Page):
+class ProgramIndexPage(RoutablePageMixin, ServedPageMixin, Page):
     """``/program/``: the work programs and every upcoming training."""
 
     intro = models.TextField(_("intro"), blank=True)
@@ -139,9 +139,7 @@ class ProgramIndexPage(RoutablePageMixin, Page):
         now = timezone.now()
         context["now"] = now
         context["programs"] = (
-            ProgramPage.objects.child_of(self)
-            .live()
-            .public()
+            visibility.public(ProgramPage.objects.child_of(self).live())
             .select_related("featured_image")
             .order_by("-period_start")
         )
@@ -162,7 +160,7 @@ class ProgramIndexPage(RoutablePageMixin, Page):
         return f"{self.url}kalender.ics"
 
 
-class ProgramPage(Page):
+class ProgramPage(ServedPageMixin, Page):
     """A work program of the branch, e.g. "Pemberdayaan UMKM Kader"."""
 
     class Status(models.TextChoices):
@@ -209,6 +207,7 @@ class ProgramPage(Page):
     parent_page_types = ["programs.ProgramIndexPage"]
     subpage_types = ["programs.TrainingPage"]
     cache_anonymous = True  # core/pagecache.py
+    serve_select_related = ("featured_image",)  # core/pages.py: its picture comes with the page
 
     class Meta:
         verbose_name = _("program")
@@ -230,7 +229,9 @@ class ProgramPage(Page):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
         trainings = list(
-            TrainingPage.objects.child_of(self).live().public().order_by("starts_at").prefetch_related("districts")
+            visibility.public(TrainingPage.objects.child_of(self).live())
+            .order_by("starts_at")
+            .prefetch_related("districts")
         )
         context["now"] = now
         context["upcoming_trainings"] = [t for t in trainings if t.ends_at > now]
@@ -240,7 +241,7 @@ class ProgramPage(Page):
         return context
 
 
-class TrainingPage(RoutablePageMixin, Page):
+class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
     """One training of a program: when, where, for whom and how many seats."""
 
     summary = models.TextField(_("summary"), help_text=_("One or two sentences: what participants will learn."))

@@ -1,0 +1,55 @@
+"""Which pages anonymous visitors may see, read once per request.
+
+Wagtail reads every ``PageViewRestriction`` again for each ``.public()`` queryset, and twice
+more (the ancestors, then their restrictions) when it checks the page it serves: three reads
+of the same few rows on an article. Here the rows are read once per request and answer both
+questions; outside a request (jobs, shell, tests calling a selector) nothing is remembered.
+"""
+
+from contextvars import ContextVar
+
+from django.core.signals import request_finished, request_started
+from django.db.models import Q
+
+_restrictions: ContextVar[list | None] = ContextVar("page_view_restrictions", default=None)
+_in_request: ContextVar[bool] = ContextVar("page_view_restrictions_in_request", default=False)
+
+
+def _start(**kwargs) -> None:
+    _in_request.set(True)
+    _restrictions.set(None)
+
+
+def _finish(**kwargs) -> None:
+    _in_request.set(False)
+    _restrictions.set(None)
+
+
+def connect_signals() -> None:
+    request_started.connect(_start, dispatch_uid="core.visibility.start")
+    request_finished.connect(_finish, dispatch_uid="core.visibility.finish")
+
+
+def restrictions() -> list:
+    """Every view restriction with its page (usually none), once per request."""
+    from wagtail.models import PageViewRestriction
+
+    found = _restrictions.get()
+    if found is None:
+        found = list(PageViewRestriction.objects.select_related("page"))
+        if _in_request.get():
+            _restrictions.set(found)
+    return found
+
+
+def public_q() -> Q:
+    """Wagtail's ``PageQuerySet.public_q()`` from the rows read once: no page under a restriction."""
+    q = Q()
+    for restriction in restrictions():
+        q &= ~(Q(path__startswith=restriction.page.path) & Q(depth__gte=restriction.page.depth))
+    return q
+
+
+def public(pages):
+    """``pages.public()`` without reading the restrictions again."""
+    return pages.filter(public_q())
