@@ -330,7 +330,8 @@ def machine_facts(*, database_url: str, server: bool = True) -> list[tuple[str, 
         ("redis", f"{redis_version}, {REDIS_URL.split('@')[-1]}"),
     ]
     if server:
-        facts.append(("server", f"{gunicorn_line}, settings config.settings.production, loopback"))
+        settings = os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.production")
+        facts.append(("server", f"{gunicorn_line}, settings {settings}, loopback"))
     return facts
 
 

@@ -181,7 +181,8 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
                 status_now, now = measure(current_url, path, seconds=seconds, warmup=warmup)
                 status_then, then = measure(baseline_url, path, seconds=seconds, warmup=warmup)
                 print(
-                    f"  {label:30} {now.rate:7.1f} req/s against {then.rate:7.1f} (x{now.rate / then.rate:.2f}); "
+                    f"  {label:30} {now.rate:7.1f} req/s, baseline {then.rate:7.1f} "
+                    f"(x{now.rate / (then.rate or 1):.2f}); "
                     f"queries {queries['current'][path]['again']} against {queries['baseline'][path]['again']}",
                     flush=True,
                 )
@@ -204,9 +205,10 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
                     }
                 )
     failures = [
-        f"uncached {row['label']}: GET {row['status']}, {row['errors']} errors"
+        f"uncached {row['label']}: GET {row['status']}, {row['errors']} errors, {row['current']:.1f} and "
+        f"{row['baseline']:.1f} req/s"
         for row in rows
-        if row["errors"] or row["status"] != [200, 200]
+        if row["errors"] or row["status"] != [200, 200] or not row["current"] or not row["baseline"]
     ]
     result = {"baseline_ref": BASELINE_REF, "baseline_commit": baseline_commit, "rows": rows}
     return section(result, seconds=seconds), result, failures
