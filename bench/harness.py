@@ -1,4 +1,8 @@
-"""What the benchmarks share: a fresh database, the production server, machine facts, cleanup.
+"""What the benchmarks share: a fresh database, the production server, machine facts, cleanup,
+wrk, and a browser's session (log in over HTTP, keep the cookies).
+
+Longer than 400 lines on purpose: every script imports this one module for what they all do
+the same way (the server's life, the load generator, the login), so that none does it its own way.
 
 Every benchmark works on a PostgreSQL database of its own (``portal_bench_<name>``, dropped and
 created again on each run) and on Redis db 9 (flushed), so that a run never touches the
