@@ -71,6 +71,7 @@ def die_on_sigterm() -> None:
 
 def run(main) -> None:
     """Run a benchmark's ``main``; Ctrl-C stops it (its ``finally`` blocks stop the server) quietly."""
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also through tee
     die_on_sigterm()
     try:
         status = main()
