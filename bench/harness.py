@@ -209,7 +209,11 @@ def _stop_leftover(pidfile: Path) -> None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         cmdline = ""
-    if "gunicorn" in cmdline and "config.wsgi" in cmdline:
+    try:  # ours only: started in this tree (or in its baseline's worktree under var/bench/)
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        cwd = ""
+    if "gunicorn" in cmdline and "config.wsgi" in cmdline and cwd.startswith(str(ROOT)):
         print(f"stopping gunicorn {pid} left over by an earlier run")
         _stop_group(pid)
     pidfile.unlink(missing_ok=True)
