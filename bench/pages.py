@@ -331,15 +331,16 @@ def main() -> int:
             "failures": failures,
             "missed": missed,
         }
+        # Saved before the uncached part, which a crash there must not take with it.
+        harness.write_result("pages", result)
+        harness.write_report("pages", text)
         uncached_failures: list[str] = []
         if not args.skip_uncached:
             import uncached
 
             uncached_text, uncached_result, uncached_failures = uncached.run(urls, scratch=scratch)
-            text += "\n" + uncached_text
             harness.write_result("uncached", uncached_result)
-        harness.write_result("pages", result)
-        harness.write_report("pages", text)
+            harness.write_report("uncached", uncached_text)
     harness.flush_redis()
     return 1 if failures or missed or uncached_failures else 0
 

@@ -183,7 +183,8 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
                 print(
                     f"  {label:30} {now.rate:7.1f} req/s, baseline {then.rate:7.1f} "
                     f"(x{now.rate / (then.rate or 1):.2f}); "
-                    f"queries {queries['current'][path]['again']} against {queries['baseline'][path]['again']}",
+                    f"GET {status_now}/{status_then}; queries {queries['current'][path]} against "
+                    f"{queries['baseline'][path]}",
                     flush=True,
                 )
                 rows.append(
