@@ -24,6 +24,7 @@ SQLite, every cache off. Here:
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import shutil
@@ -216,9 +217,12 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
 
 
 def section(result: dict, *, seconds: int) -> str:
+    load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
     lines = [
         "## Every cache off, SQLite: this tree against the baseline (bench/uncached.py)",
         "",
+        f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC}; commit: {harness.git_commit()}; "
+        f"load average (1/5/15 min): {load}",
         f"- baseline: `{result['baseline_ref']}` ({result['baseline_commit']}), a git worktree beside this one, "
         "same virtualenv, its own SQLite database seeded with the same content by its own code",
         f"- server: gunicorn, {WORKERS} sync workers per tree, both running, measured in turn page by page; settings "
