@@ -113,6 +113,8 @@ def same_schema(ref: str) -> bool:
 
 def copy_site(source: Path, target: Path) -> None:
     """The SQLite database (with its WAL) and the uploads of one tree's folder into another's."""
+    if not (source / "db.sqlite3").exists():
+        raise FileNotFoundError(f"no seeded database in {source} to copy")
     for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm"):
         if (source / name).exists():
             shutil.copy2(source / name, target / name)
@@ -152,9 +154,7 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
     with baseline_worktree(BASELINE_REF) as baseline:
         ports = {"current": harness.free_port(), "baseline": harness.free_port()}
         trees = {"current": harness.ROOT, "baseline": baseline}
-        envs = {
-            name: tree_env(tree, scratch, name=f"uncached-{name}", port=ports[name]) for name, tree in trees.items()
-        }
+        envs = {name: tree_env(tree, scratch, name=name, port=ports[name]) for name, tree in trees.items()}
         queries = {}
         for name, tree in trees.items():
             started = time.monotonic()
