@@ -27,6 +27,7 @@ import contextlib
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,14 +135,19 @@ def count_queries(tree: Path, env: dict[str, str], paths: list[str]) -> dict[str
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def measure(base_url: str, path: str, *, seconds: int, warmup: int) -> tuple[int, harness.WrkResult]:
+def page_title(body: bytes) -> str:
+    found = re.search(rb"<title>(.*?)</title>", body, re.DOTALL)
+    return found.group(1).decode(errors="replace").strip() if found else ""
+
+
+def measure(base_url: str, path: str, *, seconds: int, warmup: int) -> tuple[int, str, harness.WrkResult]:
     import pages
 
-    status, _, _ = pages.fetch(base_url + path)
+    status, _, body = pages.fetch(base_url + path)
     if warmup:
         harness.wrk(base_url + path, seconds=warmup, connections=CONNECTIONS)
     result, _ = harness.wrk(base_url + path, seconds=seconds, connections=CONNECTIONS)
-    return status, result
+    return status, page_title(body), result
 
 
 def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[str]]:
@@ -179,8 +185,8 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
             ) as baseline_url,
         ):
             for label, path in urls:
-                status_now, now = measure(current_url, path, seconds=seconds, warmup=warmup)
-                status_then, then = measure(baseline_url, path, seconds=seconds, warmup=warmup)
+                status_now, title_now, now = measure(current_url, path, seconds=seconds, warmup=warmup)
+                status_then, title_then, then = measure(baseline_url, path, seconds=seconds, warmup=warmup)
                 print(
                     f"  {label:30} {now.rate:7.1f} req/s, baseline {then.rate:7.1f} "
                     f"(x{now.rate / (then.rate or 1):.2f}); "
@@ -199,6 +205,7 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
                         "baseline_p50_ms": then.p50,
                         "errors": now.errors + then.errors,
                         "status": [status_now, status_then],
+                        "same_page": title_now == title_then,
                         "queries": queries["current"][path]["again"],
                         "queries_first": queries["current"][path]["first"],
                         "baseline_queries": queries["baseline"][path]["again"],
@@ -208,9 +215,13 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
                 )
     failures = [
         f"uncached {row['label']}: GET {row['status']}, {row['errors']} errors, {row['current']:.1f} and "
-        f"{row['baseline']:.1f} req/s"
+        f"{row['baseline']:.1f} req/s, {'the same' if row['same_page'] else 'not the same'} page title"
         for row in rows
-        if row["errors"] or row["status"] != [200, 200] or not row["current"] or not row["baseline"]
+        if row["errors"]
+        or row["status"] != [200, 200]
+        or not row["current"]
+        or not row["baseline"]
+        or not row["same_page"]
     ]
     result = {"baseline_ref": BASELINE_REF, "baseline_commit": baseline_commit, "rows": rows}
     return section(result, seconds=seconds), result, failures
