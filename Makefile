@@ -27,10 +27,13 @@ help:
 	@echo "make beat     the Celery beat scheduler (needs REDIS_URL)"
 	@echo "make messages refresh the translation catalogues in site/locale"
 	@echo "make tools    the HTML validator that tests/test_html_validity.py runs (vnu-jar, into var/tools; needs npm and java)"
-	@echo "make bench        all three benchmarks below, one after the other (needs PostgreSQL and Redis on"
-	@echo "                  127.0.0.1, and wrk; about 10 minutes on 2 cores; figures in bench/RESULTS.md)"
-	@echo "make bench-pages  req/s and p50/p99 of each anonymous page against a static file (wrk, gunicorn, production settings)"
-	@echo "make bench-storm  1,000 members enrolling at once for 30 seats, over HTTP; checks the result is exact"
+	@echo "make bench        all three benchmarks below, one after the other, then a summary of ratios against issue 16's"
+	@echo "                  targets (needs PostgreSQL and Redis on 127.0.0.1, and wrk; about 15 minutes on 2 cores;"
+	@echo "                  figures in bench/RESULTS.md)"
+	@echo "make bench-pages  req/s of each page, anonymous and as a logged-in member, against a static file (wrk, gunicorn,"
+	@echo "                  production settings); then every cache off on SQLite, this tree against BENCH_BASELINE_REF"
+	@echo "make bench-storm  1,000 members (logged in over HTTP) enrolling at once for 30 seats, exactness checked,"
+	@echo "                  against the ceiling of a no-op member POST on the same server"
 	@echo "make bench-fanout time the announcement fan-out of 10,000 emails"
 
 $(BIN)/python:
@@ -127,11 +130,13 @@ messages: $(VENV)/.requirements-dev
 # The benchmarks need PostgreSQL and Redis on 127.0.0.1 (their own databases portal_bench_*
 # and Redis db 9, recreated each run) and wrk (Debian's package); see bench/README.md.
 # `make bench` runs all three even when one fails, and fails at the end if any did.
+# One run's figures go to var/bench/run-<time>/ (BENCH_RUN_DIR), which bench/summary.py reads last.
 bench: setup-dev
-	@status=0; \
-	$(BIN)/python bench/pages.py || status=1; \
-	$(BIN)/python bench/storm.py || status=1; \
-	$(BIN)/python bench/fanout.py || status=1; \
+	@run=$(CURDIR)/var/bench/run-$$(date -u +%Y%m%dT%H%M%SZ); mkdir -p $$run; status=0; \
+	BENCH_RUN_DIR=$$run $(BIN)/python bench/pages.py || status=1; \
+	BENCH_RUN_DIR=$$run $(BIN)/python bench/storm.py || status=1; \
+	set -o pipefail; BENCH_RUN_DIR=$$run $(BIN)/python bench/fanout.py 2>&1 | tee $$run/fanout.txt || status=1; \
+	BENCH_RUN_DIR=$$run $(BIN)/python bench/summary.py || status=1; \
 	exit $$status
 
 bench-pages: setup-dev

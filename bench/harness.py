@@ -1,4 +1,8 @@
-"""What the benchmarks share: a fresh database, the production server, machine facts, cleanup.
+"""What the benchmarks share: a fresh database, the production server, machine facts, cleanup,
+wrk, and a browser's session (log in over HTTP, keep the cookies).
+
+Longer than 400 lines on purpose: every script imports this one module for what they all do
+the same way (the server's life, the load generator, the login), so that none does it its own way.
 
 Every benchmark works on a PostgreSQL database of its own (``portal_bench_<name>``, dropped and
 created again on each run) and on Redis db 9 (flushed), so that a run never touches the
@@ -10,9 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import http.client
+import json
 import math
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -22,7 +29,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -61,6 +71,7 @@ def die_on_sigterm() -> None:
 
 def run(main) -> None:
     """Run a benchmark's ``main``; Ctrl-C stops it (its ``finally`` blocks stop the server) quietly."""
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also through tee
     die_on_sigterm()
     try:
         status = main()
@@ -132,15 +143,16 @@ def scratch_dir(name: str):
         shutil.rmtree(path, ignore_errors=True)
 
 
-def manage(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603 - our own manage.py
+def manage(*args: str, env: dict[str, str], root: Path = ROOT) -> None:
+    """``manage.py`` of the tree at ``root`` (this one, or the baseline's worktree)."""
+    subprocess.run([sys.executable, "manage.py", *args], cwd=root, env=env, check=True)  # noqa: S603 - our own manage.py
 
 
-def prepare_site(env: dict[str, str]) -> None:
+def prepare_site(env: dict[str, str], *, root: Path = ROOT) -> None:
     """What a deployment does before it serves: translations, migrations, static files."""
-    manage("compilemessages", "--ignore=.venv", "-v0", env=env)
-    manage("migrate", "--no-input", "-v0", env=env)
-    manage("collectstatic", "--no-input", "-v0", env=env)
+    manage("compilemessages", "--ignore=.venv", "-v0", env=env, root=root)
+    manage("migrate", "--no-input", "-v0", env=env, root=root)
+    manage("collectstatic", "--no-input", "-v0", env=env, root=root)
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -197,7 +209,11 @@ def _stop_leftover(pidfile: Path) -> None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         cmdline = ""
-    if "gunicorn" in cmdline and "config.wsgi" in cmdline:
+    try:  # ours only: started in this tree (or in its baseline's worktree under var/bench/)
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        cwd = ""
+    if "gunicorn" in cmdline and "config.wsgi" in cmdline and cwd.startswith(str(ROOT)):
         print(f"stopping gunicorn {pid} left over by an earlier run")
         _stop_group(pid)
     pidfile.unlink(missing_ok=True)
@@ -214,12 +230,21 @@ def server_options() -> dict[str, object]:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, port: int, name: str, ready_path: str = "/robots.txt"):
-    """Serve the project with gunicorn as in production; yields the base URL, stops it on exit."""
+def gunicorn(
+    env: dict[str, str],
+    *,
+    port: int,
+    name: str,
+    ready_path: str = "/robots.txt",
+    root: Path = ROOT,
+    options: dict[str, object] | None = None,
+):
+    """Serve the project (the tree at ``root``) with gunicorn as in production; yields the base
+    URL, stops it on exit. ``options`` overrides server_options() (workers, class, threads)."""
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     pidfile = OUTPUT_DIR / f"gunicorn-{name}.pid"
     _stop_leftover(pidfile)
-    options = server_options()
+    options = {**server_options(), **(options or {})}
     log_path = OUTPUT_DIR / f"gunicorn-{name}.log"
     command = [
         str(BIN / "gunicorn"),
@@ -235,14 +260,15 @@ def gunicorn(env: dict[str, str], *, port: int, name: str, ready_path: str = "/r
     ]
     with log_path.open("w") as log:
         # A session of its own: Ctrl-C reaches this script, which then stops the whole group.
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)  # noqa: S603
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=log, start_new_session=True)  # noqa: S603
     pidfile.write_text(str(process.pid))
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        # A loaded machine (other work on the 2 cores) can take a minute to import Django.
+        deadline = time.monotonic() + env_int("BENCH_START_SECONDS", 300)
         while True:
             try:
-                urllib.request.urlopen(base_url + ready_path, timeout=5).close()  # noqa: S310 - loopback
+                urllib.request.urlopen(base_url + ready_path, timeout=30).close()  # noqa: S310 - loopback
                 break
             except urllib.error.HTTPError:
                 break
@@ -313,7 +339,8 @@ def machine_facts(*, database_url: str, server: bool = True) -> list[tuple[str, 
         ("redis", f"{redis_version}, {REDIS_URL.split('@')[-1]}"),
     ]
     if server:
-        facts.append(("server", f"{gunicorn_line}, settings config.settings.production, loopback"))
+        settings = os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.production")
+        facts.append(("server", f"{gunicorn_line}, settings {settings}, loopback"))
     return facts
 
 
@@ -332,6 +359,16 @@ def write_report(name: str, text: str) -> Path:
     return path
 
 
+def write_result(name: str, data: dict) -> Path:
+    """The figures of one benchmark as JSON, for bench/summary.py: in BENCH_RUN_DIR (set by
+    ``make bench`` for one run) or as var/bench/<name>-latest.json."""
+    run_dir = os.environ.get("BENCH_RUN_DIR")
+    path = Path(run_dir) / f"{name}.json" if run_dir else OUTPUT_DIR / f"{name}-latest.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, default=str))
+    return path
+
+
 def milliseconds(value: float, unit: str) -> float:
     return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[unit]
 
@@ -347,3 +384,177 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     rank = min(max(1, math.ceil(fraction * len(ordered))), len(ordered))
     return ordered[rank - 1]
+
+
+# -- wrk --------------------------------------------------------------------------------------
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    rate: float
+    p50: float | None
+    p99: float | None
+    non_2xx_3xx: int
+    socket_errors: int
+
+    @property
+    def errors(self) -> int:
+        return self.non_2xx_3xx + self.socket_errors
+
+
+WRK_LATENCY = re.compile(r"^\s*(50|75|90|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.MULTILINE)
+
+
+def parse_wrk(output: str) -> WrkResult:
+    """Read wrk 4's report (``--latency``): totals, rate, percentiles and both kinds of errors."""
+    totals = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m|h)", output)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if not totals or not rate:
+        raise ValueError(f"cannot read wrk's output:\n{output}")
+    percentiles = {int(p): milliseconds(float(v), unit) for p, v, unit in WRK_LATENCY.findall(output)}
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return WrkResult(
+        requests=int(totals.group(1)),
+        seconds=milliseconds(float(totals.group(2)), totals.group(3)) / 1000,
+        rate=float(rate.group(1)),
+        p50=percentiles.get(50),
+        p99=percentiles.get(99),
+        non_2xx_3xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=sum(int(n) for n in socket.groups()) if socket else 0,
+    )
+
+
+def wrk(url: str, *, seconds: int, connections: int, threads: int = 2, cookies: str = "") -> tuple[WrkResult, str]:
+    """wrk as a browser asks (compressed); ``cookies``: a logged-in member's Cookie header."""
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout=10s",
+        "--latency",
+        # What a browser asks for: WhiteNoise then serves the pre-compressed file.
+        "-H",
+        "Accept-Encoding: gzip, deflate, br",
+        *(["-H", f"Cookie: {cookies}"] if cookies else []),
+        url,
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)  # noqa: S603
+    return parse_wrk(completed.stdout), completed.stdout
+
+
+# -- a browser's session ----------------------------------------------------------------------
+
+CSRF_FIELD = re.compile(
+    r'<input[^>]*name="csrfmiddlewaretoken"[^>]*value="([^"]+)"|<input[^>]*value="([^"]+)"[^>]*name="csrfmiddlewaretoken"'
+)
+
+
+class LoginFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str:
+        return next((value for key, value in self.headers if key.lower() == name.lower()), "")
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+def form_token(html: str) -> str:
+    """The CSRF token a page put in its (first) form, as a browser would submit it."""
+    found = CSRF_FIELD.search(html)
+    if not found:
+        raise LoginFailed("no csrfmiddlewaretoken in the page's form")
+    return found.group(1) or found.group(2)
+
+
+@dataclass
+class Browser:
+    """Keeps cookies the way a browser does (set, replaced, deleted by Max-Age=0), over plain
+    HTTP/1.1 from the standard library; follows no redirects, so every answer can be checked.
+
+    The production cookies are ``Secure``; on loopback without TLS a real browser would drop
+    them, this client keeps them (the server is told nothing else: no X-Forwarded-Proto).
+    """
+
+    base_url: str
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    def request(self, method: str, path: str, *, data: dict | None = None, referer: str | None = None) -> Response:
+        parts = urlsplit(self.base_url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        headers = {"Accept-Encoding": "identity", "Accept-Language": "id", "Connection": "close"}
+        if self.cookies:
+            headers["Cookie"] = self.cookie_header()
+        body = None
+        if data is not None:
+            body = urlencode(data)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = self.origin
+            headers["Referer"] = self.origin + (referer or path)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            answer = connection.getresponse()
+            response = Response(answer.status, answer.getheaders(), answer.read())
+        finally:
+            connection.close()
+        for name, value in response.headers:
+            if name.lower() == "set-cookie":
+                self._keep(value)
+        return response
+
+    def _keep(self, set_cookie: str) -> None:
+        cookie = SimpleCookie()
+        cookie.load(set_cookie)
+        for name, morsel in cookie.items():
+            if morsel["max-age"] == "0" or not morsel.value:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = morsel.value
+
+    def get(self, path: str) -> Response:
+        return self.request("GET", path)
+
+    def post(self, path: str, data: dict, *, referer: str | None = None) -> Response:
+        return self.request("POST", path, data=data, referer=referer)
+
+    def log_in(self, email: str, password: str, *, path: str = "/akun/login/") -> Response:
+        """GET the login page, POST its form with its CSRF token (``login``, ``password``), keep
+        the cookies. Raises LoginFailed unless the site answered with a session (302)."""
+        page = self.get(path)
+        if page.status != 200:
+            raise LoginFailed(f"GET {path} answered {page.status}")
+        token = form_token(page.text)
+        answer = self.post(path, {"csrfmiddlewaretoken": token, "login": email, "password": password}, referer=path)
+        if answer.status != 302 or "sessionid" not in self.cookies:
+            raise LoginFailed(f"POST {path} for {email} answered {answer.status} without a session")
+        return answer
+
+
+MEMBER_LINK = re.compile(r'<a[^>]*href="/anggota/"[^>]*>\s*Akun saya\s*</a>')
+LOGIN_LINK = re.compile(r'<a[^>]*href="/akun/login/[^"]*"[^>]*>\s*Masuk\s*</a>')
+
+
+def shows_member(html: str) -> bool:
+    """A logged-in member's page: the header links to their account ("Akun saya"), and no
+    login link ("Masuk") is left anywhere, so it is not the anonymous page."""
+    return bool(MEMBER_LINK.search(html)) and not LOGIN_LINK.search(html)
