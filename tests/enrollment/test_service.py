@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from members import enrollment as service
 from members.models import Enrollment, Member
+from tasks import outbox
 from tasks.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def test_free_seat_confirms_and_records_a_confirmation_with_the_calendar(make_tr
     assert enrollment.confirmed_at is not None
     notification = Notification.objects.get(kind="enrollment_confirmed")
     assert notification.recipient == enrollment.member.email
-    assert training.title in notification.body_text
+    assert training.title in outbox.rendered(notification).body_text
     assert notification.attachments[0]["filename"].endswith(".ics")
     assert "BEGIN:VEVENT" in notification.attachments[0]["content"]
 
@@ -38,7 +39,7 @@ def test_full_training_puts_requests_on_the_waiting_list_first_come_first_served
     assert [result.status for result in results] == ["confirmed", "waitlisted", "waitlisted", "waitlisted"]
     assert [service.waitlist_position(enrollment=result) for result in results] == [None, 1, 2, 3]
     waitlisted = Notification.objects.filter(kind="enrollment_waitlisted").order_by("pk")
-    assert "2" in waitlisted[1].body_text
+    assert "2" in outbox.rendered(waitlisted[1]).body_text
     seats = service.seats_for(training=training)
     assert (seats.capacity, seats.confirmed, seats.waitlisted, seats.left) == (1, 1, 3, 0)
 
@@ -190,7 +191,7 @@ def test_approval_trainings_wait_for_staff(make_training, make_active_member, st
     service.reject(enrollment=first, by=staff_user, reason="Kuota kecamatan penuh")
     assert Enrollment.objects.get(pk=second.pk).status == Status.CONFIRMED
     rejected = Notification.objects.get(kind="enrollment_rejected")
-    assert "Kuota kecamatan penuh" in rejected.body_text
+    assert "Kuota kecamatan penuh" in outbox.rendered(rejected).body_text
     with pytest.raises(service.EnrollmentError) as refused:
         service.enroll(member=first.member, training=training)
     assert refused.value.code == "rejected"
