@@ -220,13 +220,11 @@ def rendered(notification: Notification) -> Rendered:
     """The message a row stands for, in its language: rendered from its template and context,
     or as it was stored (bodies unsealed). Raises when its template no longer renders."""
     if notification.template:
-        return Rendered(
-            *render_message(
-                template=notification.template,
-                context=decode_context(notification.context),
-                language=notification.language,
-            )
+        parts = render_message(
+            template=notification.template, context=decode_context(notification.context), language=notification.language
         )
+        # Plain text, not the SafeString a template returns: whoever shows it (the admin) escapes it.
+        return Rendered(*(str.__str__(part) for part in parts))
     body_text, body_html = notification.body_text, notification.body_html
     if notification.secret:
         body_text, body_html = unseal(body_text), unseal(body_html) if body_html else ""
