@@ -213,3 +213,30 @@ def test_each_transition_is_notified_once(make_training, make_active_member):
 
     notifications.enrollment_changed(enrollment=enrollment)  # repeated: same transition, same key
     assert Notification.objects.filter(kind="enrollment_confirmed").count() == 1
+
+
+def test_enrolling_renders_no_email_and_the_email_tells_the_place_in_line(make_training, make_active_member):
+    """Under the seat lock nothing is rendered: the outbox row keeps the template and context,
+    and the email delivered from it tells the member what the page told them."""
+    from django.test.signals import template_rendered
+
+    training = make_training(capacity=1)
+    first, second, third = (make_active_member() for _ in range(3))
+    rendered_templates = []
+
+    def record(sender, template, **kwargs):
+        rendered_templates.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        results = [service.enroll(member=member, training=training) for member in (first, second, third)]
+    finally:
+        template_rendered.disconnect(record)
+    assert rendered_templates == []
+    assert [result.status for result in results] == [Status.CONFIRMED, Status.WAITLISTED, Status.WAITLISTED]
+    rows = {row.recipient: row for row in Notification.objects.filter(kind__startswith="enrollment_")}
+    assert all(row.template and not row.body_text for row in rows.values())
+    third_email = outbox.build_message(rows[third.user.email]).message()
+    text = third_email.get_body(preferencelist=("plain",)).get_content()
+    assert "urutan ke-2" in text and third.full_name in text
+    assert training.title in str(third_email["Subject"])
