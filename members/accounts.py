@@ -171,8 +171,11 @@ def member_register(*, user: User, full_name: str, privacy_agreed: bool, languag
 
 
 def member_of(*, user: User) -> Member | None:
-    """The user's member profile, or None (staff accounts made in the admin have none)."""
-    return Member.objects.filter(user=user).select_related("district", "verified_by").first()
+    """The user's member profile, or None (staff accounts made in the admin have none).
+
+    With its user joined: what a member does is recorded with their address and account.
+    """
+    return Member.objects.filter(user=user).select_related("user", "district", "verified_by").first()
 
 
 def member_ensure(*, user: User) -> Member:

@@ -161,12 +161,18 @@ def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | No
     eligibility (gender, district, cadre level, age). A full training refuses nobody: the
     enrollment joins the waiting list (:func:`enrollment_outcome`).
     """
-    if (mine := active_enrollment(member=member, training=training)) is not None:
-        return _already_enrolled(mine)
+    # One query for both of the member's own rules: an active enrollment, a rejection.
+    mine = list(
+        Enrollment.objects.filter(
+            member=member, training=training, status__in=(*Enrollment.ACTIVE_STATUSES, Status.REJECTED)
+        )
+    )
+    if (active := next((enrollment for enrollment in mine if enrollment.is_active), None)) is not None:
+        return _already_enrolled(active)
     state = training.enrollment_state(now=now or timezone.now())
     if state is not EnrollmentState.OPEN:
         return EnrollmentError(*TRAINING_REFUSALS[state])
-    if Enrollment.objects.filter(member=member, training=training, status=Status.REJECTED).exists():
+    if any(enrollment.status == Status.REJECTED for enrollment in mine):
         return EnrollmentError("rejected", _("Your enrollment in this training was not approved."))
     if member.status == Member.Status.SUSPENDED:
         return EnrollmentError(
@@ -234,26 +240,36 @@ def lock_seats(*, training: TrainingPage) -> None:
 
 @transaction.atomic
 def enroll(*, member: Member, training: TrainingPage, now: datetime | None = None) -> Enrollment:
-    """Confirm the member, put them on the waiting list, or (approval trainings) await staff."""
+    """Confirm the member, put them on the waiting list, or (approval trainings) await staff.
+
+    Under the seat lock only what decides the seat and records it: count, insert the
+    enrollment, its outbox row (rendered at delivery) and the audit entry, commit. The rules
+    and the email's words about the training come before the lock; a concurrent click of the
+    same member loses on the database constraint (one active enrollment).
+    """
     if refusal := enroll_refusal(member=member, training=training, now=now):
         raise refusal
+    draft = notifications.enrollment_draft(member=member, training=training)
+    stamped_under_lock = now is None
     lock_seats(training=training)
-    if active_enrollment(member=member, training=training):  # again: a concurrent request may have won
-        raise _already_enrolled()
+    seats = seats_for(training=training)
     # Stamped under the lock, so the order of requests is the order of decisions.
     now = now or timezone.now()
     enrollment = Enrollment(member=member, training=training, requested_at=now)
-    enrollment.status = enrollment_outcome(training=training, free_seat=seats_for(training=training).left > 0)
+    enrollment.status = enrollment_outcome(training=training, free_seat=seats.left > 0)
     if enrollment.status == Status.CONFIRMED:
         enrollment.confirmed_at = now
     elif enrollment.status == Status.WAITLISTED:
         enrollment.waitlisted_at = now
     try:
-        with transaction.atomic():
-            enrollment.save()
-    except IntegrityError as error:  # the database constraint, should a check above be bypassed
-        raise _already_enrolled() from error
-    notifications.enrollment_changed(enrollment=enrollment)
+        enrollment.save()
+    except IntegrityError as error:  # the constraint: a concurrent request of the same member won
+        raise _already_enrolled() from error  # (the transaction rolls back whole, nothing half-written)
+    position = None
+    if enrollment.status == Status.WAITLISTED:
+        # Requested after everyone waiting (stamped under the lock): last in line, so counted already.
+        position = seats.waitlisted + 1 if stamped_under_lock else waitlist_position(enrollment=enrollment)
+    notifications.enrollment_changed(enrollment=enrollment, draft=draft, position=position)
     audit(enrollment=enrollment, action="members.enrollment.enroll", by=member.user)
     return enrollment
 

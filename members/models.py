@@ -184,6 +184,11 @@ class Enrollment(models.Model):
 
     ACTIVE_STATUSES = (Status.CONFIRMED, Status.WAITLISTED, Status.PENDING)
 
+    # Not in Wagtail's reference index: a training's participants are listed in the participants
+    # view, not as "usages" of its page, and indexing each enrollment cost four statements
+    # under the seat lock.
+    wagtail_reference_index_ignore = True
+
     # A deleted account leaves its Member row as an anonymous shell, so attendance counts stay.
     member = models.ForeignKey(
         "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="enrollments"

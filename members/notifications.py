@@ -7,6 +7,8 @@ new status and the moment it changed), so a repeated call never sends twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -117,26 +119,64 @@ def calendar_attachment(enrollment: Enrollment, *, cancel: bool = False) -> Atta
     return Attachment("pelatihan.ics", calendar.to_ical().decode(), f"text/calendar; method={method}")
 
 
+@dataclass(frozen=True)
+class EnrollmentDraft:
+    """What an enrollment email says whatever the seat decision: made before the seat lock is taken."""
+
+    recipient: str
+    language: str
+    context: dict
+
+
+def enrollment_draft(*, enrollment: Enrollment | None = None, member=None, training=None) -> EnrollmentDraft | None:
+    """The recipient, language and words about the training (None: a member without a login, told nothing)."""
+    member = member or enrollment.member
+    training = training or enrollment.training
+    if member is None or not member.user_id:
+        return None
+    language = member_language(member=member)
+    with translation.override(language):
+        context = _training_context(training, member=member, event="", calendar=False) | {
+            "cancellation_deadline": training.cancellation_deadline,
+        }
+    return EnrollmentDraft(recipient=member.user.email, language=language, context=context)
+
+
+# ``enrollment_changed(position=ASK)``: the waiting-list position is counted, not told by the caller.
+ASK = object()
+
+
 def enrollment_changed(
-    *, enrollment: Enrollment, promoted: bool = False, approved: bool = False, by_staff: bool = False
+    *,
+    enrollment: Enrollment,
+    promoted: bool = False,
+    approved: bool = False,
+    by_staff: bool = False,
+    draft: EnrollmentDraft | None = None,
+    position=ASK,
 ) -> None:
+    """Record the email of this enrollment's new status (rendered at delivery).
+
+    ``draft``: its words about the training, made earlier (before the seat lock); ``position``:
+    the place on the waiting list, when the caller already knows it.
+    """
     from .enrollment import waitlist_position
 
-    member = enrollment.member
-    if member is None or not member.user_id:
+    draft = draft or enrollment_draft(enrollment=enrollment)
+    if draft is None:
         return
     training = enrollment.training
     event = enrollment.status
     if enrollment.status == Status.CONFIRMED and promoted:
         event = "promoted"
-    language = member_language(member=member)
-    with translation.override(language):
-        context = _training_context(training, member=member, event=event, calendar=False) | {
+    with translation.override(draft.language):
+        context = draft.context | {
+            "event": event,
+            "status_reason": _status_reason(training, event),
             "approved": approved,
             "by_staff": by_staff,
-            "position": waitlist_position(enrollment=enrollment),
+            "position": waitlist_position(enrollment=enrollment) if position is ASK else position,
             "reason": enrollment.reason,
-            "cancellation_deadline": training.cancellation_deadline,
         }
         # Confirmed: the event for the phone's calendar. Cancelled or rejected after holding a seat:
         # the same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
@@ -148,10 +188,10 @@ def enrollment_changed(
         context["calendar_cancel"] = bool(attachments) and enrollment.status != Status.CONFIRMED
         notify(
             kind=f"enrollment_{event}",
-            recipient=member.user.email,
+            recipient=draft.recipient,
             template=f"members/email/enrollment/{event}",
             context=context,
-            language=language,
+            language=draft.language,
             idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
             attachments=attachments,
         )
@@ -175,7 +215,7 @@ def _training_context(training, *, member, event: str, calendar: bool, before=No
         "training_address": training.venue_address,
         "training_url": settings.SITE_URL + training.url if training.url else settings.SITE_URL,
         "dashboard_url": settings.SITE_URL + reverse("members:dashboard"),
-        "status_reason": training.status_reason if event in ("cancelled", "postponed") else "",
+        "status_reason": _status_reason(training, event),
         "calendar": calendar,
     }
     if before is not None:
@@ -187,6 +227,10 @@ def _training_context(training, *, member, event: str, calendar: bool, before=No
             "venue_changed": Change.VENUE in changes,
         }
     return context
+
+
+def _status_reason(training, event: str) -> str:
+    return training.status_reason if event in ("cancelled", "postponed") else ""
 
 
 def training_changed(*, training, before, changes, notice: str, sequence: int) -> int:

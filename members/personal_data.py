@@ -107,7 +107,7 @@ def member_export(*, user: User) -> dict[str, Any]:
         {
             "kind": email.kind,
             "to": email.recipient,
-            "subject": email.subject,
+            "subject": email.readable_subject,
             "status": email.status,
             "created_at": _stamp(email.created_at),
             "sent_at": _stamp(email.sent_at),

@@ -10,12 +10,13 @@ out of the recipient's calendar, so every event in it is ``STATUS:CANCELLED``.
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from core.clock import WIB
 
@@ -81,8 +82,30 @@ def build_calendar(
         if attendee is not None:
             event.add("attendee", attendee)
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    add_missing_timezones(calendar)
     return calendar
+
+
+@cache
+def _timezone(tzid: str) -> Timezone:
+    return Timezone.from_tzid(tzid)
+
+
+def add_missing_timezones(calendar: Calendar) -> None:
+    """What ``Calendar.add_missing_timezones()`` adds, each zone's VTIMEZONE generated once per process.
+
+    Generating it from the zone database is most of the time a calendar takes to build (it is
+    the same component every time: icalendar's default range, 1970 to 2038); the one built
+    component is shared by every calendar, which only serialises it.
+    """
+    position = len(calendar.timezones)
+    for tzid in calendar.get_missing_tzids():
+        try:
+            timezone_component = _timezone(tzid)
+        except ValueError:  # a zone icalendar does not know: left out, as icalendar does
+            continue
+        calendar.subcomponents.insert(position, timezone_component)
+        position += 1
 
 
 def training_event(

@@ -8,12 +8,16 @@ SECRET_BODY_PLACEHOLDER = _(
     "This email holds a secret link (a password, confirmation or invitation link): its text is not shown to anyone."
 )
 
+UNRENDERABLE = _("This email cannot be rendered: %(error)s")
+
 
 class Notification(models.Model):
     """One email in the outbox: a database row before anything is sent (DESIGN.md invariant 4).
 
-    The message is rendered when it is recorded, in the recipient's language, so
-    delivery needs nothing but this row and a mail server.
+    The row keeps the message's template and context (``template``, ``context``) and
+    delivery renders it in the recipient's language (``tasks.outbox.rendered``), so that
+    recording it costs one INSERT; a message recorded rendered (allauth's, a sealed secret, an
+    announcement) keeps its subject and bodies instead.
     """
 
     class Status(models.TextChoices):
@@ -30,6 +34,10 @@ class Notification(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    # Rendered at delivery: the template's name ("" for a row stored rendered) and its context,
+    # as tasks.outbox.encode_context keeps it.
+    template = models.CharField(_("template"), max_length=200, blank=True, default="")
+    context = models.JSONField(_("context"), default=dict, blank=True)
     # Mail that carries a credential (a password-reset or confirmation link, an invitation):
     # its bodies are sealed at rest (tasks.outbox.seal) and no admin view shows them.
     secret = models.BooleanField(_("holds a secret link"), default=False)
@@ -57,9 +65,30 @@ class Notification(models.Model):
     def get_language_display(self) -> str:
         return str(dict(settings.LANGUAGES).get(self.language, self.language))
 
+    def _rendered(self):
+        from .outbox import rendered
+
+        if not hasattr(self, "_rendered_cache"):
+            try:
+                self._rendered_cache = rendered(self)
+            except Exception as error:  # shown to staff; delivery records it as the row's failure
+                self._rendered_cache = error
+        return self._rendered_cache
+
+    @property
+    def readable_subject(self) -> str:
+        """The subject as the recipient reads it (rendered now for a row rendered at delivery)."""
+        if not self.template:
+            return self.subject
+        text = self._rendered()
+        return str(UNRENDERABLE) % {"error": text} if isinstance(text, Exception) else text.subject
+
     @property
     def readable_text(self) -> str:
         """The text staff may read: for a row holding a secret link, a sentence instead."""
         if self.secret:
             return str(SECRET_BODY_PLACEHOLDER)
-        return self.body_text
+        if not self.template:
+            return self.body_text
+        text = self._rendered()
+        return str(UNRENDERABLE) % {"error": text} if isinstance(text, Exception) else text.body_text

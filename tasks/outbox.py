@@ -1,7 +1,9 @@
 """The outbox: the one door through which the portal sends anything.
 
-``notify()`` records a rendered message as a ``Notification`` row inside the
-caller's transaction and hands its id to Celery once that transaction commits.
+``notify()`` records a message as a ``Notification`` row inside the caller's
+transaction (its template and a JSON context: one cheap INSERT, so a caller holding a
+lock is not kept waiting by rendering) and hands its id to Celery once that transaction
+commits; ``rendered()`` makes the text at delivery, the same bytes it would have made then.
 Delivery claims the row atomically, so a task delivered twice (Redis redelivers
 unacknowledged tasks; the sweeper re-dispatches stuck rows) sends at most once
 after the row is marked sent. Nothing here knows about programs or members.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 import email.policy
 import hashlib
 import logging
@@ -32,10 +35,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
+from django.utils.safestring import SafeData, mark_safe
 
 from .models import Notification
 
@@ -72,25 +78,35 @@ def notify(
     """Record an email for ``recipient`` and deliver it after the current transaction commits.
 
     ``template`` names ``<template>_subject.txt``, ``<template>.txt`` and optionally
-    ``<template>.html``. A second call with the same ``idempotency_key`` returns the
-    first row and sends nothing more. ``secret``: the message carries a credential (a
-    reset, confirmation or invitation link): its bodies are sealed and never shown.
+    ``<template>.html``. The row keeps the template and the context, rendered at delivery
+    (``rendered()``); a context JSON cannot hold as it is (a model instance), and a message
+    with a credential (``secret``: a reset, confirmation or invitation link, sealed and never
+    shown), are rendered now instead. A second call with the same ``idempotency_key``
+    returns the first row and sends nothing more.
     """
-    existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
     language = language or settings.LANGUAGE_CODE
-    subject, body_text, body_html = render_message(template=template, context=context or {}, language=language)
-    return notify_rendered(
+    stored = None if secret else encode_context(context or {}, language=language)
+    if stored is None:
+        subject, body_text, body_html = render_message(template=template, context=context or {}, language=language)
+        return notify_rendered(
+            kind=kind,
+            recipient=recipient,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+            language=language,
+            idempotency_key=idempotency_key,
+            attachments=attachments,
+            secret=secret,
+        )
+    return _record(
+        idempotency_key=idempotency_key,
         kind=kind,
         recipient=recipient,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
         language=language,
-        idempotency_key=idempotency_key,
-        attachments=attachments,
-        secret=secret,
+        template=template,
+        context=stored,
+        attachments=[vars(attachment) for attachment in attachments],
     )
 
 
@@ -109,23 +125,110 @@ def notify_rendered(
     """Like ``notify()``, for a message already rendered (by allauth, or by ``notify()`` itself)."""
     if secret:
         body_text, body_html = seal(body_text), seal(body_html) if body_html else ""
-    # get_or_create also settles a race with another transaction recording the same key.
-    notification, created = Notification.objects.get_or_create(
+    return _record(
         idempotency_key=idempotency_key,
-        defaults={
-            "kind": kind,
-            "recipient": recipient,
-            "language": language or translation.get_language() or settings.LANGUAGE_CODE,
-            "subject": subject,
-            "body_text": body_text,
-            "body_html": body_html,
-            "attachments": [vars(attachment) for attachment in attachments],
-            "secret": secret,
-        },
+        kind=kind,
+        recipient=recipient,
+        language=language or translation.get_language() or settings.LANGUAGE_CODE,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        attachments=[vars(attachment) for attachment in attachments],
+        secret=secret,
     )
-    if created:
-        dispatch(notification_id=notification.pk, on_commit=True)
+
+
+def _record(*, idempotency_key: str, **fields) -> Notification:
+    """One INSERT (in a savepoint); the row already recorded under this key when there is one.
+
+    The unique key also settles a race with another transaction recording the same key: the
+    INSERT waits for it, then fails, and the row it committed is returned.
+    """
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(idempotency_key=idempotency_key, **fields)
+    except IntegrityError:
+        existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:  # not the key: a row that cannot be stored at all
+            raise
+        return existing
+    dispatch(notification_id=notification.pk, on_commit=True)
     return notification
+
+
+# -- the context a row keeps, and the message it renders to ----------------------------------
+
+# JSON holds str, numbers, booleans, None, lists and dicts; these tags bring back the other
+# values email templates use, as they were: times for ``|date``, text already marked safe.
+_TAG = "__outbox__"
+
+
+def encode_context(context: dict, *, language: str):
+    """The context as JSON can keep it, or None when it holds a value JSON cannot (then the
+    message is rendered at once). Lazy translations become text in ``language``, as rendering
+    in that language would make them."""
+
+    def encode(value):
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, SafeData):
+            return {_TAG: "safe", "value": str(value)}
+        if isinstance(value, str):
+            return value
+        if isinstance(value, Promise):
+            return str(value)
+        if isinstance(value, datetime.datetime):
+            return {_TAG: "datetime", "value": value.isoformat()}
+        if isinstance(value, datetime.date):
+            return {_TAG: "date", "value": value.isoformat()}
+        if isinstance(value, list | tuple):
+            return [encode(item) for item in value]
+        if isinstance(value, dict) and all(isinstance(key, str) for key in value) and _TAG not in value:
+            return {key: encode(item) for key, item in value.items()}
+        raise TypeError(type(value).__name__)
+
+    with translation.override(language):
+        try:
+            return encode(context)
+        except TypeError:
+            return None
+
+
+def decode_context(data):
+    if isinstance(data, list):
+        return [decode_context(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    tag = data.get(_TAG)
+    if tag == "safe":
+        return mark_safe(data["value"])  # noqa: S308 - it was SafeData when it was recorded
+    if tag == "datetime":
+        return datetime.datetime.fromisoformat(data["value"])
+    if tag == "date":
+        return datetime.date.fromisoformat(data["value"])
+    return {key: decode_context(item) for key, item in data.items()}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def rendered(notification: Notification) -> Rendered:
+    """The message a row stands for, in its language: rendered from its template and context,
+    or as it was stored (bodies unsealed). Raises when its template no longer renders."""
+    if notification.template:
+        parts = render_message(
+            template=notification.template, context=decode_context(notification.context), language=notification.language
+        )
+        # Plain text, not the SafeString a template returns: whoever shows it (the admin) escapes it.
+        return Rendered(*(str.__str__(part) for part in parts))
+    body_text, body_html = notification.body_text, notification.body_html
+    if notification.secret:
+        body_text, body_html = unseal(body_text), unseal(body_html) if body_html else ""
+    return Rendered(notification.subject, body_text, body_html)
 
 
 def render_message(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
@@ -279,13 +382,13 @@ class OutboxEmail(EmailMultiAlternatives):
 
 
 def build_message(notification: Notification, *, identity: Sender | None = None) -> EmailMultiAlternatives:
-    body_text, body_html = notification.body_text, notification.body_html
-    if notification.secret:
-        body_text, body_html = unseal(body_text), unseal(body_html) if body_html else ""
+    """The one place a row becomes an email; a row that cannot render raises (send() records it failed)."""
+    text = rendered(notification)
+    body_html = text.body_html
     identity = identity or sender()
     message = OutboxEmail(
-        subject=notification.subject,
-        body=body_text,
+        subject=text.subject,
+        body=text.body_text,
         from_email=identity.from_email_for(notification.kind),
         to=[notification.recipient],
         reply_to=[identity.reply_to] if identity.reply_to else None,

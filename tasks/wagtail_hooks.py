@@ -1,5 +1,6 @@
 import django_filters
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
@@ -31,6 +32,14 @@ register_permission_policy(Notification, ReadOnlyPermissionPolicy(Notification))
 
 
 class NotificationIndexView(IndexView):
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        # The subject (the title column, with its link and buttons) as the recipient reads it:
+        # a row rendered at delivery has none stored yet.
+        columns[0].accessor = "readable_subject"
+        return columns
+
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if instance.status == Notification.Status.FAILED and self.request.user.has_perm("tasks.change_notification"):
@@ -54,6 +63,9 @@ class NotificationFilterSet(WagtailFilterSet):
 
 
 class NotificationInspectView(ReadableInspectMixin, InspectView):
+    def get_subject_display_value(self):
+        return self.object.readable_subject
+
     def get_body_text_display_value(self):
         # A row holding a reset, confirmation or invitation link shows a sentence instead.
         return self.object.readable_text

@@ -4,6 +4,7 @@ Each thread has its own database connection, as each web process would. The suit
 on SQLite and again on PostgreSQL (Makefile), so both databases are proven.
 """
 
+import re
 import threading
 
 import pytest
@@ -11,6 +12,8 @@ from django.db import connection
 
 from members import enrollment as service
 from members.models import Enrollment
+from tasks import outbox
+from tasks.models import Notification
 
 # Real commits: the database is flushed after each test, and seed_demo (the demo_site
 # fixture) rebuilds what the next one needs.
@@ -55,6 +58,21 @@ def test_fifty_simultaneous_requests_for_five_seats(make_training, make_active_m
     # Confirmed seats went to the first five requests; the waiting list keeps arrival order.
     by_arrival = list(enrollments.order_by("requested_at", "pk"))
     assert [enrollment.status for enrollment in by_arrival[:5]] == [Status.CONFIRMED] * 5
+
+    # One email each, as delivered: the confirmed with their calendar, everyone waiting told
+    # their own place in line (1 to 45, no gap, no two told the same).
+    emails = {row.recipient: row for row in Notification.objects.filter(recipient__in=[m.user.email for m in members])}
+    assert len(emails) == 50
+    told, actual = {}, {}
+    for enrollment in by_arrival:
+        row = emails[enrollment.member.user.email]
+        if enrollment.status == Status.CONFIRMED:
+            assert row.kind == "enrollment_confirmed" and row.attachments
+            continue
+        assert row.kind == "enrollment_waitlisted"
+        told[enrollment.pk] = int(re.search(r"urutan ke-(\d+)", outbox.rendered(row).body_text).group(1))
+        actual[enrollment.pk] = service.waitlist_position(enrollment=enrollment)
+    assert told == actual and sorted(told.values()) == list(range(1, 46))
 
     # Cancellations promote the waiting list in order.
     waiting = [enrollment for enrollment in by_arrival if enrollment.status == Status.WAITLISTED]

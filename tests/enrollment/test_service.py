@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from members import enrollment as service
 from members.models import Enrollment, Member
+from tasks import outbox
 from tasks.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def test_free_seat_confirms_and_records_a_confirmation_with_the_calendar(make_tr
     assert enrollment.confirmed_at is not None
     notification = Notification.objects.get(kind="enrollment_confirmed")
     assert notification.recipient == enrollment.member.email
-    assert training.title in notification.body_text
+    assert training.title in outbox.rendered(notification).body_text
     assert notification.attachments[0]["filename"].endswith(".ics")
     assert "BEGIN:VEVENT" in notification.attachments[0]["content"]
 
@@ -38,7 +39,7 @@ def test_full_training_puts_requests_on_the_waiting_list_first_come_first_served
     assert [result.status for result in results] == ["confirmed", "waitlisted", "waitlisted", "waitlisted"]
     assert [service.waitlist_position(enrollment=result) for result in results] == [None, 1, 2, 3]
     waitlisted = Notification.objects.filter(kind="enrollment_waitlisted").order_by("pk")
-    assert "2" in waitlisted[1].body_text
+    assert "2" in outbox.rendered(waitlisted[1]).body_text
     seats = service.seats_for(training=training)
     assert (seats.capacity, seats.confirmed, seats.waitlisted, seats.left) == (1, 1, 3, 0)
 
@@ -190,7 +191,7 @@ def test_approval_trainings_wait_for_staff(make_training, make_active_member, st
     service.reject(enrollment=first, by=staff_user, reason="Kuota kecamatan penuh")
     assert Enrollment.objects.get(pk=second.pk).status == Status.CONFIRMED
     rejected = Notification.objects.get(kind="enrollment_rejected")
-    assert "Kuota kecamatan penuh" in rejected.body_text
+    assert "Kuota kecamatan penuh" in outbox.rendered(rejected).body_text
     with pytest.raises(service.EnrollmentError) as refused:
         service.enroll(member=first.member, training=training)
     assert refused.value.code == "rejected"
@@ -212,3 +213,30 @@ def test_each_transition_is_notified_once(make_training, make_active_member):
 
     notifications.enrollment_changed(enrollment=enrollment)  # repeated: same transition, same key
     assert Notification.objects.filter(kind="enrollment_confirmed").count() == 1
+
+
+def test_enrolling_renders_no_email_and_the_email_tells_the_place_in_line(make_training, make_active_member):
+    """Under the seat lock nothing is rendered: the outbox row keeps the template and context,
+    and the email delivered from it tells the member what the page told them."""
+    from django.test.signals import template_rendered
+
+    training = make_training(capacity=1)
+    first, second, third = (make_active_member() for _ in range(3))
+    rendered_templates = []
+
+    def record(sender, template, **kwargs):
+        rendered_templates.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        results = [service.enroll(member=member, training=training) for member in (first, second, third)]
+    finally:
+        template_rendered.disconnect(record)
+    assert rendered_templates == []
+    assert [result.status for result in results] == [Status.CONFIRMED, Status.WAITLISTED, Status.WAITLISTED]
+    rows = {row.recipient: row for row in Notification.objects.filter(kind__startswith="enrollment_")}
+    assert all(row.template and not row.body_text for row in rows.values())
+    third_email = outbox.build_message(rows[third.user.email]).message()
+    text = third_email.get_body(preferencelist=("plain",)).get_content()
+    assert "urutan ke-2" in text and third.full_name in text
+    assert training.title in str(third_email["Subject"])

@@ -122,3 +122,20 @@ def test_unpublished_training_has_no_calendar(client, make_training):
     url = f"{training.url}kalender.ics"
     training.unpublish()
     assert client.get(url).status_code == 404
+
+
+def test_every_calendar_carries_the_vtimezone_icalendar_would_generate(client, demo_site, make_training):
+    """The zone's VTIMEZONE is built once and shared: each file holds it whole, as icalendar makes it."""
+    from programs.ical import build_calendar
+    from programs.models import TrainingPage
+
+    first, second = TrainingPage.objects.get(slug="tata-rias-untuk-perempuan"), make_training()
+    files = [build_calendar([training], name=training.title) for training in (first, second, first)]
+    for calendar in files:
+        generated = Calendar.from_ical(calendar.to_ical())
+        generated.subcomponents = [part for part in generated.subcomponents if part.name != "VTIMEZONE"]
+        generated.add_missing_timezones()
+        assert calendar.to_ical() == generated.to_ical()
+        assert [zone.tz_name for zone in calendar.timezones] == ["Asia/Jakarta"]
+    fetched = fetch_calendar(client, first.url + "kalender.ics")
+    assert [zone.tz_name for zone in fetched.timezones] == ["Asia/Jakarta"]

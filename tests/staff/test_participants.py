@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from wagtail.models import ModelLogEntry
 
 from members.models import Enrollment
+from tasks import outbox
 from tasks.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_approve_and_reject_through_the_admin(coordinator_client, staff_user, ma
     second.refresh_from_db()
     assert second.status == S.REJECTED and second.reason == "Kuota kecamatan sudah penuh"
     mail = Notification.objects.get(recipient=second.member.user.email, kind="enrollment_rejected")
-    assert "Kuota kecamatan sudah penuh" in mail.body_text
+    assert "Kuota kecamatan sudah penuh" in outbox.rendered(mail).body_text
 
     # The audit trail names the coordinator, and the history view shows it.
     entry = ModelLogEntry.objects.get(object_id=str(second.pk), action="members.enrollment.reject")

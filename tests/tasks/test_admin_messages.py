@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from members import enrollment as service
+from tasks import outbox
 from tasks.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,8 @@ def test_coordinator_messages_every_active_participant_of_a_training(
     rows = Notification.objects.filter(kind="message")
     assert sorted(rows.values_list("recipient", flat=True)) == sorted([confirmed.user.email, waiting.user.email])
     # The subject names the training it is about, then the coordinator's own words.
-    assert all(row.subject == f"{training.title}: Bawa laptop" and "Mohon bawa laptop" in row.body_text for row in rows)
+    messages = [outbox.rendered(row) for row in rows]
+    assert all(m.subject == f"{training.title}: Bawa laptop" and "Mohon bawa laptop" in m.body_text for m in messages)
 
 
 def test_editors_may_not_message_participants(client, demo_site, django_user_model, make_training):

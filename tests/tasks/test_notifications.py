@@ -54,7 +54,8 @@ def test_participants_hear_of_a_new_venue_once_and_of_a_cancellation(
 
     publish(training, status="cancelled", status_reason="Banjir di lokasi")
     assert kinds("training_cancelled") == sorted([confirmed.user.email, waiting.user.email])
-    assert "Banjir di lokasi" in Notification.objects.filter(kind="training_cancelled").first().body_text
+    cancelled = Notification.objects.filter(kind="training_cancelled").first()
+    assert "Banjir di lokasi" in outbox.rendered(cancelled).body_text
 
 
 def test_reminder_the_day_before_is_sent_once_however_often_the_job_runs(make_training, make_active_member):
@@ -70,7 +71,7 @@ def test_reminder_the_day_before_is_sent_once_however_often_the_job_runs(make_tr
     assert send_reminders(now=now) == 1
     [reminder] = Notification.objects.filter(kind="training_reminder")
     assert reminder.recipient == member.user.email
-    assert tomorrow.title in reminder.subject
+    assert tomorrow.title in outbox.rendered(reminder).subject
 
 
 def test_a_new_training_is_announced_once_to_members_who_opted_in(

@@ -73,3 +73,43 @@ def test_editors_and_members_cannot_see_the_outbox(client, demo_site, failed_not
     assert client.get("/admin/outbox/").status_code in {302, 403}
     assert client.post(f"/admin/outbox/retry/{failed_notification.pk}/").status_code in {302, 403}
     assert Notification.objects.get(pk=failed_notification.pk).status == "failed"
+
+
+def test_staff_read_an_email_waiting_to_be_rendered_as_it_will_be_sent(client, coordinator):
+    """A row renders at delivery; before that the list and the detail page show its subject and text
+    (escaped: a coordinator's words are text, never markup of the admin)."""
+    row = outbox.notify(
+        kind="message",
+        recipient="nuraini@example.org",
+        template="tasks/email/message",
+        context={"subject": "Jum'at: Kopi & Kue", "body": "Bawa <KTP> & pena, Nur'aini."},
+        idempotency_key="admin-pending-1",
+    )
+    assert row.template and row.subject == "" and row.body_text == ""  # nothing rendered yet
+    client.force_login(coordinator)
+    listing = client.get("/admin/outbox/", {"status": "pending"}).content.decode()
+    assert "Jum&#x27;at: Kopi &amp; Kue" in listing
+    inspect = client.get(f"/admin/outbox/inspect/{row.pk}/").content.decode()
+    assert "Jum&#x27;at: Kopi &amp; Kue" in inspect and "Bawa &lt;KTP&gt; &amp; pena, Nur&#x27;aini." in inspect
+
+
+def test_a_row_whose_template_no_longer_renders_fails_with_the_reason(client, coordinator, smtp_server):
+    """A template removed (or broken) by a deploy between recording and delivery: the row fails
+    visibly, says why, and nothing is sent; staff see the reason on the page instead of a 500."""
+    row = outbox.notify(
+        kind="message",
+        recipient="nuraini@example.org",
+        template="tasks/email/removed_in_a_deploy",
+        context={"subject": "Rapat"},
+        idempotency_key="admin-broken-1",
+    )
+    outbox.deliver(notification_id=row.pk)
+    row.refresh_from_db()
+    assert row.status == "failed"
+    assert "TemplateDoesNotExist" in row.last_error and "removed_in_a_deploy" in row.last_error
+    assert smtp_server.messages == []
+    client.force_login(coordinator)
+    inspect = client.get(f"/admin/outbox/inspect/{row.pk}/")
+    assert inspect.status_code == 200
+    assert "Email ini tidak dapat disusun" in inspect.content.decode()
+    assert client.get("/admin/outbox/", {"status": "failed"}).status_code == 200
