@@ -291,6 +291,7 @@ def check_exactness(*, training, emails: set[str], seats: int, outcomes: list[Ou
 
     from members.enrollment import waitlist_position
     from members.models import Enrollment
+    from tasks import outbox
     from tasks.models import Notification
 
     members = len(emails)
@@ -354,7 +355,7 @@ def check_exactness(*, training, emails: set[str], seats: int, outcomes: list[Ou
     told_position = {}
     for n in notifications:
         if n.kind == "enrollment_waitlisted":
-            found = re.search(r"(?:urutan ke-|position )(\d+)", n.body_text)
+            found = re.search(r"(?:urutan ke-|position )(\d+)", outbox.rendered(n).body_text)
             told_position[n.recipient] = int(found.group(1)) if found else None
     check(
         "each waiting-list email tells the member's own position",
