@@ -7,6 +7,7 @@ to an aiosmtpd server on a free port, on the same (test) database.
 
 import asyncio
 import contextlib
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -184,3 +185,45 @@ def test_announcement_fans_out_to_2000_members_one_email_each(shared_redis, smtp
     got = recipients(smtp_server)
     assert got == sorted(user.email for user in users)  # 2,000, one each
     assert all("Pelatihan Baru untuk Semua" in message["Subject"] for message in smtp_server.messages[:5])
+
+
+def test_a_worker_killed_inside_a_chunk_resends_that_chunk_at_most_and_never_a_row_marked_sent(
+    shared_redis, smtp_server
+):
+    """Against a fast server accepted rows wait for their chunk's one UPDATE: a kill then leaves
+    them 'sending', and they go out again; rows already marked sent never do (README's window)."""
+
+    async def handle_RCPT(server, session, envelope, address, rcpt_options):
+        await asyncio.sleep(0.003)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp_server.handler.handle_RCPT = handle_RCPT
+    rows = [{"recipient": f"kader{n:03d}@example.org", "idempotency_key": f"chunk-kill-{n}"} for n in range(600)]
+    ids = outbox.record_many(kind="announcement", rows=rows, subject="Kabar", body_text="Isi", language="id")
+
+    first = Worker(broker_url=shared_redis, smtp_port=smtp_server.port, name="killed-in-chunk").wait_ready()
+    try:
+        outbox.dispatch_batch(notification_ids=ids)
+        wait_for(lambda: len(smtp_server.messages) >= 40, what="the batch to be under way")
+        first.kill()
+    finally:
+        first.stop()
+    delivered = [message["To"] for message in smtp_server.messages]
+    assert len(delivered) == len(set(delivered)) < 600
+    marked = set(Notification.objects.filter(status="sent").values_list("recipient", flat=True))
+    window = set(delivered) - marked  # accepted by the server, not yet marked sent
+    assert marked <= set(delivered)
+    assert len(window) <= outbox.MARK_CHUNK
+    assert Notification.objects.filter(status="sending").count() == 600 - len(marked)
+
+    past = timezone.now() - outbox.SENDING_TIMEOUT - timedelta(seconds=1)
+    Notification.objects.update(created_at=past)
+    Notification.objects.filter(status="sending").update(claimed_at=past)
+    with worker(shared_redis, smtp_server, name="after-the-kill"):
+        assert outbox.sweep() == 600 - len(marked)
+        wait_for(lambda: not Notification.objects.exclude(status="sent").exists(), timeout=60, what="every row sent")
+    received = Counter(message["To"] for message in smtp_server.messages)
+    assert set(received) == {row["recipient"] for row in rows}  # nothing lost
+    assert all(received[recipient] == 1 for recipient in marked)  # marked sent: never sent again
+    assert {recipient for recipient, copies in received.items() if copies > 1} <= window
