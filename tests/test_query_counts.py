@@ -119,8 +119,7 @@ def news_urls() -> dict[str, str]:
         "second page": "/berita/?page=2",
         "article": NewsArticlePage.objects.get(slug=DEMO_ARTICLE).url,
         "feed": "/berita/feed/",
-        # Words of the articles only: the results then are articles at every size (search costs
-        # one query per kind of page among the ten it shows, whatever the number found).
+        # Words of the articles only (see the test: search is held to the bound, not to equality).
         "search": "/cari/?q=kabar",
         "sitemap": "/sitemap.xml",
     }
@@ -157,6 +156,10 @@ def test_news_pages_take_the_same_few_queries_with_5_and_500_articles(client, de
     grow_news(500)
     large = query_counts(client, news_urls())
 
+    # Search costs one query per kind of page among the ten results it shows: bounded by the
+    # site's page kinds, not by its size, but which kinds rank first differs by database
+    # (PostgreSQL's stemming also finds a program page among 5 articles, not among 500).
+    assert large.pop("search") <= MAX_QUERIES and small.pop("search") <= MAX_QUERIES
     assert large == small
     assert max(large.values()) <= MAX_QUERIES, large
     assert_true_neighbours_and_crumbs(client)
