@@ -549,9 +549,7 @@ class MemberPageCacheMiddleware:
             return self.get_response(request)
         try:
             key, stored, current, sites = _look_up(request)
-            if key is None:
-                return self.get_response(request)
-            if stored == NOT_STORED:
+            if key is None or stored == NOT_STORED:  # no Site for this host; a page not stored
                 return self.get_response(request)
             entry = Entry.load(stored)
             if entry is not None and entry.frame_is_fresh(current):
