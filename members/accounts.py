@@ -175,7 +175,10 @@ def member_of(*, user: User) -> Member | None:
 
     With its user joined: what a member does is recorded with their address and account.
     """
-    return Member.objects.filter(user=user).select_related("user", "district", "verified_by").first()
+    member = Member.objects.filter(user=user).select_related("district", "verified_by").first()
+    if member is not None:
+        member.user = user  # the caller's own user object, not a copy joined again
+    return member
 
 
 def member_ensure(*, user: User) -> Member:

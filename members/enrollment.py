@@ -67,6 +67,9 @@ class Seats:
 # -- reads ----------------------------------------------------------------------------------
 
 
+SEAT_STATUSES = (Status.CONFIRMED, Status.WAITLISTED, Status.PENDING)
+
+
 def seats_by_training(*, trainings: Iterable[TrainingPage]) -> dict[int, Seats]:
     """The seats of each training, by its id, in one query: the one place that counts seats.
 
@@ -74,21 +77,16 @@ def seats_by_training(*, trainings: Iterable[TrainingPage]) -> dict[int, Seats]:
     dashboard show what it counts.
     """
     trainings = list(trainings)
-    rows = {
-        row.pop("training_id"): row
-        for row in Enrollment.objects.filter(training__in=trainings)
-        .values("training_id")
-        .annotate(
-            confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
-            waitlisted=Count("pk", filter=Q(status=Status.WAITLISTED)),
-            pending=Count("pk", filter=Q(status=Status.PENDING)),
-        )
+    counted = {training.pk: {"confirmed": 0, "waitlisted": 0, "pending": 0} for training in trainings}
+    # One row per training and status: the plainest GROUP BY (a member's page draws it per request).
+    for training_id, status, number in (
+        Enrollment.objects.filter(training__in=counted, status__in=SEAT_STATUSES)
+        .values_list("training_id", "status")
+        .annotate(number=Count("pk"))
         .order_by()
-    }
-    nobody = {"confirmed": 0, "waitlisted": 0, "pending": 0}
-    return {
-        training.pk: Seats(capacity=training.capacity or 0, **rows.get(training.pk, nobody)) for training in trainings
-    }
+    ):
+        counted[training_id][status] = number
+    return {training.pk: Seats(capacity=training.capacity or 0, **counted[training.pk]) for training in trainings}
 
 
 def seats_for(*, training: TrainingPage) -> Seats:
@@ -167,6 +165,8 @@ def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | No
             member=member, training=training, status__in=(*Enrollment.ACTIVE_STATUSES, Status.REJECTED)
         )
     )
+    for enrollment in mine:  # what the caller reads of them next (e.g. may_cancel), without a query
+        enrollment.training, enrollment.member = training, member
     if (active := next((enrollment for enrollment in mine if enrollment.is_active), None)) is not None:
         return _already_enrolled(active)
     state = training.enrollment_state(now=now or timezone.now())

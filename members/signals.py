@@ -47,7 +47,15 @@ def logged_in(sender, request, user, response=None, **kwargs):
 
 
 def connect() -> None:
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_delete, post_save
+
     from core.language import language_chosen as language_chosen_signal
+
+    from .backends import forget_user
+
+    post_save.connect(forget_user, sender=get_user_model(), dispatch_uid="members_forget_cached_user")
+    post_delete.connect(forget_user, sender=get_user_model(), dispatch_uid="members_forget_cached_user")
     from programs import signals as programs_signals
     from programs.models import ProgramPage, TrainingPage
 

@@ -247,16 +247,16 @@ ANNOUNCEMENT_FROM_EMAIL = env("ANNOUNCEMENT_FROM_EMAIL", default=DEFAULT_FROM_EM
 OUTBOX_BULK_KINDS = ["announcement"]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Sessions live in the database, never in the cache: a Redis outage or restart logs nobody
-# out (core/cache.py makes the cache itself degrade to misses while Redis is down).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database and are read through the cache (a few minutes at most there):
+# a Redis outage or restart logs nobody out (core/cache.py makes the cache itself degrade to
+# misses while Redis is down), and a member's cached page costs no session query (core/sessions.py).
+SESSION_ENGINE = "core.sessions"
 
 # Accounts: email is the login; allauth handles sign-up and verification.
 AUTH_USER_MODEL = "members.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend (email login; Django's ModelBackend beneath it), with the session's user
+# read from the cache (members/backends.py). One backend: a wrong password costs one hash.
+AUTHENTICATION_BACKENDS = ["members.backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
