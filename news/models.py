@@ -95,7 +95,7 @@ class NewsIndexPage(RoutablePageMixin, ServedPageMixin, Page):
             page_obj=page_obj,
             categories=selectors.categories_in_use(),
             years=selectors.article_years(index=self),
-            canonical_url=self.full_url,
+            canonical_url=self.get_full_url(request),
         )
         return context
 

@@ -74,6 +74,7 @@ class Partner(models.Model):
 
 # The partner list template asks for exactly this rendition (WebP keeps a logo's transparency).
 PARTNER_LOGO_FILTER = "max-160x80|format-webp"
+PROGRAM_CARD_FILTER = "fill-640x360|format-webp"
 
 
 def with_logos(partners):
@@ -140,7 +141,10 @@ class ProgramIndexPage(RoutablePageMixin, ServedPageMixin, Page):
         context["now"] = now
         context["programs"] = (
             visibility.public(ProgramPage.objects.child_of(self).live())
-            .select_related("featured_image")
+            .prefetch_related(
+                # Each card's photo and its rendition up front (programs/program_index_page.html)
+                Prefetch("featured_image", queryset=get_image_model().objects.prefetch_renditions(PROGRAM_CARD_FILTER))
+            )
             .order_by("-period_start")
         )
         context["trainings"] = upcoming_trainings(now=now)
