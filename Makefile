@@ -17,11 +17,11 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal_ci
 
 TEMPLATE_DIRS := $(wildcard */templates)
 
-.PHONY: help run test test-sqlite test-postgres lint format worker beat messages setup setup-dev demo clean bench bench-pages bench-storm bench-fanout tools
+.PHONY: help run test test-sqlite test-postgres pytest-sqlite pytest-postgres lint format worker beat messages setup setup-dev demo clean bench bench-pages bench-storm bench-fanout tools
 
 help:
 	@echo "make run      set up (venv, requirements, migrations, translations, demo content) and serve on http://127.0.0.1:$(PORT) (PORT=8701 make run: another port)"
-	@echo "make test     set up and run the whole suite, on SQLite and then on PostgreSQL"
+	@echo "make test     set up and run the whole suite, on SQLite and on PostgreSQL at once (make test-sqlite, make test-postgres: one)"
 	@echo "make lint     ruff (lint and format), the layers (import-linter, scripts/check_template_layers.py), djlint"
 	@echo "make worker   a Celery worker (needs REDIS_URL)"
 	@echo "make beat     the Celery beat scheduler (needs REDIS_URL)"
@@ -72,7 +72,20 @@ run: demo
 	@echo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: test-sqlite test-postgres
+# The two passes run at once (about 1.5 times quicker on 2 cores than one after the other: much of
+# the suite waits on servers, workers and browsers), each with its own Redis database and media
+# folders; each pass's output is printed when both are done, and kept in var/test-<pass>.log.
+test: setup-dev
+	@mkdir -p var
+	@echo "Running the SQLite and the PostgreSQL passes at once (output in var/test-sqlite.log and var/test-postgres.log)..."
+	@( TEST_REDIS_URL=redis://127.0.0.1:6379/15 $(MAKE) --no-print-directory pytest-sqlite >var/test-sqlite.log 2>&1; echo $$? >var/test-sqlite.status ) & \
+	( TEST_REDIS_URL=redis://127.0.0.1:6379/12 $(MAKE) --no-print-directory pytest-postgres >var/test-postgres.log 2>&1; echo $$? >var/test-postgres.status ) & \
+	wait; status=0; \
+	for pass in sqlite postgres; do echo; echo "== the $$pass pass"; cat var/test-$$pass.log; [ "$$(cat var/test-$$pass.status)" = 0 ] || status=1; done; \
+	exit $$status
+
+test-sqlite: setup-dev pytest-sqlite
+test-postgres: setup-dev pytest-postgres
 
 # The Nu HTML Checker (vnu-jar, MIT licence, https://github.com/validator/validator), pinned, from
 # the npm registry into var/tools (gitignored). It runs on the machine's Java (11+; Debian's
@@ -90,12 +103,12 @@ $(VNU_JAR):
 # The browser tests (tests/e2e, about a minute) run in the PostgreSQL pass only: they check
 # pages, scripts and emails, which do not depend on the database, and PostgreSQL is what
 # production runs (its search backend too). On SQLite: make test-sqlite PYTEST_ARGS="-m e2e".
-test-sqlite: setup-dev
+pytest-sqlite:
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$(TEST_SQLITE_URL) $(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
 
 # Skipped when PostgreSQL is not reachable, unless REQUIRE_SERVICES=1 (CI), where that fails.
-test-postgres: setup-dev
+pytest-postgres:
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(TEST_POSTGRES_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest --create-db $(PYTEST_ARGS); \
 	elif [ "$$REQUIRE_SERVICES" = "1" ]; then \

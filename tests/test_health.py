@@ -76,7 +76,7 @@ def test_healthz_tells_staff_and_local_probes_which_component_is_down(roles, bro
 
 
 @pytest.mark.slow
-def test_production_answers_a_visitor_without_detail_and_with_safe_cookies_and_robots():
+def test_production_answers_a_visitor_without_detail_and_with_safe_cookies_and_robots(tmp_path):
     """The language cookie, robots.txt and /healthz/ under the production settings, through gunicorn."""
     import http.client
     import secrets
@@ -88,7 +88,7 @@ def test_production_answers_a_visitor_without_detail_and_with_safe_cookies_and_r
         SITE_URL="https://ansor-batubara.example",
         SECURE_SSL_REDIRECT="0",
         EMAIL_URL="smtp://127.0.0.1:2525",
-        DATABASE_URL="sqlite:////tmp/portal-production-http.sqlite3",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'production-http.sqlite3'}",
     )
     proxied = {"Host": "ansor-batubara.example:8443", "X-Forwarded-For": REMOTE, "X-Forwarded-Proto": "https"}
     with gunicorn(env) as base_url:
@@ -113,7 +113,7 @@ def test_production_answers_a_visitor_without_detail_and_with_safe_cookies_and_r
 def test_healthz_served_with_postgres_and_redis_up(tmp_path):
     require_redis()
     postgres = require_postgres()
-    env = project_env(DATABASE_URL=postgres, REDIS_URL="redis://127.0.0.1:6379/15")
+    env = project_env(DATABASE_URL=postgres, REDIS_URL=require_redis())
     with gunicorn(env) as base_url:
         status, _, body = get(base_url + "/healthz/")
     assert status == 200, body
@@ -148,7 +148,7 @@ def test_healthz_served_with_redis_unreachable_answers_503(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.services
-def test_celery_worker_starts_from_the_project_root_and_answers():
+def test_celery_worker_starts_from_the_project_root_and_answers(tmp_path):
     """``celery -A tasks worker`` works and takes Django settings (REDIS_URL) as its broker."""
     import subprocess
     import sys
@@ -157,7 +157,7 @@ def test_celery_worker_starts_from_the_project_root_and_answers():
     from .processes import BIN, ROOT
 
     redis_url = require_redis()
-    env = project_env(REDIS_URL=redis_url, DATABASE_URL="sqlite:////tmp/portal-worker.sqlite3")
+    env = project_env(REDIS_URL=redis_url, DATABASE_URL=f"sqlite:///{tmp_path / 'worker.sqlite3'}")
     worker = subprocess.Popen(
         [str(BIN / "celery"), "-A", "tasks", "worker", "--pool=solo", "--hostname=healthcheck@%h", "-l", "INFO"],
         cwd=ROOT,

@@ -13,8 +13,10 @@ SECRET_KEY = "test-only-secret-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
-MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
-STORAGES["private"]["OPTIONS"]["location"] = str(BASE_DIR / "var" / "test-private")  # noqa: F405
+# One folder per database: `make test` runs the SQLite and the PostgreSQL passes at once.
+_VENDOR = "sqlite" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "postgres"  # noqa: F405
+MEDIA_ROOT = BASE_DIR / "var" / f"test-media-{_VENDOR}"  # noqa: F405
+STORAGES["private"]["OPTIONS"]["location"] = str(BASE_DIR / "var" / f"test-private-{_VENDOR}")  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
 ALLOWED_HOSTS = ["*"]
 # The page cache is off: tests change rows inside a transaction that never commits, and
