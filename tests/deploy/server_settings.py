@@ -15,3 +15,4 @@ from config.settings.production import ACCOUNT_RATE_LIMITS
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *global_settings.PASSWORD_HASHERS]
 ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login": "1000/m/ip"}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "tests.deploy.storage.GzipOnlyManifestStaticFilesStorage"}}  # noqa: F405

@@ -136,7 +136,7 @@ def test_a_backup_restores_into_a_fresh_database_with_every_row_and_file(
     assert files(restored_media) == files(settings.MEDIA_ROOT)
 
 
-def test_a_restore_refuses_a_database_that_has_data(settings, tmp_path, demo_site):
+def test_a_restore_refuses_a_database_that_has_data(settings, tmp_path, db):
     settings.MEDIA_ROOT = tmp_path / "media"
     out = io.StringIO()
     call_command("backup", output=tmp_path, stdout=out)
@@ -157,8 +157,8 @@ def test_the_rotation_keeps_the_newest_archives_and_nothing_else(tmp_path):
 
 
 def test_beat_backs_up_nightly_with_the_registered_task(settings):
-    from tasks.celery import app
+    from core.tasks import backup
 
     entry = settings.CELERY_BEAT_SCHEDULE["backup"]
-    assert entry["task"] == "core.backup"
-    assert "core.backup" in app.tasks
+    assert entry["task"] == backup.name == "core.backup"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {30})  # 02:30 WIB, after the day's work

@@ -27,12 +27,12 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from ..people import PEOPLE
@@ -46,7 +46,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 import harness
 import storm
 
-pytestmark = pytest.mark.slow
+# The module's stack commits its rows itself (the nodes read them) and flushes them at the end;
+# each test only reads, inside pytest-django's transaction (which also makes pytest-django set up
+# the test database for this module).
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 SECRET_KEY = "deploy-test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -129,16 +132,20 @@ def tcp_answers(port: int) -> bool:
     return True
 
 
-def stop(process: subprocess.Popen, sig: int = signal.SIGINT) -> None:
-    """Stop a process this module started, and its own process group (gunicorn's workers)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Stop processes this module started, and their own process groups (gunicorn's workers), all
+    at once: SIGINT is nginx's and gunicorn's quick shutdown; SIGKILL what is left after 15 s."""
+    for process in processes:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+            os.killpg(process.pid, signal.SIGINT)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:
@@ -180,6 +187,7 @@ http {{
 def make_content(media: Path) -> dict:
     """What the checks need, committed: members with a password, a training, an editor, uploads."""
     from allauth.account.models import EmailAddress
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.files.base import ContentFile
     from django.core.files.images import ImageFile
@@ -190,6 +198,12 @@ def make_content(media: Path) -> dict:
 
     from news.models import NewsArticlePage
 
+    # The demo content's pictures, which the pages' renditions are made from (the test process
+    # keeps its uploads in its own MEDIA_ROOT).
+    for picture in get_image_model().objects.all():
+        target = media / picture.file.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(settings.MEDIA_ROOT) / picture.file.name, target)
     training = storm.make_training(seats=SEATS, slug="pelatihan-dua-node")
     members = storm.make_members(count=MEMBERS, prefix="duanode")
     editor = get_user_model().objects.create_superuser(email="redaksi@example.org", password=storm.STORM_PASSWORD)
@@ -223,6 +237,35 @@ def make_content(media: Path) -> dict:
     }
 
 
+@contextlib.contextmanager
+def database_copy():
+    """This process and the nodes on a copy of the test database (PostgreSQL's CREATE DATABASE
+    ... TEMPLATE: a second or two), dropped at the end: what the module commits never reaches
+    the tests after it, and nothing needs seeding again."""
+    import psycopg
+
+    settings_dict = connection.settings_dict
+    source = settings_dict["NAME"]
+    copy = f"{source}_stack"
+    server = database_url().rpartition("/")[0]
+
+    def drop(conn):
+        conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+
+    connection.close()  # a template must have no other session
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        drop(conn)
+        conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"')
+    settings_dict["NAME"] = copy
+    try:
+        yield
+    finally:
+        connection.close()
+        settings_dict["NAME"] = source
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            drop(conn)
+
+
 @pytest.fixture(scope="module")
 def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     if connection.vendor != "postgresql":
@@ -244,7 +287,6 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         | {
             "DJANGO_SETTINGS_MODULE": "tests.deploy.server_settings",
             "SECRET_KEY": SECRET_KEY,
-            "DATABASE_URL": database_url(),
             "REDIS_URL": REDIS_URL,
             "EMAIL_URL": "smtp://127.0.0.1:1",  # the outbox only records here: no worker runs
             "SITE_URL": base_url,
@@ -259,6 +301,7 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
         }
     )
     # As a deployment does before it serves (README "Deployment"); meanwhile the content is made.
+    # (The nodes' storage skips Brotli's copies, which nginx does not send: tests/deploy/storage.py.)
     collectstatic = subprocess.Popen(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
         cwd=ROOT,
@@ -269,9 +312,11 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     )
     certificate, key = make_certificate(folder)
     processes: list[subprocess.Popen] = []
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), database_copy():
         try:
             facts = make_content(media)
+            env["DATABASE_URL"] = database_url()  # the copy
+            # Before the nodes boot: WhiteNoise reads STATIC_ROOT and the manifest when a worker starts.
             assert collectstatic.wait(timeout=300) == 0, collectstatic.stdout.read()
             nodes = []
             for name in ("a", "b"):
@@ -325,12 +370,11 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
                 facts=facts,
             )  # fmt: skip
         finally:
-            for process in reversed(processes):
-                stop(process)  # SIGINT: nginx's and gunicorn's quick shutdown
+            if collectstatic.poll() is None:
+                collectstatic.kill()
+                collectstatic.wait()
+            stop(processes)
             flush_redis()
-            # The rows this module committed go; the next test finds the demo content as seeded.
-            call_command("flush", interactive=False, verbosity=0)
-            call_command("seed_demo", verbosity=0)
 
 
 def wait_until(condition, timeout: float = 120) -> bool:
