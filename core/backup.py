@@ -92,6 +92,7 @@ def backup_create(*, directory: Path, now: datetime.datetime | None = None) -> P
                 media_root = work / MEDIA
                 media_root.mkdir()
             archive.add(media_root, arcname=MEDIA)
+        partial.chmod(0o600)  # the whole database: for the owner only, whatever the umask
         os.replace(partial, target)
     return target
 
@@ -221,14 +222,35 @@ def backup_restore(*, archive: Path, replace: bool = False) -> dict:
         with tarfile.open(archive) as tar:
             tar.extractall(work, filter="data")
         _restore_database(work / manifest["database"]["file"], vendor=vendor, replace=replace)
-        if replace and media_root.exists():
-            shutil.rmtree(media_root)
-        media_root.mkdir(parents=True, exist_ok=True)
-        for item in (work / MEDIA).iterdir():
-            shutil.move(item, media_root / item.name)
+        _restore_media(work / MEDIA, media_root, replace=replace)
     # Pages cached before the restore must not answer for the restored content.
     pagecache.invalidate()
     return manifest
+
+
+def _restore_media(source: Path, media_root: Path, *, replace: bool) -> None:
+    """Copy the archive's files into ``media_root`` as uploads are written: new folders take the
+    folder's group (a setgid folder of the web server's group stays readable by it) and files get
+    FILE_UPLOAD_PERMISSIONS, whatever owner and modes the archive's files had."""
+    media_root.mkdir(parents=True, exist_ok=True)
+    if replace:
+        for item in media_root.iterdir():
+            if item.is_dir() and not item.is_symlink():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
+    file_mode = settings.FILE_UPLOAD_PERMISSIONS
+    folder_mode = settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS
+    for path in sorted(source.rglob("*")):
+        target = media_root / path.relative_to(source)
+        if path.is_dir():
+            target.mkdir(exist_ok=True)
+            if folder_mode is not None:
+                target.chmod(folder_mode)
+        else:
+            shutil.copyfile(path, target)
+            if file_mode is not None:
+                target.chmod(file_mode)
 
 
 def _migrations_unknown_here(applied: dict[str, list[str]]) -> list[str]:
