@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -482,7 +483,7 @@ def form_token(html: str) -> str:
 @dataclass
 class Browser:
     """Keeps cookies the way a browser does (set, replaced, deleted by Max-Age=0), over plain
-    HTTP/1.1 from the standard library; follows no redirects, so every answer can be checked.
+    HTTP/1.1 (or HTTPS) from the standard library; follows no redirects, so every answer can be checked.
 
     The production cookies are ``Secure``; on loopback without TLS a real browser would drop
     them, this client keeps them (the server is told nothing else: no X-Forwarded-Proto).
@@ -490,6 +491,8 @@ class Browser:
 
     base_url: str
     cookies: dict[str, str] = field(default_factory=dict)
+    # For an https:// base URL: the TLS context (e.g. one that trusts a test's self-signed certificate).
+    tls_context: ssl.SSLContext | None = None
 
     @property
     def origin(self) -> str:
@@ -501,7 +504,10 @@ class Browser:
 
     def request(self, method: str, path: str, *, data: dict | None = None, referer: str | None = None) -> Response:
         parts = urlsplit(self.base_url)
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        if parts.scheme == "https":
+            connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=120, context=self.tls_context)
+        else:
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
         headers = {"Accept-Encoding": "identity", "Accept-Language": "id", "Connection": "close"}
         if self.cookies:
             headers["Cookie"] = self.cookie_header()

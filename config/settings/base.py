@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.resume_import_jobs",
         "schedule": 300.0,  # member imports whose worker died go on where they stopped
     },
+    "backup": {
+        "task": "core.backup",
+        "schedule": crontab(hour=2, minute=30),  # 02:30 WIB: one archive into BACKUP_ROOT, the newest BACKUP_KEEP kept
+    },
     "expire-import-reports": {
         "task": "members.expire_import_reports",
         "schedule": crontab(hour=3, minute=0),  # reports name people: kept 30 days after their job
@@ -326,6 +330,10 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Backups (core/backup.py: manage.py backup and restore, beat's nightly core.backup): where the
+# archives go, and how many beat keeps. Put BACKUP_ROOT on another disk, and copy it off the server.
+BACKUP_ROOT = env.path("BACKUP_ROOT", default=BASE_DIR / "var" / "backups")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
 # Request bodies. Django's own limits: the fields other than files of one request (the admin's
 # page editor posts a long article's blocks as fields) up to 5 MB and 10,000 fields, one file
 # per form (the admin uploads one image or document at a time), and an uploaded file above
@@ -364,6 +372,9 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # archives (they can carry anything).
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odp", "ods", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# A document opens in the browser only when it is a PDF; everything else downloads (Wagtail's
+# default also shows text/plain inline). The proxy treats files under /media/ the same way.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "core.uploads.DocumentForm"
 WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
