@@ -15,6 +15,9 @@
   the bulk action of the participants list: the session held today (or the nearest).
 - :func:`meets_threshold` / :func:`completed`: who attended enough sessions (the training's
   ``attendance_threshold``, a percentage of its sessions) to have completed it.
+
+Longer than 400 lines on purpose: every way attendance is written shares the rules above, and
+the scanner's reads (counts, roster, walk-in search) count exactly as the writes do.
 """
 
 from __future__ import annotations

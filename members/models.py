@@ -1,3 +1,10 @@
+"""The members app's data: accounts, profiles, seats, enrollments, attendance, check-in scans, certificates, imports.
+
+Longer than 400 lines on purpose: the models of one domain side by side, each with its own
+constraints; the rules that change them live in the service modules (members.accounts,
+members.enrollment, members.attendance, members.certificates, members.imports).
+"""
+
 import secrets
 import uuid
 

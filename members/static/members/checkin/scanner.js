@@ -120,7 +120,8 @@
                     if (saved) useRoster(saved);
                 });
             })
-            .then(applyQueuedLocally);
+            .then(applyQueuedLocally)
+            .catch(function (error) { console.warn("checkin roster", error); });
     }
 
     function clearExpired() {
@@ -475,8 +476,7 @@
     if ("serviceWorker" in navigator) {
         navigator.serviceWorker.register(config.serviceWorker, { scope: config.serviceWorkerScope }).catch(function () {});
     }
-    clearExpired().then(loadRoster).then(flush);
-    startCamera();
+    clearExpired().catch(function () {}).then(loadRoster).then(flush);
 
     // For the browser test and for support: what the page holds.
     window.checkinScanner = { flush: flush, queued: queued, roster: function () { return roster; }, onCode: onCode };
