@@ -19,6 +19,7 @@ urlpatterns = [
     path("akun/", include("allauth.urls")),
     path("anggota/", include("members.urls")),
     path("privasi/", members_views.privacy, name="privacy"),
+    path("sertifikat/<str:number>/", members_views.certificate_verify, name="certificate_verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("bahasa/<str:code>/", home_views.switch_language, name="switch_language"),
     path("cari/", home_views.search, name="search"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -26,7 +26,7 @@ from wagtail.log_actions import log
 
 from core import pagecache
 from programs.models import TrainingPage
-from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus, format_wib
+from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus
 
 from . import notifications
 from .accounts import member_completeness
@@ -206,6 +206,7 @@ AUDIT_ACTIONS = {
     "members.enrollment.approve": (_("Approve enrollment"), _("Enrollment approved")),
     "members.enrollment.reject": (_("Reject enrollment"), _("Enrollment rejected")),
     "members.enrollment.attended": (_("Record attendance"), _("Attendance recorded")),
+    "members.enrollment.walk_in": (_("Add a walk-in"), _("Added at the door and given a seat")),
 }
 
 
@@ -401,39 +402,46 @@ def reject(*, enrollment: Enrollment, by, reason: str = "", now: datetime | None
     return enrollment
 
 
-# Check-in more than this before a training starts or after it ends is most likely the wrong
-# training or the wrong day (a code scanned from last week's list): staff confirm it once more.
-# Three hours covers doors opening early for people travelling from far districts, and a
-# late sign-in after the closing session; a training held the next day is always outside.
-CHECKIN_WINDOW = timedelta(hours=3)
-
-
-def checkin_warning(*, training: TrainingPage, now: datetime | None = None) -> str:
-    """Why checking in now is unusual for this training ('' when it is within ``CHECKIN_WINDOW``)."""
-    now = now or timezone.now()
-    hours = int(CHECKIN_WINDOW.total_seconds() // 3600)
-    if now < training.starts_at - CHECKIN_WINDOW:
-        return _(
-            "This training starts on %(when)s, more than %(hours)d hours from now. "
-            "Is this the right training and the right day?"
-        ) % {"when": format_wib(training.starts_at), "hours": hours}
-    if now > training.ends_at + CHECKIN_WINDOW:
-        return _(
-            "This training ended on %(when)s, more than %(hours)d hours ago. "
-            "Is this the right training and the right day?"
-        ) % {"when": format_wib(training.ends_at), "hours": hours}
-    return ""
-
-
 @transaction.atomic
-def mark_attended(*, enrollment: Enrollment, by, attended: bool = True, now: datetime | None = None) -> Enrollment:
-    """Staff record whether a confirmed participant came."""
-    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-    if enrollment.status != Status.CONFIRMED:
-        raise EnrollmentError("not_confirmed", _("Only confirmed participants can be marked as attended."))
-    enrollment.attended, enrollment.attended_at, enrollment.decided_by = attended, now or timezone.now(), by
-    enrollment.save(update_fields=["attended", "attended_at", "decided_by"])
-    audit(enrollment=enrollment, action="members.enrollment.attended", by=by, attended=attended)
+def admit_walk_in(*, member: Member, training: TrainingPage, by, now: datetime | None = None) -> Enrollment:
+    """A verified member who did not enroll, given a seat at the door while seats remain.
+
+    Under the seat lock like every other seat decision: refused when the training is full (the
+    waiting list keeps its order; nobody is seated past the capacity). A member already waiting
+    or awaiting approval gets that enrollment confirmed; one already confirmed keeps it. The
+    member's email (a confirmed seat, with the calendar) goes into the outbox with the change.
+    Check-in follows in members.attendance.
+    """
+    now = now or timezone.now()
+    if training.status != TrainingStatus.SCHEDULED:
+        raise EnrollmentError("not_running", _("This training has been cancelled or postponed."))
+    if member.status != Member.Status.ACTIVE:
+        raise EnrollmentError("not_verified", _("This membership is not verified."))
+    if reasons := ineligibility(member=member, training=training):
+        raise EnrollmentError("not_eligible", reasons[0], details=reasons)
+    lock_seats(training=training)
+    current = (
+        Enrollment.objects.select_for_update()
+        .filter(member=member, training=training, status__in=Enrollment.ACTIVE_STATUSES)
+        .first()
+    )
+    if current is not None and current.status == Status.CONFIRMED:
+        return current
+    if not seats_for(training=training).left:
+        raise EnrollmentError("full", _("There is no free seat in this training."))
+    if current is None:
+        enrollment = Enrollment(
+            member=member, training=training, requested_at=now, walk_in=True, status=Status.CONFIRMED
+        )
+    else:
+        enrollment = current
+    enrollment.status, enrollment.confirmed_at, enrollment.decided_by = Status.CONFIRMED, now, by
+    try:
+        enrollment.save()
+    except IntegrityError as error:  # the same member added by a second phone at the same moment
+        raise _already_enrolled() from error
+    notifications.enrollment_changed(enrollment=enrollment, by_staff=True)
+    audit(enrollment=enrollment, action="members.enrollment.walk_in", by=by)
     return enrollment
 
 

@@ -1,3 +1,10 @@
+"""The members app's data: accounts, profiles, seats, enrollments, attendance, check-in scans, certificates, imports.
+
+Longer than 400 lines on purpose: the models of one domain side by side, each with its own
+constraints; the rules that change them live in the service modules (members.accounts,
+members.enrollment, members.attendance, members.certificates, members.imports).
+"""
+
 import secrets
 import uuid
 
@@ -211,8 +218,12 @@ class Enrollment(models.Model):
         related_name="+",
     )
     reason = models.TextField(_("reason"), blank=True)
+    # A summary kept by members.attendance (never written elsewhere): True once the participant
+    # was checked in to any session, attended_at the first check-in. Each session's attendance is
+    # an Attendance row; listings, filters and exports read this summary.
     attended = models.BooleanField(_("attended"), null=True, blank=True)
     attended_at = models.DateTimeField(_("attendance recorded at"), null=True, blank=True)
+    walk_in = models.BooleanField(_("walk-in"), default=False, help_text=_("Added at the door, not enrolled before."))
     token = models.UUIDField(_("check-in code"), default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
@@ -235,6 +246,141 @@ class Enrollment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+
+class Attendance(models.Model):
+    """A participant was present at one session (day) of a training: one row per (enrollment, session).
+
+    Written only by ``members.attendance``. The session is a ``programs.TrainingSession`` row, which
+    no publish deletes or recreates (not a ParentalKey child of the page).
+    """
+
+    wagtail_reference_index_ignore = True
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="attendances"
+    )
+    session = models.ForeignKey(
+        "programs.TrainingSession", verbose_name=_("session"), on_delete=models.PROTECT, related_name="+"
+    )
+    attended_at = models.DateTimeField(_("checked in at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["session", "attended_at", "pk"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "session"], name="one_attendance_per_enrollment_and_session")
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment_id} · {self.session_id}"
+
+
+class CheckinScan(models.Model):
+    """One scan at the door (or a pick from the name search), by the id the scanning phone made.
+
+    The id is unique: a scan sent twice (a phone replaying its offline queue, a retry after a lost
+    answer) is applied once and answered as it was the first time.
+    """
+
+    class Result(models.TextChoices):
+        CHECKED_IN = "checked_in", _("Checked in")
+        ALREADY = "already", _("Already present")
+        WALK_IN = "walk_in", _("Walk-in added")
+        REFUSED = "refused", _("Refused")
+
+    wagtail_reference_index_ignore = True
+
+    scan_id = models.UUIDField(_("scan id"), unique=True)
+    session = models.ForeignKey(
+        "programs.TrainingSession", verbose_name=_("session"), on_delete=models.PROTECT, related_name="+"
+    )
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("participant"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.CharField(_("result"), max_length=12, choices=Result.choices)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)  # the refusal's code
+    scanned_at = models.DateTimeField(_("scanned at"))  # the phone's clock (it may have been offline)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    scanned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scanned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("check-in scan")
+        verbose_name_plural = _("check-in scans")
+
+    def __str__(self):
+        return str(self.scan_id)
+
+
+# Crockford's base32 without look-alikes (no I, L, O, U): read aloud and typed from paper without mistakes.
+CERTIFICATE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_certificate_number() -> str:
+    """``2030-K7M2-QX9D``: the year, then 40 random bits (numbers are not guessable one from another,
+    so the public verification page cannot be walked to list who holds certificates)."""
+    code = "".join(secrets.choice(CERTIFICATE_ALPHABET) for _ in range(8))
+    return f"{timezone.localdate().year}-{code[:4]}-{code[4:]}"
+
+
+class Certificate(models.Model):
+    """A participant's certificate of a training: issued, revoked and reissued only by ``members.certificates``.
+
+    The PDF is drawn from this row whenever it is downloaded. ``holder_name``, ``training_title`` and
+    ``training_dates`` are what the certificate says (the verification page shows them); a
+    reissue (a corrected name) keeps the number and raises ``version``.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    number = models.CharField(_("number"), max_length=20, unique=True, default=new_certificate_number, editable=False)
+    enrollment = models.OneToOneField(
+        Enrollment, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="certificate"
+    )
+    holder_name = models.CharField(_("name on the certificate"), max_length=150)
+    training_title = models.CharField(_("training"), max_length=255)
+    training_dates = models.CharField(_("dates"), max_length=500)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revoking"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+
+    def __str__(self):
+        return f"{self.number} · {self.holder_name}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
 
 
 def _private_storage():

@@ -39,6 +39,7 @@ NOTIFICATION_KINDS = {
     "training_resumed": _("Training going ahead again"),
     "training_reminder": _("Training reminder"),
     "announcement": _("Program announcement"),
+    "certificate_issued": _("Training certificate"),
     "message": _("Message from the coordinators"),
     "member_verified": _("Membership verified"),
     "member_change_request": _("Request to change verified data"),

@@ -7,7 +7,7 @@ import logging
 
 from celery import shared_task
 
-from . import imports, reminders
+from . import certificates, imports, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +46,9 @@ def expire_import_reports() -> int:
 def send_training_reminders() -> int:
     """Beat runs this at 08:00 WIB: reminders for trainings that start tomorrow."""
     return reminders.send_reminders()
+
+
+@shared_task(name="members.issue_certificates", ignore_result=True)
+def issue_certificates() -> int:
+    """Beat runs this every 30 minutes: certificates of trainings whose last session has ended."""
+    return certificates.issue_due()

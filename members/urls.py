@@ -16,4 +16,5 @@ urlpatterns = [
     path("pelatihan/<id:training_id>/batal/", views.cancel, name="cancel"),
     path("kalender/<token:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("kalender/ganti/", views.calendar_rotate, name="calendar_rotate"),
+    path("sertifikat/<str:number>/unduh/", views.certificate_download, name="certificate_download"),
 ]

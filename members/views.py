@@ -20,9 +20,9 @@ from core.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
 
-from . import accounts, enrollment, personal_data
+from . import accounts, certificates, enrollment, personal_data
 from .forms import ChangeRequestForm, DeleteAccountForm, ProfileForm
-from .models import Member
+from .models import Certificate, Member
 
 # Every view here works on request.user's own data: the only IDs in URLs are of public
 # trainings, and the views act on the logged-in member's own enrollment in them.
@@ -57,6 +57,7 @@ def dashboard(request, member):
             "Status": Member.Status,
             "upcoming": upcoming,
             "past": past,
+            "certificates": certificates.member_certificates(member=member),
             "calendar_feed_url": request.build_absolute_uri(
                 reverse("members:calendar_feed", args=[member.calendar_token])
             ),
@@ -242,3 +243,31 @@ def calendar_feed(request, token: str):
     member = get_object_or_404(Member, calendar_token=token, user__isnull=False)
     trainings = enrollment.member_calendar_trainings(member=member)
     return calendar_response(trainings, request=request, name=_("My trainings"), filename="pelatihan-saya.ics")
+
+
+# -- certificates ------------------------------------------------------------------------------
+
+
+@never_cache
+@member_required
+def certificate_download(request, member, number: str):
+    """The member's own certificate as a PDF (drawn now, from the row: a reissue shows at once)."""
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("enrollment"), number=number, enrollment__member=member
+    )
+    if not certificate.is_valid:
+        return render(request, "members/certificate_revoked.html", {"certificate": certificate}, status=410)
+    response = HttpResponse(certificates.render_pdf(certificate=certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="sertifikat-{certificate.number}.pdf"'
+    return response
+
+
+@never_cache
+def certificate_verify(request, number: str):
+    """``/sertifikat/<number>/``, public (the QR code on the certificate): valid or revoked, with the
+    holder's name, the training and its dates; nothing more."""
+    certificate = Certificate.objects.filter(number=number.upper()).first()
+    status = 200 if certificate is not None else 404
+    return render(
+        request, "members/certificate_verify.html", {"certificate": certificate, "number": number}, status=status
+    )

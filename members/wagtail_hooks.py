@@ -10,19 +10,22 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from . import enrollment, notifications, training_panel
+from . import certificates, enrollment, notifications, training_panel
 from .admin import bulk_actions, buttons, dashboard, message_participants, urls
+from .admin import certificates as certificate_admin
 from .admin.access import ReadOnlyEnrollmentPolicy
 from .admin.menu import PermissionMenuItem
 from .admin.viewsets import EnrollmentViewSet, MemberViewSet
-from .models import Enrollment
+from .models import Certificate, Enrollment
 from .permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS
 
 # -- snippets: members and participants ----------------------------------------------------------
 
 register_permission_policy(Enrollment, ReadOnlyEnrollmentPolicy(Enrollment))
+register_permission_policy(Certificate, certificate_admin.CertificatePolicy(Certificate))
 register_snippet(MemberViewSet)
 register_snippet(EnrollmentViewSet)
+register_snippet(certificate_admin.CertificateViewSet)
 
 
 # -- the staff actions (one table: bulk_actions.STAFF_ACTIONS) and the rows' buttons -------------
@@ -35,16 +38,17 @@ hooks.register("register_bulk_action", bulk_actions.MemberDataDeleteBulkAction, 
 hooks.register("register_snippet_listing_buttons", bulk_actions.action_buttons)
 hooks.register("register_snippet_listing_buttons", buttons.participant_row_buttons)
 hooks.register("register_snippet_listing_buttons", buttons.member_without_login_buttons)
+hooks.register("register_snippet_listing_buttons", certificate_admin.certificate_buttons)
 
 
 @hooks.register("register_page_header_buttons")
 def training_header_buttons(page, user, view_name=None, next_url=None):
-    return buttons.training_buttons(page, user, 5)
+    return buttons.training_buttons(page, user, 5) + certificate_admin.training_certificate_buttons(page, user, 8)
 
 
 @hooks.register("register_page_listing_more_buttons")
 def training_listing_buttons(page, user, next_url=None):
-    return buttons.training_buttons(page, user, 1)
+    return buttons.training_buttons(page, user, 1) + certificate_admin.training_certificate_buttons(page, user, 4)
 
 
 # -- audit log, admin URLs, menu, dashboard, notification kinds -----------------------------------
@@ -59,7 +63,11 @@ MEMBER_LOG_ACTIONS = {
 
 @hooks.register("register_log_actions")
 def register_member_log_actions(actions):
-    for action, (label, message) in {**enrollment.AUDIT_ACTIONS, **MEMBER_LOG_ACTIONS}.items():
+    for action, (label, message) in {
+        **enrollment.AUDIT_ACTIONS,
+        **certificates.AUDIT_ACTIONS,
+        **MEMBER_LOG_ACTIONS,
+    }.items():
         actions.register_action(action, label, message)
 
 

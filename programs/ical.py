@@ -1,6 +1,8 @@
 """RFC 5545 calendars of trainings, built with ``icalendar``.
 
-UID: the page's primary key and the site's host, so an edit never changes it.
+One event per session (day) of a training. UID: the page's primary key and the site's host,
+so an edit never changes it; the second and later days add their day number
+(``training-7-2@host``), the first keeps the training's own UID.
 SEQUENCE: :class:`~programs.models.TrainingCalendarVersion`, raised on each publish that
 changes time, venue or status (see ``programs.changes``); an emailed calendar may add the
 recipient's own offset (``sequence_offset``, see ``members.notifications``).
@@ -21,7 +23,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress
 from core.clock import WIB
 
 from .models import TrainingCalendarVersion, TrainingPage, site_host
-from .schedule import TrainingStatus
+from .schedule import Session, TrainingStatus
 
 ICAL_STATUS = {
     TrainingStatus.SCHEDULED: "CONFIRMED",
@@ -30,8 +32,8 @@ ICAL_STATUS = {
 }
 
 
-def training_uid(training: TrainingPage, host: str) -> str:
-    return f"training-{training.pk}@{host}"
+def training_uid(training: TrainingPage, host: str, number: int = 1) -> str:
+    return f"training-{training.pk}@{host}" if number == 1 else f"training-{training.pk}-{number}@{host}"
 
 
 def calendar_address(email: str, name: str = "") -> vCalAddress:
@@ -69,19 +71,23 @@ def build_calendar(
     calendar.add("x-wr-timezone", "Asia/Jakarta")
     stamp = timezone.now()
     for training in trainings:
-        event = training_event(
-            training,
-            request=request,
-            host=host,
-            stamp=stamp,
-            sequence=sequences.get(training.pk, 0) + sequence_offset,
-            status="CANCELLED" if method == "CANCEL" else None,
-        )
-        if organizer is not None:
-            event.add("organizer", organizer)
-        if attendee is not None:
-            event.add("attendee", attendee)
-        calendar.add_component(event)
+        days = training.days
+        for day in days:
+            event = training_event(
+                training,
+                request=request,
+                host=host,
+                stamp=stamp,
+                sequence=sequences.get(training.pk, 0) + sequence_offset,
+                status="CANCELLED" if method == "CANCEL" else None,
+                day=day if len(days) > 1 else None,
+                day_count=len(days),
+            )
+            if organizer is not None:
+                event.add("organizer", organizer)
+            if attendee is not None:
+                event.add("attendee", attendee)
+            calendar.add_component(event)
     add_missing_timezones(calendar)
     return calendar
 
@@ -109,17 +115,34 @@ def add_missing_timezones(calendar: Calendar) -> None:
 
 
 def training_event(
-    training: TrainingPage, *, request, host: str, stamp, sequence: int, status: str | None = None
+    training: TrainingPage,
+    *,
+    request,
+    host: str,
+    stamp,
+    sequence: int,
+    status: str | None = None,
+    day: Session | None = None,
+    day_count: int = 1,
 ) -> Event:
+    """The event of a training of one day, or of one ``day`` of a training of several."""
     event = Event()
-    event.add("uid", training_uid(training, host))
+    event.add("uid", training_uid(training, host, day.number if day else 1))
     event.add("sequence", sequence)
     event.add("dtstamp", stamp)
-    event.add("dtstart", training.starts_at.astimezone(WIB))
-    event.add("dtend", training.ends_at.astimezone(WIB))
+    event.add("dtstart", (day or training).starts_at.astimezone(WIB))
+    event.add("dtend", (day or training).ends_at.astimezone(WIB))
     if training.last_published_at:
         event.add("last-modified", training.last_published_at)
-    event.add("summary", training.title)
+    if day:
+        summary = _("%(title)s (day %(number)s of %(count)s)") % {
+            "title": training.title,
+            "number": day.number,
+            "count": day_count,
+        }
+    else:
+        summary = training.title
+    event.add("summary", summary)
     event.add("location", ", ".join(part for part in (training.venue_name, training.venue_address) if part))
     url = training.get_full_url(request)
     if url:

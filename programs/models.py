@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -36,6 +37,8 @@ from core import pagecache, visibility
 from core.pages import ServedPageMixin
 
 from . import schedule
+from .blocks import SessionsBlock
+from .forms import TrainingPageForm
 from .schedule import CadreLevel, Gender, TrainingStatus
 
 
@@ -252,6 +255,14 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
     description = RichTextField(
         _("description"), blank=True, features=["h2", "h3", "bold", "italic", "ol", "ul", "link"]
     )
+    # The days (programs/schedule.py: keep_in_step); starts_at and ends_at are their whole span,
+    # set from them, and what reminders, windows and listings read.
+    sessions = StreamField(
+        SessionsBlock(),
+        verbose_name=_("sessions (days)"),
+        blank=True,
+        help_text=_("One entry per day of the training, each with its own start and end (WIB)."),
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     venue_name = models.CharField(_("venue"), max_length=200)
@@ -295,6 +306,21 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
     min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
 
+    signatories = models.TextField(
+        _("certificate signatories"),
+        blank=True,
+        help_text=_("One per line, as printed under the signature: “Name – role”, at most three."),  # noqa: RUF001
+    )
+    attendance_threshold = models.PositiveSmallIntegerField(
+        _("attendance needed (%)"),
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "The share of the sessions a participant must attend to be counted as having completed the "
+            "training (and get its certificate), e.g. 100 for one day, 70 for several."
+        ),
+    )
+
     status = models.CharField(
         _("status"), max_length=20, choices=TrainingStatus.choices, default=TrainingStatus.SCHEDULED
     )
@@ -306,10 +332,7 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
         *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("description"),
-        MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")])],
-            heading=_("Date and time (WIB)"),
-        ),
+        MultiFieldPanel([FieldPanel("sessions")], heading=_("Date and time (WIB)")),
         MultiFieldPanel(
             [FieldPanel("venue_name"), FieldPanel("venue_address"), FieldPanel("map_url")],
             heading=_("Venue"),
@@ -340,6 +363,9 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
             ],
             heading=_("Who may join"),
         ),
+        MultiFieldPanel(
+            [FieldPanel("attendance_threshold"), FieldPanel("signatories")], heading=_("Attendance and certificate")
+        ),
         MultiFieldPanel([FieldPanel("status"), FieldPanel("status_reason")], heading=_("Status")),
     ]
     search_fields = [
@@ -351,6 +377,7 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
     ]
     parent_page_types = ["programs.ProgramPage"]
     subpage_types = []
+    base_form_class = TrainingPageForm
     # Seats left are part of the page: the panel that shows them (a training_page_panels hook)
     # ties the page to the seats generation.
     cache_anonymous = True  # core/pagecache.py
@@ -365,6 +392,12 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
         ]
 
     # -- validation ---------------------------------------------------------------------------
+
+    def full_clean(self, *args, **kwargs):
+        # Before the fields are validated: the days and the span agree (a page made in code may
+        # give only starts_at and ends_at; the admin form gives only the days).
+        schedule.keep_in_step(self)
+        super().full_clean(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -427,11 +460,22 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
 
     @property
     def when(self) -> str:
-        return schedule.format_wib_range(self.starts_at, self.ends_at)
+        """Every day, as pages, emails and calendars say it."""
+        return schedule.when_of(self)
+
+    @property
+    def days(self) -> list[schedule.Session]:
+        """The training's sessions, earliest first (the page and the calendar list each)."""
+        return schedule.sessions_of(self)
 
     @property
     def trainer_list(self) -> list[str]:
         return [line.strip() for line in self.trainers.splitlines() if line.strip()]
+
+    @property
+    def signatory_list(self) -> list[tuple[str, str]]:
+        """(name, role) of each signatory line, at most three."""
+        return schedule.signatories(self.signatories)
 
     @property
     def is_over(self) -> bool:
@@ -469,6 +513,36 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
         from .ical import calendar_response
 
         return calendar_response([self], request=request, name=self.title, filename=f"{self.slug}.ics")
+
+
+class TrainingSession(models.Model):
+    """One day of a training as a row of its own: what attendance is recorded on.
+
+    Made and kept by ``programs.sessions.sync`` from the page's ``sessions`` (keyed by each
+    block's id, which no publish changes). Not a ParentalKey child of the page: a publish deletes
+    and recreates those, and attendance must never go with them. A day removed from the page is
+    marked ``withdrawn``, never deleted.
+    """
+
+    training = models.ForeignKey(TrainingPage, on_delete=models.CASCADE, related_name="session_rows")
+    key = models.UUIDField(_("key"), editable=False)
+    number = models.PositiveSmallIntegerField(_("day"), default=1)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    withdrawn = models.BooleanField(_("removed from the training"), default=False)
+
+    class Meta:
+        ordering = ["training", "starts_at", "pk"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [models.UniqueConstraint(fields=["training", "key"], name="one_session_row_per_block")]
+
+    def __str__(self):
+        return f"{self.training_id} · {self.number}"
+
+    @property
+    def when(self) -> str:
+        return schedule.format_wib_range(self.starts_at, self.ends_at)
 
 
 class TrainingCalendarVersion(models.Model):

@@ -4,12 +4,15 @@ No database access and no knowledge of seats: the enrollment service (``members`
 the seat count and the "full" / "waiting list" states, and builds on :func:`enrollment_state`.
 """
 
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from django.db import models
-from django.utils import dateformat
+from django.utils import dateformat, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -152,3 +155,134 @@ def format_wib_range(starts_at: datetime, ends_at: datetime | None) -> str:
     if start.date() == end.date():
         return f"{dateformat.format(start, 'l, j F Y, H.i')}{EN_DASH}{dateformat.format(end, 'H.i')} WIB"
     return f"{format_wib(start)} {EN_DASH} {format_wib(end)}"
+
+
+# -- sessions (a training's days): the pure rules; programs/sessions.py keeps their rows ---------
+
+BLOCK = "session"
+
+
+@dataclass(frozen=True)
+class Session:
+    """One day as the page lists it: ``key`` is its block's id (a UUID string)."""
+
+    key: str
+    starts_at: datetime
+    ends_at: datetime
+    number: int  # 1 for the first day
+
+    @property
+    def when(self) -> str:
+        return format_wib_range(self.starts_at, self.ends_at)
+
+
+def _aware(value):
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, WIB)
+    return value
+
+
+def _blocks(training) -> list[tuple[str, datetime | None, datetime | None]]:
+    """(id, start, end) of each block of the page's ``sessions``, in the editor's order."""
+    stream = training.sessions
+    result = []
+    for child in stream or ():
+        value = child.value
+        result.append((child.id or "", _aware(value.get("starts_at")), _aware(value.get("ends_at"))))
+    return result
+
+
+def sessions_of(training) -> list[Session]:
+    """The training's days, earliest first (one spanning the page's times when none are listed)."""
+    blocks = [block for block in _blocks(training) if block[1] and block[2]]
+    if not blocks:
+        if training.starts_at is None or training.ends_at is None:
+            return []
+        return [Session(key="", starts_at=training.starts_at, ends_at=training.ends_at, number=1)]
+    blocks.sort(key=lambda block: (block[1], block[2]))
+    return [
+        Session(key=key, starts_at=start, ends_at=end, number=number)
+        for number, (key, start, end) in enumerate(blocks, start=1)
+    ]
+
+
+def span(days) -> tuple[datetime, datetime] | None:
+    """The first start and the last end of ``days`` (pairs of start and end, or :class:`Session`)."""
+    pairs = [(day.starts_at, day.ends_at) if isinstance(day, Session) else day for day in days]
+    pairs = [(start, end) for start, end in pairs if start and end]
+    if not pairs:
+        return None
+    return min(start for start, _end in pairs), max(end for _start, end in pairs)
+
+
+def _set_blocks(training, blocks) -> None:
+    # The stream's raw form (its JSON): the only one that carries each block's id.
+    training.sessions = [
+        {
+            "type": BLOCK,
+            "value": {"starts_at": start.isoformat(), "ends_at": end.isoformat()},
+            "id": key or str(uuid.uuid4()),
+        }
+        for key, start, end in blocks
+    ]
+
+
+def keep_in_step(training) -> None:
+    """Make the page's ``sessions`` and its ``starts_at``/``ends_at`` agree (no database access).
+
+    - no day listed: one day, from the page's start and end;
+    - one day, and the page's start or end set apart from it (by code, not the editor's form,
+      which sets the span from the days first: :func:`span_from_form`): the day follows the page;
+    - otherwise the days decide: the page's span is the first start and the last end.
+    """
+    blocks = _blocks(training)
+    if not blocks:
+        if training.starts_at is not None and training.ends_at is not None:
+            _set_blocks(training, [("", training.starts_at, training.ends_at)])
+        return
+    if len(blocks) == 1 and training.starts_at is not None and training.ends_at is not None:
+        key, start, end = blocks[0]
+        if (start, end) != (training.starts_at, training.ends_at):
+            _set_blocks(training, [(key, training.starts_at, training.ends_at)])
+        return
+    whole = span((start, end) for _key, start, end in blocks)
+    if whole is not None:
+        training.starts_at, training.ends_at = whole
+
+
+def span_from_form(training, stream_value) -> None:
+    """The admin form's days decide the span (before the model's own validation runs)."""
+    days = []
+    for child in stream_value or ():
+        value = child.value
+        days.append((_aware(value.get("starts_at")), _aware(value.get("ends_at"))))
+    whole = span(days)
+    if whole is not None:
+        training.starts_at, training.ends_at = whole
+
+
+def when_of(training) -> str:
+    """Every day of the training as people read it: one range, or the days one after another."""
+    days = sessions_of(training)
+    if len(days) <= 1:
+        return format_wib_range(training.starts_at, training.ends_at)
+    return "; ".join(_("Day %(number)s: %(when)s") % {"number": day.number, "when": day.when} for day in days)
+
+
+def signatories(text: str) -> list[tuple[str, str]]:
+    """``Name – role`` lines (an en dash, a hyphen or a comma between them) as (name, role), at most three."""  # noqa: RUF002
+    result = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        for separator in (f" {EN_DASH} ", " - ", ", "):
+            if separator in line:
+                name, role = line.split(separator, 1)
+                result.append((name.strip(), role.strip()))
+                break
+        else:
+            result.append((line, ""))
+    return result[:3]

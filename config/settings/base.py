@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.expire_import_reports",
         "schedule": crontab(hour=3, minute=0),  # reports name people: kept 30 days after their job
     },
+    "issue-certificates": {
+        "task": "members.issue_certificates",
+        "schedule": crontab(minute="*/30"),  # after a training's last session, its certificates
+    },
 }
 
 # Email: Django 6.1 mailers, configured from EMAIL_URL.

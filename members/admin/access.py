@@ -14,6 +14,9 @@ from django.core.exceptions import PermissionDenied
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
 
+from ..models import Enrollment
+from ..permissions import CHANGE_ENROLLMENT
+
 # Changing or deleting a row implies seeing it (as in Django's admin); adding does not.
 SEEING_ACTIONS = ("view", "change", "delete")
 
@@ -25,6 +28,19 @@ def may_see(user, model) -> bool:
 
 def require_may_see(user, model) -> None:
     if not may_see(user, model):
+        raise PermissionDenied
+
+
+def may_check_in(user, training) -> bool:
+    """Whether ``user`` may check people in to ``training``: the scanner, its roster and counts, the
+    check-in page a QR code opens, walk-ins. The one rule every check-in view asks (a scope, such as
+    coordinators of one district, is added here and applies to all of them).
+    """
+    return user.has_perm(CHANGE_ENROLLMENT) and may_see(user, Enrollment)
+
+
+def require_checkin_access(request, training) -> None:
+    if not may_check_in(request.user, training):
         raise PermissionDenied
 
 

@@ -25,7 +25,7 @@ from wagtail.admin.widgets import Button
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
-from .. import accounts, enrollment
+from .. import accounts, attendance, enrollment
 from ..enrollment import EnrollmentError
 from ..models import Enrollment, Member
 from ..permissions import CHANGE_ENROLLMENT, VERIFY_MEMBER
@@ -163,7 +163,7 @@ STAFF_ACTIONS: tuple[StaffAction, ...] = (
         label=_("Mark attended"),
         aria_label=_("Record that the selected participants attended"),
         permission=CHANGE_ENROLLMENT,
-        perform=lambda obj, user, reason: enrollment.mark_attended(enrollment=obj, by=user),
+        perform=lambda obj, user, reason: attendance.mark_attended(enrollment=obj, by=user),
         question=_("Record that these participants attended?"),
         button_text=_("Yes, they attended"),
         success_message=_("Attendance recorded: %(count)d."),
@@ -173,7 +173,7 @@ STAFF_ACTIONS: tuple[StaffAction, ...] = (
         applies_to=(Status.CONFIRMED,),
         row_button=False,  # one by one, a row's check-in does it (buttons.participant_row_buttons)
         # The confirmation says which trainings are far from now (a wrong pick?).
-        warning=lambda obj: enrollment.checkin_warning(training=obj.training),
+        warning=lambda obj: attendance.checkin_warning(training=obj.training),
     ),
     StaffAction(
         model=Enrollment,

@@ -17,7 +17,8 @@ from programs.models import TrainingPage
 
 from ..models import Enrollment, Member
 from ..permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS, VIEW_ENROLLMENT
-from .listing import attendance_sheet_url, checkin_url, participants_url
+from .access import may_check_in
+from .listing import attendance_sheet_url, checkin_url, participants_url, scanner_url
 
 
 def participant_row_buttons(snippet, user, next_url=None) -> list[Button]:
@@ -25,7 +26,9 @@ def participant_row_buttons(snippet, user, next_url=None) -> list[Button]:
     if not isinstance(snippet, Enrollment) or not user.has_perm(VIEW_ENROLLMENT):
         return []
     buttons = []
-    if user.has_perm(CHANGE_ENROLLMENT) and snippet.status == Enrollment.Status.CONFIRMED and not snippet.attended:
+    # A training of several days checks in each day: the button stays after the first.
+    not_done = not snippet.attended or len(snippet.training.days) > 1
+    if user.has_perm(CHANGE_ENROLLMENT) and snippet.status == Enrollment.Status.CONFIRMED and not_done:
         buttons.append(Button(_("Check in"), url=checkin_url(snippet, next_url), icon_name="tick", priority=3))
     buttons.append(
         Button(
@@ -50,7 +53,10 @@ def training_buttons(page, user, priority: int) -> list[Button]:
     """From a training page to its participants and its attendance sheet."""
     if page.specific_class is not TrainingPage or not user.has_perm(VIEW_ENROLLMENT):
         return []
-    return [
+    buttons = [
         Button(_("Participants"), url=participants_url(page), icon_name="group", priority=priority),
         Button(_("Attendance sheet"), url=attendance_sheet_url(page), icon_name="doc-full", priority=priority + 1),
     ]
+    if may_check_in(user, page):
+        buttons.append(Button(_("Check-in scanner"), url=scanner_url(page), icon_name="tick", priority=priority + 2))
+    return buttons

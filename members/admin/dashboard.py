@@ -19,8 +19,9 @@ from programs.models import ProgramPage, TrainingPage
 
 from .. import enrollment as enrollment_service
 from ..models import Enrollment, Member
-from ..permissions import CHANGE_ENROLLMENT, VERIFY_MEMBER, VIEW_ENROLLMENT
-from .listing import attendance_sheet_url, checkin_start_url, participants_url
+from ..permissions import VERIFY_MEMBER, VIEW_ENROLLMENT
+from .access import may_check_in
+from .listing import attendance_sheet_url, participants_url, scanner_url
 
 Status = Enrollment.Status
 
@@ -43,7 +44,6 @@ class UpcomingTrainingsPanel(Component):
             TrainingPage.objects.live().filter(ends_at__gte=start_of_today).order_by("starts_at", "pk")[: self.limit]
         )
         seats = enrollment_service.seats_by_training(trainings=trainings)
-        may_check_in = self.user.has_perm(CHANGE_ENROLLMENT)
         rows = []
         for training in trainings:
             counted = seats[training.pk]
@@ -55,7 +55,7 @@ class UpcomingTrainingsPanel(Component):
                     "percent": round(100 * counted.confirmed / counted.capacity) if counted.capacity else 0,
                     "participants_url": participants_url(training),
                     "attendance_sheet_url": attendance_sheet_url(training),
-                    "checkin_url": checkin_start_url(training) if may_check_in else "",
+                    "checkin_url": scanner_url(training) if may_check_in(self.user, training) else "",
                     "confirmed": counted.confirmed,
                     "waitlisted": counted.waitlisted,
                     "pending": counted.pending,

@@ -20,7 +20,8 @@ from wagtail.admin.widgets import HeaderButton
 from programs.models import TrainingPage
 
 from ..models import Enrollment
-from ..permissions import CHANGE_ENROLLMENT, VIEW_ENROLLMENT
+from ..permissions import VIEW_ENROLLMENT
+from .access import may_check_in
 
 # Parameters of the listing request that are not part of what the coordinator is looking at.
 NOT_LISTING_STATE = ("_w_filter_fragment", "export")
@@ -71,8 +72,8 @@ def participants_url(training: TrainingPage) -> str:
     return reverse("wagtailsnippets_members_enrollment:list") + "?" + urlencode({"training": training.pk})
 
 
-def checkin_start_url(training: TrainingPage) -> str:
-    return reverse("members_checkin_start") + "?" + urlencode({"training": training.pk})
+def scanner_url(training: TrainingPage) -> str:
+    return reverse("members_scanner", args=[training.pk])
 
 
 def attendance_sheet_url(training: TrainingPage) -> str:
@@ -101,8 +102,8 @@ class TrainingDayLinksMixin:
         buttons.append(
             HeaderButton(_("Attendance sheet"), url=attendance_sheet_url(training), icon_name="doc-full", priority=20)
         )
-        if user.has_perm(CHANGE_ENROLLMENT):
-            buttons.append(HeaderButton(_("Check-in"), url=checkin_start_url(training), icon_name="tick", priority=30))
+        if may_check_in(user, training):
+            buttons.append(HeaderButton(_("Check-in"), url=scanner_url(training), icon_name="tick", priority=30))
         return buttons
 
 

@@ -23,15 +23,15 @@ from django.views.decorators.http import require_http_methods
 from wagtail.admin import messages
 from wagtail.admin.utils import get_valid_next_url_from_request
 
+from programs import sessions
 from programs.models import TrainingPage
 
-from .. import enrollment as enrollment_service
-from .. import imports
+from .. import attendance, imports
 from .. import tasks as member_tasks
 from ..enrollment import EnrollmentError
 from ..models import Enrollment, Member
 from ..permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS, VIEW_ENROLLMENT
-from .access import require_permission
+from .access import require_checkin_access, require_permission
 from .forms import CheckinTrainingForm, ImportForm, MemberEmailForm
 
 CHECKIN_SESSION_KEY = "checkin_training_id"
@@ -82,43 +82,42 @@ def checkin_start(request):
 
 def checkin_refusal(enrollment: Enrollment, selected_training_id: int | None) -> str:
     """Why this code may not be checked in now ('' when it may), in the coordinator's words."""
+    selected = None
     if selected_training_id and enrollment.training_id != selected_training_id:
-        return _("This code belongs to another training: %(training)s.") % {"training": enrollment.training.title}
-    if enrollment.status == Status.CANCELLED:
-        return _("This enrollment was cancelled.")
-    if enrollment.status == Status.REJECTED:
-        return _("This enrollment was not approved.")
-    if enrollment.status == Status.WAITLISTED:
-        return _("This person is on the waiting list, not a confirmed participant.")
-    if enrollment.status == Status.PENDING:
-        return _("This request is still awaiting approval.")
-    if enrollment.attended:
-        when = timezone.localtime(enrollment.attended_at)
+        selected = TrainingPage.objects.filter(pk=selected_training_id).first()
+    _code, refusal = attendance.checkin_refusal(enrollment=enrollment, training=selected)
+    if refusal:
+        return refusal
+    session = sessions.current_session(training=enrollment.training)
+    present = attendance.session_attendance(enrollment=enrollment, session=session) if session else None
+    if present is not None:
+        when = timezone.localtime(present.attended_at)
         return _("Already checked in on %(when)s.") % {"when": date_format(when, "j F Y, H:i")}
     return ""
 
 
 @require_http_methods(["GET", "POST"])
 def checkin(request, token):
-    """Scanned from the participant's QR code (or opened from the participants list): who it is, and
-    attendance recorded on POST.
+    """Scanned from the participant's QR code with any camera app (or opened from the participants
+    list): who it is, and attendance at today's session recorded on POST (members.attendance).
 
-    Far from the training's time (``enrollment.checkin_warning``) the first POST only warns; a
+    Far from the training's sessions (``attendance.checkin_warning``) the first POST only warns; a
     second one with ``outside_window`` records. With a ``next`` (the participants list it came
     from) a recorded check-in returns there.
     """
     require_permission(request, CHANGE_ENROLLMENT)
     enrollment = get_object_or_404(Enrollment.objects.select_related("member__district", "training"), token=token)
+    require_checkin_access(request, enrollment.training)
     next_url = get_valid_next_url_from_request(request)
     selected_id = request.session.get(CHECKIN_SESSION_KEY)
     refusal = checkin_refusal(enrollment, selected_id)
     warning = ""
     checked_in = False
     if request.method == "POST" and not refusal:
-        warning = enrollment_service.checkin_warning(training=enrollment.training)
+        warning = attendance.checkin_warning(training=enrollment.training)
         if not warning or request.POST.get("outside_window"):
             try:
-                enrollment = enrollment_service.mark_attended(enrollment=enrollment, by=request.user)
+                enrollment = attendance.mark_attended(enrollment=enrollment, by=request.user)
                 checked_in = True
             except EnrollmentError as error:
                 refusal = error.message

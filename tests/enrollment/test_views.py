@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
 
+from members import attendance
 from members import enrollment as service
 from members.models import Enrollment, Member
 
@@ -144,7 +145,7 @@ def test_dashboard_lists_upcoming_and_past_trainings(make_training, make_active_
     service.enroll(member=member, training=confirmed)
     past = make_training(title="Tata Rias Dasar", starts_at=timezone.now() + timedelta(hours=30))
     attended = service.enroll(member=member, training=past)
-    service.mark_attended(enrollment=attended, by=staff_user)
+    attendance.mark_attended(enrollment=attended, by=staff_user)
     Enrollment.objects.filter(pk=attended.pk).update()  # the training itself moves into the past:
     past.starts_at, past.ends_at = timezone.now() - timedelta(days=3), timezone.now() - timedelta(days=3, hours=-6)
     past.save_revision().publish()
@@ -185,7 +186,7 @@ def test_deleting_the_account_frees_seats_and_keeps_attendance_anonymous(make_tr
     service.enroll(member=member, training=upcoming)
     service.enroll(member=waiting, training=upcoming)
     past = make_training()
-    service.mark_attended(enrollment=service.enroll(member=member, training=past), by=staff_user)
+    attendance.mark_attended(enrollment=service.enroll(member=member, training=past), by=staff_user)
 
     client = logged_in(member)
     response = client.post("/anggota/hapus/", {"password": "x", "confirm": "on"})

@@ -16,6 +16,8 @@ from django.urls import reverse
 from wagtail.models import Page
 from wagtail.test.utils.form_data import querydict_from_html, rich_text
 
+from tests.admin_forms import current_days, session_fields
+
 pytestmark = pytest.mark.django_db
 
 PASTED = (
@@ -114,7 +116,10 @@ def edit_form(client, page) -> dict:
     """The page's edit form as the admin renders it, ready to post back with changes."""
     response = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
     assert response.status_code == 200
-    return querydict_from_html(response.content.decode(), form_id="page-edit-form").dict()
+    data = querydict_from_html(response.content.decode(), form_id="page-edit-form").dict()
+    if hasattr(page, "days"):  # a training: its sessions' inputs are drawn by the admin's script
+        data |= session_fields(current_days(page))
+    return data
 
 
 def publish(client, page, data) -> None:

@@ -66,7 +66,7 @@ def test_data_export_holds_the_decisions_attendance_emails_and_audit_entries_and
     """Issue 13, finding 13: the download lacked staff decisions, attendance, emails and audit entries."""
     from django.test import Client
 
-    from members import accounts, enrollment
+    from members import accounts, attendance, enrollment
     from members.models import Enrollment
     from tasks.models import Notification
     from tests.people import JUMAT, NURAINI
@@ -85,7 +85,7 @@ def test_data_export_holds_the_decisions_attendance_emails_and_audit_entries_and
     client.post(f"/anggota/pelatihan/{training.pk}/daftar/")
     client.post(f"/anggota/pelatihan/{refused_training.pk}/daftar/")
     mine = Enrollment.objects.get(member=nuraini, training=training)
-    enrollment.mark_attended(enrollment=mine, by=roles.coordinator)
+    attendance.mark_attended(enrollment=mine, by=roles.coordinator)
     refused = Enrollment.objects.get(member=nuraini, training=refused_training)
     enrollment.reject(enrollment=refused, by=roles.coordinator, reason="Kuota kecamatan Talawi sudah penuh.")
     # Someone else's data, in the same trainings and the same outbox.

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from wagtail.test.utils.form_data import querydict_from_html
 
 from core.clock import WIB
+from tests.admin_forms import current_days, session_fields, wib_text
 
 pytestmark = pytest.mark.django_db
 
@@ -85,9 +86,16 @@ def test_database_refuses_negative_capacity_too(make_training):
         TrainingPage.objects.filter(pk=training.pk).update(capacity=-5)
 
 
-def admin_edit(client, training, **changes):
+def admin_edit(client, training, days=None, **changes):
+    """Publish the training through its edit form; ``days``: its sessions as the editor leaves them
+    (start, end, block id; the id empty for a new day), else as they are."""
     url = reverse("wagtailadmin_pages:edit", args=[training.pk])
     data = querydict_from_html(client.get(url).content.decode(), form_id="page-edit-form")
+    # The StreamField's inputs are drawn by the admin's script, so the page's HTML has none of them.
+    if days is None:
+        days = current_days(training)
+    for name, value in session_fields(days).items():
+        data[name] = value
     for name, value in changes.items():
         data[name] = value
     data["action-publish"] = "action-publish"
@@ -103,11 +111,13 @@ def editor_client(client, demo_site, django_user_model):
 
 def test_admin_refuses_an_end_before_the_start_with_an_indonesian_message(editor_client, make_training):
     training = make_training()
-    starts = training.starts_at.astimezone(WIB)
-    response = admin_edit(editor_client, training, ends_at=(starts - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M"))
+    day = training.days[0]
+    response = admin_edit(
+        editor_client, training, days=[(wib_text(day.starts_at), wib_text(day.starts_at - timedelta(hours=2)), day.key)]
+    )
     assert response.status_code == 200  # the form again, not a redirect
     html = response.content.decode()
-    assert "Pelatihan harus selesai setelah dimulai." in html
+    assert "Sesi harus selesai setelah dimulai." in html
     training.refresh_from_db()
     assert training.ends_at > training.starts_at
 
@@ -132,7 +142,7 @@ def test_admin_refuses_negative_seats_and_a_late_window(editor_client, make_trai
 def test_admin_publishes_a_good_change_in_wib(editor_client, make_training):
     training = make_training()
     response = admin_edit(
-        editor_client, training, starts_at="2027-01-16 09:00", ends_at="2027-01-16 16:00", capacity="28"
+        editor_client, training, days=[("2027-01-16 09:00", "2027-01-16 16:00", training.days[0].key)], capacity="28"
     )
     assert response.status_code == 302
     training.refresh_from_db()
@@ -147,6 +157,7 @@ def test_editors_can_preview_a_training_before_publishing(editor_client, program
     training = TrainingPage.objects.get(slug="tata-rias-untuk-perempuan")
     url = reverse("wagtailadmin_pages:edit", args=[training.pk])
     data = querydict_from_html(editor_client.get(url).content.decode(), form_id="page-edit-form")
+    data.update(session_fields(current_days(training)))
     data["title"] = "Judul pratinjau"
     preview_url = reverse("wagtailadmin_pages:preview_on_edit", args=[training.pk])
     assert editor_client.post(preview_url, data).json()["is_valid"] is True

@@ -278,6 +278,8 @@ def _fill(route: Route, world: World, namespace_models: dict[str, type]) -> Iter
                 values[name] = sample_pk(world, Collection)
             elif name == "training_id":
                 values[name] = training.pk
+            elif name == "session_id":
+                values[name] = training.session_rows.get().pk
             elif name == "job_id":
                 values[name] = sample_pk(world, ImportJob)
             elif name == "member_id":

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
+from members import attendance, personal_data
 from members import enrollment as service
-from members import personal_data
 from tasks.models import Notification
 from tests.people import JUMAT, KHADIJAH
 
@@ -57,7 +57,7 @@ def test_participant_inspect_shows_labels_and_wib(client, roles, make_person, ma
     training = make_training(title="Kopi & Kue Ma'had Al-Ma'arif")
     jumat = make_person(JUMAT)
     held = service.enroll(member=jumat, training=training)
-    service.mark_attended(enrollment=held, by=roles.coordinator)
+    attendance.mark_attended(enrollment=held, by=roles.coordinator)
     client.force_login(roles.coordinator)
     response = client.get(reverse("wagtailsnippets_members_enrollment:inspect", args=[held.pk]))
     html, text = response.content.decode(), page_text(response)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from members import attendance
 from members import enrollment as service
 from members.models import Enrollment, Member
 from tests.people import DEWI, JUMAT, KHADIJAH, NURAINI
@@ -64,24 +65,24 @@ def test_from_the_dashboard_a_coordinator_reaches_the_attendance_sheet_and_check
     participants = client.get(link_to(dashboard, f"{LIST}?training={today.pk}"))
     assert participants.status_code == 200 and escape(NURAINI.full_name) in participants.content.decode()
 
-    checkin = client.get(link_to(dashboard, reverse("members_checkin_start") + f"?training={today.pk}"))
-    assert checkin.status_code == 200
-    assert re.search(rf'<option value="{today.pk}" selected>', checkin.content.decode())
+    scanner = client.get(link_to(dashboard, reverse("members_scanner", args=[today.pk])))
+    assert scanner.status_code == 200
+    assert escape(today.title) in scanner.content.decode() and "camera=(self)" in scanner["Permissions-Policy"]
 
     # An editor's dashboard has no such panel.
     client.force_login(roles.editor)
     dashboard = client.get(reverse("wagtailadmin_home")).content.decode()
     assert reverse("members_attendance_sheet", args=[today.pk]) not in dashboard
-    assert reverse("members_checkin_start") not in dashboard
+    assert reverse("members_scanner", args=[today.pk]) not in dashboard
 
 
 def test_the_list_filtered_to_one_training_links_its_sheet_and_check_in(client, roles, today, seated):
     client.force_login(roles.coordinator)
     page = client.get(f"{LIST}?training={today.pk}").content.decode()
     assert reverse("members_attendance_sheet", args=[today.pk]) in links(page)
-    assert reverse("members_checkin_start") + f"?training={today.pk}" in links(page)
+    assert reverse("members_scanner", args=[today.pk]) in links(page)
     unfiltered = client.get(LIST).content.decode()
-    assert reverse("members_checkin_start") + f"?training={today.pk}" not in links(unfiltered)
+    assert reverse("members_scanner", args=[today.pk]) not in links(unfiltered)
     # Each row links its own training's sheet, filtered or not.
     assert reverse("members_attendance_sheet", args=[today.pk]) in links(unfiltered)
 
@@ -182,10 +183,10 @@ def test_marking_attendance_in_bulk_says_which_trainings_are_far_from_now(client
 def test_the_service_decides_what_is_far_outside_the_training(make_training):
     starts = timezone.now().replace(microsecond=0) + timedelta(days=3)
     training = make_training(starts_at=starts, ends_at=starts + timedelta(hours=6))
-    window = service.CHECKIN_WINDOW
+    window = attendance.CHECKIN_WINDOW
     minute = timedelta(minutes=1)
-    assert service.checkin_warning(training=training, now=starts - window + minute) == ""
-    assert service.checkin_warning(training=training, now=starts + timedelta(hours=2)) == ""
-    assert service.checkin_warning(training=training, now=training.ends_at + window - minute) == ""
-    assert "lagi" in str(service.checkin_warning(training=training, now=starts - window - minute))
-    assert "yang lalu" in str(service.checkin_warning(training=training, now=training.ends_at + window + minute))
+    assert attendance.checkin_warning(training=training, now=starts - window + minute) == ""
+    assert attendance.checkin_warning(training=training, now=starts + timedelta(hours=2)) == ""
+    assert attendance.checkin_warning(training=training, now=training.ends_at + window - minute) == ""
+    assert "lagi" in str(attendance.checkin_warning(training=training, now=starts - window - minute))
+    assert "yang lalu" in str(attendance.checkin_warning(training=training, now=training.ends_at + window + minute))
