@@ -1,3 +1,10 @@
+"""The members app's models.
+
+Longer than 400 lines on purpose: the members app's tables (accounts, enrollments and their
+seat row, offers, reminders, imports) are one schema that migrations and the services read
+together; splitting it would scatter the constraints that guard the invariants.
+"""
+
 import secrets
 import uuid
 
@@ -326,3 +333,53 @@ class ImportRow(models.Model):
 
     def __str__(self):
         return f"{self.job_id} · {self.number} · {self.result}"
+
+
+class WaitlistOffer(models.Model):
+    """A freed seat held for the next person on the waiting list until they answer or ``expires_at``.
+
+    An open offer holds its seat: confirmed enrollments plus open offers never exceed the
+    capacity (``members.enrollment.seats_by_training`` counts both). Its state changes only
+    through ``members.offers``. The links in the offer email carry a token computed from the
+    offer (``members.offers.offer_token``), never stored.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Awaiting an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    wagtail_reference_index_ignore = True
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="offers"
+    )
+    training = models.ForeignKey(
+        "programs.TrainingPage", verbose_name=_("training"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    offered_at = models.DateTimeField(_("offered at"))
+    expires_at = models.DateTimeField(_("answer by"))
+    remind_at = models.DateTimeField(_("reminder due at"))
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("answered or expired at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-offered_at", "-pk"]
+        verbose_name = _("seat offer")
+        verbose_name_plural = _("seat offers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment"], condition=models.Q(status="open"), name="one_open_offer_per_enrollment"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="members_offer_due_idx")]
+
+    def __str__(self):
+        return f"{self.enrollment} · {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

@@ -3,6 +3,10 @@
 The enrollment service calls these inside its transaction; ``tasks.outbox`` delivers
 them after it commits. The idempotency key names the transition (the enrollment, its
 new status and the moment it changed), so a repeated call never sends twice.
+
+Longer than 400 lines on purpose: every email a member gets about a training (enrollment,
+offers, reminders, changes, coordinators' messages) shares the words about the training and
+the member's language, made here once.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.changes import Change
 from programs.ical import build_calendar, calendar_address
+from programs.schedule import format_wib
 from tasks.outbox import Attachment, notify, sender
 
 from .accounts import member_language
@@ -33,6 +38,9 @@ NOTIFICATION_KINDS = {
     "enrollment_promoted": _("Enrollment: moved up from the waiting list"),
     "enrollment_cancelled": _("Enrollment: cancelled"),
     "enrollment_rejected": _("Enrollment: rejected"),
+    "offer_made": _("Waiting list: a seat offered"),
+    "offer_reminder": _("Waiting list: reminder of an offered seat"),
+    "offer_expired": _("Waiting list: offered seat not answered in time"),
     "training_changed": _("Training changed"),
     "training_cancelled": _("Training cancelled"),
     "training_postponed": _("Training postponed"),
@@ -195,6 +203,67 @@ def enrollment_changed(
             idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
             attachments=attachments,
         )
+
+
+# -- offers: a freed seat held for someone on the waiting list -------------------------------------
+
+
+def _offer_context(offer, *, links: dict | None = None) -> dict | None:
+    """The words of an offer email in the member's language (None: a member without a login)."""
+    draft = enrollment_draft(enrollment=offer.enrollment, training=offer.training)
+    if draft is None:
+        return None
+    with translation.override(draft.language):
+        context = draft.context | {"expires_at": format_wib(offer.expires_at)} | (links or {})
+    return {"draft": draft, "context": context}
+
+
+def offer_made(*, offer, links: dict) -> None:
+    """The offer, with its Terima and Tolak links. Their token answers the offer without a login,
+    so the message is sealed in the outbox (``secret``): no reader of the row can use it."""
+    if (made := _offer_context(offer, links=links)) is None:
+        return
+    draft = made["draft"]
+    notify(
+        kind="offer_made",
+        recipient=draft.recipient,
+        template="members/email/offer/made",
+        context=made["context"],
+        language=draft.language,
+        idempotency_key=f"offer-{offer.pk}-made",
+        secret=True,
+    )
+
+
+def offer_reminder(*, offer, links: dict) -> None:
+    """The offer once more, some hours before it expires (sealed, like the offer)."""
+    if (made := _offer_context(offer, links=links)) is None:
+        return
+    draft = made["draft"]
+    notify(
+        kind="offer_reminder",
+        recipient=draft.recipient,
+        template="members/email/offer/reminder",
+        context=made["context"],
+        language=draft.language,
+        idempotency_key=f"offer-{offer.pk}-reminder",
+        secret=True,
+    )
+
+
+def offer_expired(*, offer, enrollment: Enrollment) -> None:
+    """The offer was not answered in time: the member has left the waiting list, and may join again."""
+    if (made := _offer_context(offer)) is None:
+        return
+    draft = made["draft"]
+    notify(
+        kind="offer_expired",
+        recipient=draft.recipient,
+        template="members/email/offer/expired",
+        context=made["context"],
+        language=draft.language,
+        idempotency_key=f"offer-{offer.pk}-expired",
+    )
 
 
 # -- what editors publish: a training changed or cancelled, a new program or training --------------

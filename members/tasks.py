@@ -7,7 +7,7 @@ import logging
 
 from celery import shared_task
 
-from . import imports, reminders
+from . import enrollment, imports, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +46,10 @@ def expire_import_reports() -> int:
 def send_training_reminders() -> int:
     """Beat runs this at 08:00 WIB: reminders for trainings that start tomorrow."""
     return reminders.send_reminders()
+
+
+@shared_task(name="members.process_offers", ignore_result=True)
+def process_offers() -> tuple[int, int]:
+    """Beat runs this every few minutes: offers past their time pass their seat on (once, however
+    many runs overlap: each expiry re-reads its offer under the seat lock), then due reminders go out."""
+    return enrollment.offers_expire(), enrollment.offers_remind()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("hapus/", views.delete_account, name="delete_account"),
     path("pelatihan/<id:training_id>/daftar/", views.enroll, name="enroll"),
     path("pelatihan/<id:training_id>/batal/", views.cancel, name="cancel"),
+    path("tawaran/<token:token>/", views.offer, name="offer"),
     path("kalender/<token:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("kalender/ganti/", views.calendar_rotate, name="calendar_rotate"),
 ]

@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
 
-from . import accounts, enrollment, personal_data
+from . import accounts, enrollment, offers, personal_data
 from .forms import ChangeRequestForm, DeleteAccountForm, ProfileForm
 from .models import Member
 
@@ -242,3 +243,49 @@ def calendar_feed(request, token: str):
     member = get_object_or_404(Member, calendar_token=token, user__isnull=False)
     trainings = enrollment.member_calendar_trainings(member=member)
     return calendar_response(trainings, request=request, name=_("My trainings"), filename="pelatihan-saya.ics")
+
+
+# -- a waiting-list offer: the signed token in the link is the key, no login -------------------
+
+OFFER_ANSWERED = {
+    "accept": gettext_lazy("The seat is yours: your enrollment is confirmed. We have emailed you the details."),
+    "decline": gettext_lazy("You have declined the seat and left the waiting list. Thank you for telling us."),
+}
+
+
+@never_cache
+@csrf_exempt  # the signed token authorises the answer (DESIGN.md, invariant 5); nothing else is trusted
+@require_http_methods(["GET", "POST"])
+def offer(request, token: str):
+    """GET shows the offer and its buttons and changes nothing (link scanners open it);
+    a POST with ``answer`` ``accept`` or ``decline`` decides, once."""
+    found = offers.offer_from_token(token=token)
+    if found is None:
+        raise Http404(_("This link is not valid. Use the link in the latest email we sent you."))
+    answered = error = None
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        if answer not in OFFER_ANSWERED:
+            return render(request, "members/offer.html", {"offer": found, "invalid": True}, status=400)
+        service = enrollment.offer_accept if answer == "accept" else enrollment.offer_decline
+        try:
+            service(offer=found)
+        except enrollment.EnrollmentError as refused:
+            error = refused.message
+        else:
+            answered = OFFER_ANSWERED[answer]
+        found.refresh_from_db()
+    refusal = enrollment.offer_refusal(offer=found)
+    return render(
+        request,
+        "members/offer.html",
+        {
+            "offer": found,
+            "training": found.training,
+            "answered": answered,
+            "error": error,
+            "refusal": None if (answered or error) else refusal,
+            "may_answer": refusal is None,
+            "chosen": request.GET.get("jawab", ""),
+        },
+    )

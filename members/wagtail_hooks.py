@@ -14,8 +14,9 @@ from . import enrollment, notifications, training_panel
 from .admin import bulk_actions, buttons, dashboard, message_participants, urls
 from .admin.access import ReadOnlyEnrollmentPolicy
 from .admin.menu import PermissionMenuItem
+from .admin.offers import OfferPolicy, OfferViewSet
 from .admin.viewsets import EnrollmentViewSet, MemberViewSet
-from .models import Enrollment
+from .models import Enrollment, WaitlistOffer
 from .permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS
 
 # -- snippets: members and participants ----------------------------------------------------------
@@ -23,6 +24,8 @@ from .permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS
 register_permission_policy(Enrollment, ReadOnlyEnrollmentPolicy(Enrollment))
 register_snippet(MemberViewSet)
 register_snippet(EnrollmentViewSet)
+register_permission_policy(WaitlistOffer, OfferPolicy(WaitlistOffer))
+register_snippet(OfferViewSet)
 
 
 # -- the staff actions (one table: bulk_actions.STAFF_ACTIONS) and the rows' buttons -------------

@@ -276,6 +276,15 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
     requires_approval = models.BooleanField(
         _("staff approve each enrollment"), default=False, help_text=_("Off: a free seat is confirmed at once.")
     )
+    waitlist_offer_hours = models.PositiveSmallIntegerField(
+        _("hours to accept a freed seat"),
+        default=0,
+        help_text=_(
+            "0: a freed seat goes at once to the next person on the waiting list. Otherwise it is offered "
+            "to them by email, to accept within this many hours (less when the training is close); "
+            "unanswered, it passes to the next person."
+        ),
+    )
 
     gender = models.CharField(_("who may join"), max_length=10, choices=Gender.choices, default=Gender.ANY)
     districts = ParentalManyToManyField(
@@ -328,6 +337,7 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
                 FieldRowPanel([FieldPanel("enrollment_opens_at"), FieldPanel("enrollment_closes_at")]),
                 FieldPanel("cancellation_deadline_hours"),
                 FieldPanel("requires_approval"),
+                FieldPanel("waitlist_offer_hours"),
             ],
             heading=_("Enrollment"),
         ),

@@ -22,6 +22,7 @@ import contextlib
 import datetime
 import email.policy
 import hashlib
+import json
 import logging
 import random
 import smtplib
@@ -83,13 +84,16 @@ def notify(
 
     ``template`` names ``<template>_subject.txt``, ``<template>.txt`` and optionally
     ``<template>.html``. The row keeps the template and the context, rendered at delivery
-    (``rendered()``); a context JSON cannot hold as it is (a model instance), and a message
-    with a credential (``secret``: a reset, confirmation or invitation link, sealed and never
-    shown), are rendered now instead. A second call with the same ``idempotency_key``
-    returns the first row and sends nothing more.
+    (``rendered()``); a context JSON cannot hold as it is (a model instance) is rendered now
+    instead. A message with a credential (``secret``: a reset, confirmation, invitation or
+    one-tap answer link) keeps its context sealed (encrypted, like a rendered secret body) and
+    is never shown to staff. A second call with the same ``idempotency_key`` returns the first
+    row and sends nothing more.
     """
     language = language or settings.LANGUAGE_CODE
-    stored = None if secret else encode_context(context or {}, language=language)
+    stored = encode_context(context or {}, language=language)
+    if stored is not None and secret:
+        stored = {_TAG: "sealed", "value": seal(json.dumps(stored))}
     if stored is None:
         subject, body_text, body_html = render_message(template=template, context=context or {}, language=language)
         return notify_rendered(
@@ -111,6 +115,7 @@ def notify(
         template=template,
         context=stored,
         attachments=[vars(attachment) for attachment in attachments],
+        secret=secret,
     )
 
 
@@ -210,6 +215,8 @@ def decode_context(data):
         return datetime.datetime.fromisoformat(data["value"])
     if tag == "date":
         return datetime.date.fromisoformat(data["value"])
+    if tag == "sealed":  # the context of a message holding a secret link (notify(secret=True))
+        return decode_context(json.loads(unseal(data["value"])))
     return {key: decode_context(item) for key, item in data.items()}
 
 

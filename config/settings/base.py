@@ -198,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.send_training_reminders",
         "schedule": crontab(hour=8, minute=0),  # 08:00 WIB
     },
+    "waitlist-offers": {
+        "task": "members.process_offers",
+        "schedule": 300.0,  # unanswered offers pass their seat on; reminders before they expire
+    },
     "sweep-outbox": {
         "task": "tasks.sweep_outbox",
         "schedule": OUTBOX_SWEEP_SECONDS,  # what could not be queued (broker down) goes out then

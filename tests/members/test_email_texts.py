@@ -38,6 +38,12 @@ ENROLLMENT = TRAINING | {
     "cancellation_deadline": datetime(2026, 12, 11, 2, 0, tzinfo=UTC),
     "calendar_cancel": False,
 }
+OFFER = ENROLLMENT | {
+    "event": "",
+    "expires_at": "Jum'at, 11 Desember 2026, 09.00 WIB",
+    "accept_url": "http://127.0.0.1:8000/anggota/tawaran/1z-0a1b2c/?jawab=terima",
+    "decline_url": "http://127.0.0.1:8000/anggota/tawaran/1z-0a1b2c/?jawab=tolak",
+}
 BEFORE = {
     "before_when": "Sabtu, 5 Desember 2026, 09.00\N{EN DASH}16.00 WIB",
     "before_venue": "Aula Lama & Baru",
@@ -75,6 +81,9 @@ MESSAGES = {
         "members/email/enrollment/rejected",
         ENROLLMENT | {"event": "rejected", "calendar_cancel": True},
     ),
+    "offer_made": ("members/email/offer/made", OFFER),
+    "offer_reminder": ("members/email/offer/reminder", OFFER),
+    "offer_expired": ("members/email/offer/expired", ENROLLMENT | {"event": "", "expires_at": OFFER["expires_at"]}),
     "training_cancelled": (
         "members/email/training/cancelled",
         TRAINING | {"event": "cancelled", "status_reason": REASON, "calendar": True},
