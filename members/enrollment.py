@@ -28,7 +28,7 @@ from core import pagecache
 from programs.models import TrainingPage
 from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus, format_wib
 
-from . import notifications, offers
+from . import links, notifications, offers
 from .accounts import member_completeness
 from .models import Enrollment, Member, TrainingSeats, WaitlistOffer
 
@@ -102,6 +102,37 @@ def seats_by_training(*, trainings: Iterable[TrainingPage]) -> dict[int, Seats]:
 
 def seats_for(*, training: TrainingPage) -> Seats:
     return seats_by_training(trainings=[training])[training.pk]
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """Empty chairs of a training: confirmed seats freed after the cancellation deadline, and
+    confirmed participants not recorded as present once it has ended (``None`` before)."""
+
+    late_cancellations: int
+    no_shows: int | None
+
+
+def turnout_by_training(*, trainings: Iterable[TrainingPage], now: datetime | None = None) -> dict[int, Turnout]:
+    now = now or timezone.now()
+    trainings = list(trainings)
+    rows = {
+        row.pop("training_id"): row
+        for row in Enrollment.objects.filter(training__in=trainings)
+        .values("training_id")
+        .annotate(
+            late=Count("pk", filter=Q(status=Status.CANCELLED, cancelled_late=True)),
+            absent=Count("pk", filter=Q(status=Status.CONFIRMED) & ~Q(attended=True)),
+        )
+        .order_by()
+    }
+    return {
+        training.pk: Turnout(
+            late_cancellations=rows.get(training.pk, {}).get("late", 0),
+            no_shows=rows.get(training.pk, {}).get("absent", 0) if training.ends_at < now else None,
+        )
+        for training in trainings
+    }
 
 
 def active_enrollment(*, member: Member, training: TrainingPage) -> Enrollment | None:
@@ -299,10 +330,13 @@ def cancel(
     now: datetime | None = None,
     by_staff: bool = False,
     notify_member: bool = True,
+    absent: bool = False,
 ) -> Enrollment:
     """Cancel an active enrollment; a freed seat goes to the waiting list at once.
 
-    Members may cancel while :func:`cancel_refusal` allows it; staff at any time.
+    Members may cancel while :func:`cancel_refusal` allows it; staff at any time. ``absent``:
+    the member's "Saya berhalangan", allowed until the start (:func:`absence_refusal`); a
+    confirmed seat freed after the deadline is recorded as a late cancellation.
     """
     now = now or timezone.now()
     training = enrollment.training
@@ -310,12 +344,15 @@ def cancel(
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if not enrollment.is_active:
         raise EnrollmentError("not_active", _("This enrollment is no longer active."))
-    if not by_staff and (refusal := cancel_refusal(enrollment=enrollment, now=now)):
+    refusal_rule = absence_refusal if absent else cancel_refusal
+    if not by_staff and (refusal := refusal_rule(enrollment=enrollment, now=now)):
         raise refusal
+    late = not by_staff and enrollment.status == Status.CONFIRMED and now > training.cancellation_deadline
     freed_seat = enrollment.status == Status.CONFIRMED or _withdraw_offer(enrollment=enrollment, now=now)
     enrollment.status, enrollment.cancelled_at, enrollment.reason = Status.CANCELLED, now, reason
     enrollment.decided_by = by if by_staff else None
-    enrollment.save(update_fields=["status", "cancelled_at", "reason", "decided_by"])
+    enrollment.cancelled_late = late
+    enrollment.save(update_fields=["status", "cancelled_at", "reason", "decided_by", "cancelled_late"])
     if notify_member:
         notifications.enrollment_changed(enrollment=enrollment, by_staff=by_staff)
     audit(enrollment=enrollment, action="members.enrollment.cancel", by=by, reason=reason)
@@ -636,6 +673,15 @@ class MyTraining:
     offer: WaitlistOffer | None = None  # a seat held for this person on the waiting list
 
     @property
+    def absence_url(self) -> str:
+        """ "Saya berhalangan" for a confirmed seat past the cancellation deadline (before it: cancel)."""
+        if self.may_cancel or self.enrollment.status != Status.CONFIRMED:
+            return ""
+        if absence_refusal(enrollment=self.enrollment) is not None:
+            return ""
+        return links.absence_url(enrollment=self.enrollment)
+
+    @property
     def offer_url(self) -> str:
         """The offer's page (its address carries the offer's secret: shown to its member only)."""
         return offers.offer_url(offer=self.offer) if self.offer else ""
@@ -734,6 +780,33 @@ def cancel_refusal(*, enrollment: Enrollment, now: datetime | None = None) -> En
 
 def may_cancel(*, enrollment: Enrollment, now: datetime | None = None) -> bool:
     return cancel_refusal(enrollment=enrollment, now=now) is None
+
+
+def absence_refusal(*, enrollment: Enrollment, now: datetime | None = None) -> EnrollmentError | None:
+    """Why "Saya berhalangan" cannot free this seat now; None when it can: until the training
+    starts, past the cancellation deadline too (an empty chair is worse than a late cancellation)."""
+    if not enrollment.is_active:
+        return EnrollmentError("not_active", _("Your enrollment is no longer active: there is no seat to free."))
+    refusal = cancel_refusal(enrollment=enrollment, now=now)
+    if refusal is not None and refusal.code != "too_late":
+        return refusal
+    if (now or timezone.now()) >= enrollment.training.starts_at:
+        return EnrollmentError(
+            "started", _("The training has already started; please tell the committee that you cannot come.")
+        )
+    return None
+
+
+def cancel_absent(*, enrollment: Enrollment, now: datetime | None = None) -> Enrollment:
+    """ "Saya berhalangan": the member frees their seat from the link in an email (no login), also
+    after the cancellation deadline (recorded as late); the seat is offered on at once."""
+    return cancel(
+        enrollment=enrollment,
+        by=enrollment.member.user,
+        reason=str(_("Cannot come")),
+        now=now,
+        absent=True,
+    )
 
 
 # -- privacy --------------------------------------------------------------------------------

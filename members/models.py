@@ -208,6 +208,8 @@ class Enrollment(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # The member freed a confirmed seat after the cancellation deadline ("Saya berhalangan").
+    cancelled_late = models.BooleanField(_("cancelled late"), default=False)
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

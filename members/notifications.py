@@ -23,6 +23,7 @@ from programs.ical import build_calendar, calendar_address
 from programs.schedule import format_wib
 from tasks.outbox import Attachment, notify, sender
 
+from . import links
 from .accounts import member_language
 from .models import Enrollment
 
@@ -186,11 +187,13 @@ def enrollment_changed(
             "position": waitlist_position(enrollment=enrollment) if position is ASK else position,
             "reason": enrollment.reason,
         }
-        # Confirmed: the event for the phone's calendar. Cancelled or rejected after holding a seat:
-        # the same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
+        # Confirmed: the event for the phone's calendar, and the "Saya berhalangan" link (a
+        # credential: the message is sealed). Cancelled or rejected after holding a seat: the
+        # same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
         attachments = []
         if enrollment.status == Status.CONFIRMED:
             attachments = [calendar_attachment(enrollment)]
+            context["absence_url"] = links.absence_url(enrollment=enrollment)
         elif enrollment.status in (Status.CANCELLED, Status.REJECTED) and holds_calendar_event(enrollment):
             attachments = [calendar_attachment(enrollment, cancel=True)]
         context["calendar_cancel"] = bool(attachments) and enrollment.status != Status.CONFIRMED
@@ -202,6 +205,7 @@ def enrollment_changed(
             language=draft.language,
             idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
             attachments=attachments,
+            secret="absence_url" in context,
         )
 
 
@@ -354,13 +358,15 @@ def remind(*, enrollment: Enrollment) -> None:
         return
     language = member_language(member=member)
     with translation.override(language):
+        context = _training_context(enrollment.training, member=member, event="reminder", calendar=False)
         notify(
             kind="training_reminder",
             recipient=member.user.email,
             template="members/email/training/reminder",
-            context=_training_context(enrollment.training, member=member, event="reminder", calendar=False),
+            context=context | {"absence_url": links.absence_url(enrollment=enrollment)},
             language=language,
             idempotency_key=f"training-reminder-e{enrollment.pk}",
+            secret=True,  # the "Saya berhalangan" link frees the seat without a login
         )
 
 

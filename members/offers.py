@@ -4,7 +4,7 @@ The transitions (make, accept, decline, expire, remind) share the seat lock with
 enrollment change and live in ``members.enrollment``; this module holds the rules they ask:
 the window of an offer, and the signed token of its links.
 
-The token is an HMAC of the offer's id and moment, keyed by SECRET_KEY: computed when an
+The token (``members.links``) is an HMAC of the offer's id and moment: computed when an
 email or page needs it, never stored (the offer emails are sealed in the outbox), and good
 for one answer only because an answered offer is no longer open.
 """
@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.http import base36_to_int, int_to_base36
 
 from programs.models import TrainingPage
 
+from . import links
 from .models import WaitlistOffer
 
 # The window ends this long before the training starts, so whoever gets the seat after an
@@ -29,8 +28,6 @@ OFFER_ENDS_BEFORE_START = timedelta(hours=6)
 OFFER_SHORTEST_WINDOW = timedelta(hours=2)
 # The reminder goes out this long before the offer expires (at half the window when it is shorter).
 OFFER_REMINDER_BEFORE = timedelta(hours=3)
-
-_SALT = "members.offers.token"
 
 
 def offer_deadline(*, training: TrainingPage, now: datetime) -> datetime | None:
@@ -52,26 +49,19 @@ def offer_reminder_moment(*, offered_at: datetime, expires_at: datetime) -> date
     return expires_at - min(OFFER_REMINDER_BEFORE, (expires_at - offered_at) / 2)
 
 
-def _signature(offer_id: int, offered_at: datetime) -> str:
-    return salted_hmac(_SALT, f"{offer_id}:{offered_at.isoformat()}", algorithm="sha256").hexdigest()[:40]
+def _stamp(offer: WaitlistOffer) -> str:
+    return links.moment_stamp(offer.offered_at)
 
 
 def offer_token(*, offer: WaitlistOffer) -> str:
-    """The secret of this offer's links: ``<id in base 36>-<signature>`` (fits the ``<token:>`` converter)."""
-    return f"{int_to_base36(offer.pk)}-{_signature(offer.pk, offer.offered_at)}"
+    """The secret of this offer's links (``members.links``)."""
+    return links.make_token(purpose="offer", pk=offer.pk, stamp=_stamp(offer))
 
 
 def offer_from_token(*, token: str) -> WaitlistOffer | None:
     """The offer a token names, or None when the token is not one we signed."""
-    number, _dash, signature = token.partition("-")
-    try:
-        offer_id = base36_to_int(number)
-    except ValueError:
-        return None
-    offer = WaitlistOffer.objects.select_related("enrollment__member", "training").filter(pk=offer_id).first()
-    if offer is None or not constant_time_compare(signature, _signature(offer.pk, offer.offered_at)):
-        return None
-    return offer
+    offers = WaitlistOffer.objects.select_related("enrollment__member", "training")
+    return links.read_token(purpose="offer", token=token, load=lambda pk: offers.filter(pk=pk).first(), stamp=_stamp)
 
 
 def offer_url(*, offer: WaitlistOffer, answer: str = "") -> str:

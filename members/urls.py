@@ -15,6 +15,7 @@ urlpatterns = [
     path("pelatihan/<id:training_id>/daftar/", views.enroll, name="enroll"),
     path("pelatihan/<id:training_id>/batal/", views.cancel, name="cancel"),
     path("tawaran/<token:token>/", views.offer, name="offer"),
+    path("berhalangan/<token:token>/", views.absence, name="absence"),
     path("kalender/<token:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("kalender/ganti/", views.calendar_rotate, name="calendar_rotate"),
 ]

@@ -21,7 +21,7 @@ from core.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
 
-from . import accounts, enrollment, offers, personal_data
+from . import accounts, enrollment, links, offers, personal_data
 from .forms import ChangeRequestForm, DeleteAccountForm, ProfileForm
 from .models import Member
 
@@ -287,5 +287,40 @@ def offer(request, token: str):
             "refusal": None if (answered or error) else refusal,
             "may_answer": refusal is None,
             "chosen": request.GET.get("jawab", ""),
+        },
+    )
+
+
+# -- "Saya berhalangan": a confirmed participant frees their seat from an email, no login -------
+
+
+@never_cache
+@csrf_exempt  # the signed token authorises it, like an offer's answer
+@require_http_methods(["GET", "POST"])
+def absence(request, token: str):
+    """GET asks (and changes nothing); POST frees the seat, also after the cancellation deadline."""
+    mine = links.enrollment_from_absence_token(token=token)
+    if mine is None:
+        raise Http404(_("This link is not valid. Use the link in the latest email we sent you."))
+    done = error = None
+    if request.method == "POST":
+        try:
+            enrollment.cancel_absent(enrollment=mine)
+        except enrollment.EnrollmentError as refused:
+            error = refused.message
+        else:
+            done = _("Your seat is free now and goes to the next person on the waiting list. Thank you for telling us.")
+        mine.refresh_from_db()
+    refusal = enrollment.absence_refusal(enrollment=mine)
+    return render(
+        request,
+        "members/absence.html",
+        {
+            "enrollment": mine,
+            "training": mine.training,
+            "done": done,
+            "error": error,
+            "refusal": None if (done or error) else refusal,
+            "may_free": refusal is None,
         },
     )

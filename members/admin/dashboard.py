@@ -43,6 +43,7 @@ class UpcomingTrainingsPanel(Component):
             TrainingPage.objects.live().filter(ends_at__gte=start_of_today).order_by("starts_at", "pk")[: self.limit]
         )
         seats = enrollment_service.seats_by_training(trainings=trainings)
+        turnout = enrollment_service.turnout_by_training(trainings=trainings)
         may_check_in = self.user.has_perm(CHANGE_ENROLLMENT)
         rows = []
         for training in trainings:
@@ -59,6 +60,8 @@ class UpcomingTrainingsPanel(Component):
                     "confirmed": counted.confirmed,
                     "waitlisted": counted.waitlisted,
                     "pending": counted.pending,
+                    "offered": counted.offered,
+                    "late_cancellations": turnout[training.pk].late_cancellations,
                 }
             )
         return {"rows": rows}
@@ -168,11 +171,36 @@ class EnrollmentChartPanel(Component):
         }
 
 
+class EmptyChairsPanel(Component):
+    """Trainings that ended lately: seats freed after the deadline, and confirmed people who did not come."""
+
+    name = "members_empty_chairs"
+    template_name = "members/admin/panels/empty_chairs.html"
+    order = 55
+    days = 60
+    limit = 8
+
+    def get_context_data(self, parent_context=None):
+        now = timezone.now()
+        trainings = list(
+            TrainingPage.objects.live()
+            .filter(ends_at__lt=now, ends_at__gte=now - timezone.timedelta(days=self.days))
+            .order_by("-ends_at", "-pk")[: self.limit]
+        )
+        turnout = enrollment_service.turnout_by_training(trainings=trainings, now=now)
+        rows = [
+            {"training": training, "participants_url": participants_url(training), "turnout": turnout[training.pk]}
+            for training in trainings
+        ]
+        return {"rows": rows, "days": self.days}
+
+
 def dashboard_panels(request) -> list[Component]:
     user = request.user
     panels = []
     if user.has_perm(VIEW_ENROLLMENT):
         panels.append(UpcomingTrainingsPanel(user))
+        panels.append(EmptyChairsPanel())
     if user.has_perm(VERIFY_MEMBER):
         panels.append(PendingMembersPanel())
     # Failed deliveries: the outbox's own panel (tasks/wagtail_hooks.py).

@@ -236,8 +236,9 @@ class EnrollmentViewSet(SnippetViewSet):
         StatusTagColumn("status", accessor="get_status_display", label=capfirst(_("status")), primary=False),
         DateColumn("requested_at", label=capfirst(_("enrolled at"))),
         YesNoColumn("attended", label=capfirst(_("attended"))),
+        YesNoColumn("cancelled_late", label=capfirst(_("cancelled late"))),
     ]
-    list_filter = ["training", "status", "attended"]
+    list_filter = ["training", "status", "attended", "cancelled_late"]
     search_fields = ["member__full_name", "member__phone"]
     search_backend_name = None
     list_per_page = 100
@@ -256,6 +257,7 @@ class EnrollmentViewSet(SnippetViewSet):
         "get_status_display",
         "requested_at",
         "attended",
+        "cancelled_late",
     ]
     export_headings = {
         "member.full_name": _("Name"),
@@ -272,6 +274,7 @@ class EnrollmentViewSet(SnippetViewSet):
         "get_status_display": _("Status"),
         "requested_at": _("Enrolled at"),
         "attended": _("Attended"),
+        "cancelled_late": _("Cancelled late"),
     }
     export_filename = "peserta"
     inspect_view_fields = [
@@ -282,6 +285,7 @@ class EnrollmentViewSet(SnippetViewSet):
         "confirmed_at",
         "waitlisted_at",
         "cancelled_at",
+        "cancelled_late",
         "rejected_at",
         "decided_by",
         "reason",

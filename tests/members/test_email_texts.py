@@ -38,6 +38,7 @@ ENROLLMENT = TRAINING | {
     "cancellation_deadline": datetime(2026, 12, 11, 2, 0, tzinfo=UTC),
     "calendar_cancel": False,
 }
+ABSENCE_URL = "http://127.0.0.1:8000/anggota/berhalangan/2a-9f8e7d/"
 OFFER = ENROLLMENT | {
     "event": "",
     "expires_at": "Jum'at, 11 Desember 2026, 09.00 WIB",
@@ -64,6 +65,10 @@ MESSAGES = {
     "enrollment_confirmed_approved": (
         "members/email/enrollment/confirmed",
         ENROLLMENT | {"event": "confirmed", "approved": True},
+    ),
+    "enrollment_confirmed_with_absence_link": (
+        "members/email/enrollment/confirmed",
+        ENROLLMENT | {"event": "confirmed", "absence_url": ABSENCE_URL},
     ),
     "enrollment_promoted": ("members/email/enrollment/promoted", ENROLLMENT | {"event": "promoted"}),
     "enrollment_waitlisted": (
@@ -110,6 +115,10 @@ MESSAGES = {
         },
     ),
     "training_reminder": ("members/email/training/reminder", TRAINING | {"event": "reminder"}),
+    "training_reminder_with_absence_link": (
+        "members/email/training/reminder",
+        TRAINING | {"event": "reminder", "absence_url": ABSENCE_URL},
+    ),
     "message_about_a_training": (
         "members/email/participant_message",
         TRAINING
