@@ -28,7 +28,7 @@ from core import pagecache
 from programs.models import TrainingPage
 from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus, format_wib
 
-from . import links, notifications, offers
+from . import links, notifications, offers, reminders
 from .accounts import member_completeness
 from .models import Enrollment, Member, TrainingSeats, WaitlistOffer
 
@@ -353,6 +353,8 @@ def cancel(
     enrollment.decided_by = by if by_staff else None
     enrollment.cancelled_late = late
     enrollment.save(update_fields=["status", "cancelled_at", "reason", "decided_by", "cancelled_late"])
+    if absent:
+        reminders.reminder_answered_absent(enrollment=enrollment, now=now)
     if notify_member:
         notifications.enrollment_changed(enrollment=enrollment, by_staff=by_staff)
     audit(enrollment=enrollment, action="members.enrollment.cancel", by=by, reason=reason)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import base36_to_int, int_to_base36
 
-from .models import Enrollment
+from .models import Enrollment, Reminder
 
 
 def _signature(purpose: str, pk: int, stamp: str) -> str:
@@ -68,4 +68,27 @@ def enrollment_from_absence_token(*, token: str):
         token=token,
         load=lambda pk: enrollments.filter(pk=pk).first(),
         stamp=_enrollment_stamp,
+    )
+
+
+# -- "Hadir?": the Yes link of the reminder that asks ------------------------------------------------
+
+
+def _reminder_stamp(reminder) -> str:
+    return moment_stamp(reminder.sent_at)
+
+
+def attend_token(*, reminder) -> str:
+    return make_token(purpose="attend", pk=reminder.pk, stamp=_reminder_stamp(reminder))
+
+
+def attend_url(*, reminder) -> str:
+    """The absolute address of the page where the participant answers "Ya, saya hadir"."""
+    return settings.SITE_URL + reverse("members:attend", args=[attend_token(reminder=reminder)])
+
+
+def reminder_from_token(*, token: str):
+    reminders = Reminder.objects.select_related("enrollment__member", "enrollment__training")
+    return read_token(
+        purpose="attend", token=token, load=lambda pk: reminders.filter(pk=pk).first(), stamp=_reminder_stamp
     )

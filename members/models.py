@@ -385,3 +385,42 @@ class WaitlistOffer(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+
+class Reminder(models.Model):
+    """A reminder sent to a confirmed participant under one of the training's rules (members.reminders).
+
+    One per (enrollment, rule), a database constraint: the job may run twice at once, or again
+    after a restart, and sends each reminder once. The rule asking "Hadir?" records the answer.
+    """
+
+    class Rule(models.TextChoices):
+        DAYS_BEFORE = "days_before", _("Days before, asking “Hadir?”")
+        ON_THE_DAY = "on_the_day", _("Morning of the day")
+
+    class Answer(models.TextChoices):
+        NONE = "", _("No answer")
+        YES = "yes", _("Will come")
+        ABSENT = "absent", _("Cannot come")
+
+    wagtail_reference_index_ignore = True
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    rule = models.CharField(_("rule"), max_length=12, choices=Rule.choices)
+    moment = models.DateTimeField(_("due at"))
+    sent_at = models.DateTimeField(_("sent at"))
+    answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, blank=True, default="")
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "rule"], name="one_reminder_per_rule_and_enrollment")
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment} · {self.get_rule_display()}"

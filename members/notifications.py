@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core.clock import WIB
 from programs.changes import Change
 from programs.ical import build_calendar, calendar_address
 from programs.schedule import format_wib
@@ -351,22 +352,32 @@ def training_changed(*, training, before, changes, notice: str, sequence: int) -
     return count
 
 
-def remind(*, enrollment: Enrollment) -> None:
-    """The reminder the day before, once per enrollment however often the job runs."""
+def remind(*, enrollment: Enrollment, reminder) -> None:
+    """A reminder under one of the training's rules (members.reminders); the one days before asks
+    "Hadir?" with a Yes link, and both carry "Saya berhalangan": credentials, so the row is sealed."""
     member = enrollment.member
     if member is None or not member.user_id:
         return
+    training = enrollment.training
+    asks = reminder.rule == reminder.Rule.DAYS_BEFORE
     language = member_language(member=member)
     with translation.override(language):
-        context = _training_context(enrollment.training, member=member, event="reminder", calendar=False)
+        context = _training_context(training, member=member, event="reminder", calendar=False) | {
+            "absence_url": links.absence_url(enrollment=enrollment),
+            "days": (
+                timezone.localtime(training.starts_at, WIB).date() - timezone.localtime(reminder.moment, WIB).date()
+            ).days,
+        }
+        if asks:
+            context["attend_url"] = links.attend_url(reminder=reminder)
         notify(
             kind="training_reminder",
             recipient=member.user.email,
-            template="members/email/training/reminder",
-            context=context | {"absence_url": links.absence_url(enrollment=enrollment)},
+            template="members/email/training/reminder_ask" if asks else "members/email/training/reminder_today",
+            context=context,
             language=language,
-            idempotency_key=f"training-reminder-e{enrollment.pk}",
-            secret=True,  # the "Saya berhalangan" link frees the seat without a login
+            idempotency_key=f"training-reminder-{reminder.rule}-e{enrollment.pk}",
+            secret=True,  # the links answer and free the seat without a login
         )
 
 
@@ -386,8 +397,6 @@ def message_participants(*, training, subject: str, body: str, sent_by) -> int:
     within the same second records the message once. Returns how many were recorded.
     """
     import hashlib
-
-    from django.utils import timezone
 
     stamp = hashlib.sha256(
         f"{training.pk}\n{sent_by.pk}\n{subject}\n{body}\n{timezone.now():%Y%m%d%H%M%S}".encode()

@@ -44,7 +44,7 @@ def expire_import_reports() -> int:
 
 @shared_task(name="members.send_training_reminders", ignore_result=True)
 def send_training_reminders() -> int:
-    """Beat runs this at 08:00 WIB: reminders for trainings that start tomorrow."""
+    """Beat runs this every 15 minutes: the reminders each training's rules make due (each sent once)."""
     return reminders.send_reminders()
 
 

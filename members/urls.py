@@ -16,6 +16,7 @@ urlpatterns = [
     path("pelatihan/<id:training_id>/batal/", views.cancel, name="cancel"),
     path("tawaran/<token:token>/", views.offer, name="offer"),
     path("berhalangan/<token:token>/", views.absence, name="absence"),
+    path("hadir/<token:token>/", views.attend, name="attend"),
     path("kalender/<token:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("kalender/ganti/", views.calendar_rotate, name="calendar_rotate"),
 ]

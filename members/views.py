@@ -21,7 +21,7 @@ from core.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
 
-from . import accounts, enrollment, links, offers, personal_data
+from . import accounts, enrollment, links, offers, personal_data, reminders
 from .forms import ChangeRequestForm, DeleteAccountForm, ProfileForm
 from .models import Member
 
@@ -322,5 +322,40 @@ def absence(request, token: str):
             "error": error,
             "refusal": None if (done or error) else refusal,
             "may_free": refusal is None,
+        },
+    )
+
+
+# -- "Hadir?": the Yes of the reminder that asks, no login ---------------------------------------
+
+
+@never_cache
+@csrf_exempt  # the signed token authorises it
+@require_http_methods(["GET", "POST"])
+def attend(request, token: str):
+    """GET asks (and changes nothing); POST records "Ya, saya hadir" for the coordinators."""
+    reminder = links.reminder_from_token(token=token)
+    if reminder is None:
+        raise Http404(_("This link is not valid. Use the link in the latest email we sent you."))
+    done = error = None
+    if request.method == "POST":
+        try:
+            reminder = reminders.reminder_answer_yes(reminder=reminder)
+        except reminders.AnswerError as refused:
+            error = refused.message
+        else:
+            done = _("Thank you: we have noted that you will come. See you there!")
+    mine = reminder.enrollment
+    return render(
+        request,
+        "members/attend.html",
+        {
+            "reminder": reminder,
+            "enrollment": mine,
+            "training": mine.training,
+            "done": done,
+            "error": error,
+            "confirmed": mine.status == "confirmed",
+            "absence_url": links.absence_url(enrollment=mine) if mine.status == "confirmed" else "",
         },
     )

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -285,6 +286,17 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
             "unanswered, it passes to the next person."
         ),
     )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("reminder asking “Hadir?”: days before"),
+        default=3,
+        validators=[MaxValueValidator(30)],
+        help_text=_(
+            "At 08.00 WIB, this many days before the start; each participant answers Yes or Cannot come. 0: none."
+        ),
+    )
+    reminder_on_the_day = models.BooleanField(
+        _("reminder on the morning of the day"), default=True, help_text=_("At 06.00 WIB on the day of the start.")
+    )
 
     gender = models.CharField(_("who may join"), max_length=10, choices=Gender.choices, default=Gender.ANY)
     districts = ParentalManyToManyField(
@@ -340,6 +352,10 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
                 FieldPanel("waitlist_offer_hours"),
             ],
             heading=_("Enrollment"),
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("reminder_days_before"), FieldPanel("reminder_on_the_day")])],
+            heading=_("Reminders"),
         ),
         MultiFieldPanel(
             [

@@ -196,7 +196,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "training-reminders": {
         "task": "members.send_training_reminders",
-        "schedule": crontab(hour=8, minute=0),  # 08:00 WIB
+        "schedule": crontab(minute="*/15"),  # each training's rules (members/reminders.py), each sent once
     },
     "waitlist-offers": {
         "task": "members.process_offers",

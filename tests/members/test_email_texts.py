@@ -39,6 +39,7 @@ ENROLLMENT = TRAINING | {
     "calendar_cancel": False,
 }
 ABSENCE_URL = "http://127.0.0.1:8000/anggota/berhalangan/2a-9f8e7d/"
+ATTEND_URL = "http://127.0.0.1:8000/anggota/hadir/5b-1c2d3e/"
 OFFER = ENROLLMENT | {
     "event": "",
     "expires_at": "Jum'at, 11 Desember 2026, 09.00 WIB",
@@ -114,10 +115,17 @@ MESSAGES = {
             "calendar": True,
         },
     ),
-    "training_reminder": ("members/email/training/reminder", TRAINING | {"event": "reminder"}),
-    "training_reminder_with_absence_link": (
-        "members/email/training/reminder",
-        TRAINING | {"event": "reminder", "absence_url": ABSENCE_URL},
+    "training_reminder_asks": (
+        "members/email/training/reminder_ask",
+        TRAINING | {"event": "reminder", "days": 3, "absence_url": ABSENCE_URL, "attend_url": ATTEND_URL},
+    ),
+    "training_reminder_asks_the_day_before": (
+        "members/email/training/reminder_ask",
+        TRAINING | {"event": "reminder", "days": 1, "absence_url": ABSENCE_URL, "attend_url": ATTEND_URL},
+    ),
+    "training_reminder_today": (
+        "members/email/training/reminder_today",
+        TRAINING | {"event": "reminder", "days": 0, "absence_url": ABSENCE_URL},
     ),
     "message_about_a_training": (
         "members/email/participant_message",
