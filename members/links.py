@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import base36_to_int, int_to_base36
 
-from .models import Enrollment, Reminder
+from .models import Enrollment, Member, Reminder
 
 
 def _signature(purpose: str, pk: int, stamp: str) -> str:
@@ -91,4 +91,29 @@ def reminder_from_token(*, token: str):
     reminders = Reminder.objects.select_related("enrollment__member", "enrollment__training")
     return read_token(
         purpose="attend", token=token, load=lambda pk: reminders.filter(pk=pk).first(), stamp=_reminder_stamp
+    )
+
+
+# -- one-click unsubscribe from announcements (RFC 8058) -----------------------------------------
+
+
+def _member_stamp(member) -> str:
+    return moment_stamp(member.created_at)
+
+
+def unsubscribe_token(*, member) -> str:
+    return make_token(purpose="unsubscribe", pk=member.pk, stamp=_member_stamp(member))
+
+
+def unsubscribe_url(*, member) -> str:
+    """The absolute address that stops announcements to this member: a page (GET), or one POST."""
+    return settings.SITE_URL + reverse("members:unsubscribe", args=[unsubscribe_token(member=member)])
+
+
+def member_from_unsubscribe_token(*, token: str):
+    return read_token(
+        purpose="unsubscribe",
+        token=token,
+        load=lambda pk: Member.objects.filter(pk=pk, anonymised_at__isnull=True).first(),
+        stamp=_member_stamp,
     )

@@ -127,6 +127,10 @@ class Member(models.Model):
         help_text=_("The language of our emails to you, and of the site when you log in."),
     )
     announcements_opt_in = models.BooleanField(_("receive program announcements by email"), default=False)
+    # The mail server refused the address for good (a 5xx to RCPT): no announcements go to it,
+    # and the coordinators see it (members.announcements.address_refused).
+    email_refused_at = models.DateTimeField(_("email address refused at"), null=True, blank=True, editable=False)
+    email_refused_reply = models.CharField(_("mail server's reply"), max_length=500, blank=True, editable=False)
     privacy_agreed_at = models.DateTimeField(_("agreed to the privacy notice at"), null=True, blank=True)
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("tawaran/<token:token>/", views.offer, name="offer"),
     path("berhalangan/<token:token>/", views.absence, name="absence"),
     path("hadir/<token:token>/", views.attend, name="attend"),
+    path("kabar/", views.preferences, name="preferences"),
+    path("kabar/berhenti/<token:token>/", views.unsubscribe, name="unsubscribe"),
     path("kalender/<token:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("kalender/ganti/", views.calendar_rotate, name="calendar_rotate"),
 ]

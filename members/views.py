@@ -21,7 +21,7 @@ from core.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
 
-from . import accounts, enrollment, links, offers, personal_data, reminders
+from . import accounts, announcements, enrollment, links, offers, personal_data, reminders
 from .forms import ChangeRequestForm, DeleteAccountForm, ProfileForm
 from .models import Member
 
@@ -359,3 +359,34 @@ def attend(request, token: str):
             "absence_url": links.absence_url(enrollment=mine) if mine.status == "confirmed" else "",
         },
     )
+
+
+# -- what a member receives: /anggota/kabar/ and the one-click stop --------------------------------
+
+
+@never_cache
+@member_required
+@require_http_methods(["GET", "POST"])
+def preferences(request, member):
+    """The member chooses what the branch emails them besides their own enrollments."""
+    if request.method == "POST":
+        announcements.subscriptions_set(member=member, announcements=request.POST.get("announcements") == "on")
+        messages.success(request, _("Your choices have been saved."))
+        return redirect("members:preferences")
+    return render(request, "members/preferences.html", {"member": member})
+
+
+@never_cache
+@csrf_exempt  # RFC 8058: a mail app POSTs "List-Unsubscribe=One-Click" with no session; the signed token authorises it
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """GET (the link in the body, or a scanner): a page with the button, nothing changed; POST: stopped at once."""
+    member = links.member_from_unsubscribe_token(token=token)
+    if member is None:
+        raise Http404(_("This link is not valid. Use the link in the latest email we sent you."))
+    done = False
+    if request.method == "POST":
+        announcements.unsubscribe(member=member)
+        member.refresh_from_db()
+        done = True
+    return render(request, "members/unsubscribe.html", {"member": member, "done": done})

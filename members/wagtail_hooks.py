@@ -57,6 +57,8 @@ MEMBER_LOG_ACTIONS = {
     "members.member.suspend": (_("Suspend member"), _("Member suspended")),
     "members.member.import": (_("Import member"), _("Member imported from a spreadsheet")),
     "members.member.change_request": (_("Request a change"), _("The member asked for a change of verified data")),
+    "members.member.unsubscribe": (_("Stop announcements"), _("The member stopped the announcements by email")),
+    "members.member.email_refused": (_("Email address refused"), _("The mail server refused the member's address")),
 }
 
 

@@ -79,6 +79,27 @@ class PendingMembersPanel(Component):
         }
 
 
+class RefusedAddressesPanel(Component):
+    """Members whose email address the mail server refused for good: they get no announcements
+    until someone fixes the address (members.announcements.address_refused)."""
+
+    name = "members_refused_addresses"
+    template_name = "members/admin/panels/refused_addresses.html"
+    order = 65
+    limit = 10
+
+    def get_context_data(self, parent_context=None):
+        refused = Member.objects.filter(anonymised_at__isnull=True, email_refused_at__isnull=False)
+        return {
+            "members": list(refused.select_related("user").order_by("-email_refused_at")[: self.limit]),
+            "count": refused.count(),
+        }
+
+    def render_html(self, parent_context=None):
+        context = self.get_context_data(parent_context)
+        return super().render_html(parent_context) if context["count"] else ""
+
+
 CHART_MONTHS = 6
 CHART_WIDTH, CHART_HEIGHT, CHART_BASELINE = 360, 140, 110
 
@@ -203,6 +224,7 @@ def dashboard_panels(request) -> list[Component]:
         panels.append(EmptyChairsPanel())
     if user.has_perm(VERIFY_MEMBER):
         panels.append(PendingMembersPanel())
+        panels.append(RefusedAddressesPanel())
     # Failed deliveries: the outbox's own panel (tasks/wagtail_hooks.py).
     if user.has_perm(VIEW_ENROLLMENT):
         panels.append(EnrollmentChartPanel())

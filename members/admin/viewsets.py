@@ -11,7 +11,8 @@ from collections import OrderedDict
 
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -21,7 +22,7 @@ from wagtail.snippets.views import chooser
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from core.admin_display import ReadableInspectMixin, YesNoColumn
+from core.admin_display import ReadableInspectMixin, YesNoColumn, display_datetime
 from core.spreadsheets import SpreadsheetExportMixin
 
 from .. import accounts, enrollment
@@ -134,7 +135,46 @@ class MemberInspectView(ReadableInspectMixin, snippet_views.InspectView):
 
 
 class EnrollmentInspectView(ReadableInspectMixin, snippet_views.InspectView):
-    pass
+    """A participant's row, with its history of seat offers, reminders and answers (issue 17)."""
+
+    history_labels = {"offer_history": _("Seat offers"), "reminder_history": _("Reminders and answers")}
+
+    def get_field_label(self, field_name, field):
+        if field_name in self.history_labels:
+            return self.history_labels[field_name]
+        return super().get_field_label(field_name, field)
+
+    def get_offer_history_display_value(self):
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} · {} {} · {}",
+            (
+                (
+                    _("offered"),
+                    display_datetime(offer.offered_at),
+                    _("answer by"),
+                    display_datetime(offer.expires_at),
+                    offer.get_status_display()
+                    + (f" ({display_datetime(offer.decided_at)})" if offer.decided_at else ""),
+                )
+                for offer in self.object.offers.order_by("offered_at", "pk")
+            ),
+        )
+
+    def get_reminder_history_display_value(self):
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} · {}",
+            (
+                (
+                    reminder.get_rule_display(),
+                    display_datetime(reminder.sent_at),
+                    reminder.get_answer_display()
+                    + (f" ({display_datetime(reminder.answered_at)})" if reminder.answered_at else ""),
+                )
+                for reminder in self.object.reminders.order_by("sent_at", "pk")
+            ),
+        )
 
 
 class AuditHistoryView(snippet_views.HistoryView):
@@ -195,6 +235,8 @@ class MemberViewSet(SnippetViewSet):
         *accounts.MEMBER_DETAILS,
         "privacy_agreed_at",
         "status",
+        "email_refused_at",
+        "email_refused_reply",
         "verified_by",
         "verified_at",
         "created_at",
@@ -291,6 +333,8 @@ class EnrollmentViewSet(SnippetViewSet):
         "reason",
         "attended",
         "attended_at",
+        "offer_history",
+        "reminder_history",
     ]
 
     def get_queryset(self, request):

@@ -141,6 +141,7 @@ MESSAGES = {
             "page_url": TRAINING["training_url"],
             "training_when": TRAINING["training_when"],
             "training_venue": TRAINING["training_venue"],
+            "preferences_url": "http://127.0.0.1:8000/anggota/kabar/",
         },
     ),
     "announcement_program": (
@@ -151,6 +152,7 @@ MESSAGES = {
             "page_url": "http://127.0.0.1:8000/program/umkm/",
             "training_when": "",
             "training_venue": "",
+            "preferences_url": "http://127.0.0.1:8000/anggota/kabar/",
         },
     ),
     "member_verified": ("members/email/verified", {"member": MEMBER, "dashboard_url": TRAINING["dashboard_url"]}),
