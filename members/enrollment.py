@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
@@ -28,11 +28,12 @@ from core import pagecache
 from programs.models import TrainingPage
 from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus
 
-from . import notifications
+from . import links, notifications, offers, reminders
 from .accounts import member_completeness
-from .models import Enrollment, Member, TrainingSeats
+from .models import Enrollment, Member, TrainingSeats, WaitlistOffer
 
 Status = Enrollment.Status
+OfferStatus = WaitlistOffer.Status
 
 
 class EnrollmentError(Exception):
@@ -48,16 +49,21 @@ class EnrollmentError(Exception):
 
 @dataclass(frozen=True)
 class Seats:
-    """A training's seats: its capacity and who holds, waits for or asks for one."""
+    """A training's seats: its capacity and who holds, waits for or asks for one.
+
+    ``offered``: seats held by open offers (people on the waiting list who may still accept);
+    they are taken, like confirmed ones, until the offer is answered or expires.
+    """
 
     capacity: int
     confirmed: int
     waitlisted: int
     pending: int
+    offered: int = 0
 
     @property
     def left(self) -> int:
-        return max(self.capacity - self.confirmed, 0)
+        return max(self.capacity - self.confirmed - self.offered, 0)
 
     @property
     def full(self) -> bool:
@@ -77,20 +83,56 @@ def seats_by_training(*, trainings: Iterable[TrainingPage]) -> dict[int, Seats]:
     dashboard show what it counts.
     """
     trainings = list(trainings)
-    counted = {training.pk: {"confirmed": 0, "waitlisted": 0, "pending": 0} for training in trainings}
-    # One row per training and status: the plainest GROUP BY (a member's page draws it per request).
-    for training_id, status, number in (
+    counted = {training.pk: {"confirmed": 0, "waitlisted": 0, "pending": 0, "offered": 0} for training in trainings}
+    # One row per training and status: the plainest GROUP BY (a member's page draws it per request),
+    # with the open offers among the waiting (at most one per enrollment, a constraint: the join
+    # repeats no enrollment).
+    for training_id, status, number, offered in (
         Enrollment.objects.filter(training__in=counted, status__in=SEAT_STATUSES)
+        .alias(open_offer=FilteredRelation("offers", condition=Q(offers__status=OfferStatus.OPEN)))
         .values_list("training_id", "status")
-        .annotate(number=Count("pk"))
+        .annotate(number=Count("pk"), offered=Count("open_offer"))
         .order_by()
     ):
         counted[training_id][status] = number
+        if status == Status.WAITLISTED:
+            counted[training_id]["offered"] = offered
     return {training.pk: Seats(capacity=training.capacity or 0, **counted[training.pk]) for training in trainings}
 
 
 def seats_for(*, training: TrainingPage) -> Seats:
     return seats_by_training(trainings=[training])[training.pk]
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """Empty chairs of a training: confirmed seats freed after the cancellation deadline, and
+    confirmed participants not recorded as present once it has ended (``None`` before)."""
+
+    late_cancellations: int
+    no_shows: int | None
+
+
+def turnout_by_training(*, trainings: Iterable[TrainingPage], now: datetime | None = None) -> dict[int, Turnout]:
+    now = now or timezone.now()
+    trainings = list(trainings)
+    rows = {
+        row.pop("training_id"): row
+        for row in Enrollment.objects.filter(training__in=trainings)
+        .values("training_id")
+        .annotate(
+            late=Count("pk", filter=Q(status=Status.CANCELLED, cancelled_late=True)),
+            absent=Count("pk", filter=Q(status=Status.CONFIRMED) & ~Q(attended=True)),
+        )
+        .order_by()
+    }
+    return {
+        training.pk: Turnout(
+            late_cancellations=rows.get(training.pk, {}).get("late", 0),
+            no_shows=rows.get(training.pk, {}).get("absent", 0) if training.ends_at < now else None,
+        )
+        for training in trainings
+    }
 
 
 def active_enrollment(*, member: Member, training: TrainingPage) -> Enrollment | None:
@@ -207,6 +249,11 @@ AUDIT_ACTIONS = {
     "members.enrollment.reject": (_("Reject enrollment"), _("Enrollment rejected")),
     "members.enrollment.attended": (_("Record attendance"), _("Attendance recorded")),
     "members.enrollment.walk_in": (_("Add a walk-in"), _("Added at the door and given a seat")),
+    "members.offer.make": (_("Offer a freed seat"), _("Seat offered from the waiting list")),
+    "members.offer.accept": (_("Accept an offered seat"), _("Offered seat accepted")),
+    "members.offer.decline": (_("Decline an offered seat"), _("Offered seat declined")),
+    "members.offer.remind": (_("Remind of an offered seat"), _("Reminded of the offered seat")),
+    "members.offer.expire": (_("Let an offer expire"), _("Offered seat not answered in time")),
 }
 
 
@@ -284,10 +331,13 @@ def cancel(
     now: datetime | None = None,
     by_staff: bool = False,
     notify_member: bool = True,
+    absent: bool = False,
 ) -> Enrollment:
     """Cancel an active enrollment; a freed seat goes to the waiting list at once.
 
-    Members may cancel while :func:`cancel_refusal` allows it; staff at any time.
+    Members may cancel while :func:`cancel_refusal` allows it; staff at any time. ``absent``:
+    the member's "Saya berhalangan", allowed until the start (:func:`absence_refusal`); a
+    confirmed seat freed after the deadline is recorded as a late cancellation.
     """
     now = now or timezone.now()
     training = enrollment.training
@@ -295,12 +345,17 @@ def cancel(
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if not enrollment.is_active:
         raise EnrollmentError("not_active", _("This enrollment is no longer active."))
-    if not by_staff and (refusal := cancel_refusal(enrollment=enrollment, now=now)):
+    refusal_rule = absence_refusal if absent else cancel_refusal
+    if not by_staff and (refusal := refusal_rule(enrollment=enrollment, now=now)):
         raise refusal
-    freed_seat = enrollment.status == Status.CONFIRMED
+    late = not by_staff and enrollment.status == Status.CONFIRMED and now > training.cancellation_deadline
+    freed_seat = enrollment.status == Status.CONFIRMED or _withdraw_offer(enrollment=enrollment, now=now)
     enrollment.status, enrollment.cancelled_at, enrollment.reason = Status.CANCELLED, now, reason
     enrollment.decided_by = by if by_staff else None
-    enrollment.save(update_fields=["status", "cancelled_at", "reason", "decided_by"])
+    enrollment.cancelled_late = late
+    enrollment.save(update_fields=["status", "cancelled_at", "reason", "decided_by", "cancelled_late"])
+    if absent:
+        reminders.reminder_answered_absent(enrollment=enrollment, now=now)
     if notify_member:
         notifications.enrollment_changed(enrollment=enrollment, by_staff=by_staff)
     audit(enrollment=enrollment, action="members.enrollment.cancel", by=by, reason=reason)
@@ -311,7 +366,12 @@ def cancel(
 
 @transaction.atomic
 def promote_waitlist(*, training: TrainingPage, now: datetime | None = None, locked: bool = False) -> list[Enrollment]:
-    """Give every free seat to the first eligible people on the waiting list, in order."""
+    """Give every free seat to the first eligible people on the waiting list, in order.
+
+    A training with ``waitlist_offer_hours`` offers each seat instead (:func:`offer_make`),
+    held until it is answered or expires; close to the start (``offers.offer_deadline``) the
+    seat is given at once. Returns the enrollments that got a seat or an offer.
+    """
     now = now or timezone.now()
     if not locked:
         lock_seats(training=training)
@@ -322,9 +382,11 @@ def promote_waitlist(*, training: TrainingPage, now: datetime | None = None, loc
     promoted = []
     if not free:
         return promoted
+    deadline = offers.offer_deadline(training=training, now=now)
     queue = (
         Enrollment.objects.select_related("member")
         .filter(training=training, status=Status.WAITLISTED)
+        .exclude(offers__status=OfferStatus.OPEN)  # already holding an offered seat
         .order_by("requested_at", "pk")
     )
     for enrollment in queue:
@@ -333,12 +395,168 @@ def promote_waitlist(*, training: TrainingPage, now: datetime | None = None, loc
         member = enrollment.member
         if member.status != Member.Status.ACTIVE or ineligibility(member=member, training=training):
             continue  # skipped, keeps their place for a later seat
-        enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
-        enrollment.save(update_fields=["status", "confirmed_at"])
-        notifications.enrollment_changed(enrollment=enrollment, promoted=True)
-        audit(enrollment=enrollment, action="members.enrollment.promote")
+        if deadline is not None:
+            offer_make(enrollment=enrollment, training=training, now=now, expires_at=deadline)
+        else:
+            enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
+            enrollment.save(update_fields=["status", "confirmed_at"])
+            notifications.enrollment_changed(enrollment=enrollment, promoted=True)
+            audit(enrollment=enrollment, action="members.enrollment.promote")
         promoted.append(enrollment)
     return promoted
+
+
+# -- offers: a freed seat held for the next person until they answer ------------------------
+
+
+def open_offer(*, enrollment: Enrollment) -> WaitlistOffer | None:
+    if enrollment.status != Status.WAITLISTED:
+        return None
+    return WaitlistOffer.objects.filter(enrollment=enrollment, status=OfferStatus.OPEN).first()
+
+
+def offer_make(*, enrollment: Enrollment, training: TrainingPage, now: datetime, expires_at: datetime) -> WaitlistOffer:
+    """Hold a seat for this person on the waiting list and email them the offer (under the seat lock)."""
+    offer = WaitlistOffer.objects.create(
+        enrollment=enrollment,
+        training=training,
+        offered_at=now,
+        expires_at=expires_at,
+        remind_at=offers.offer_reminder_moment(offered_at=now, expires_at=expires_at),
+    )
+    notifications.offer_made(offer=offer, links=_offer_links(offer))
+    audit(enrollment=enrollment, action="members.offer.make", expires_at=expires_at.isoformat())
+    return offer
+
+
+def _offer_links(offer: WaitlistOffer) -> dict:
+    return {
+        "accept_url": offers.offer_url(offer=offer, answer="terima"),
+        "decline_url": offers.offer_url(offer=offer, answer="tolak"),
+    }
+
+
+def _withdraw_offer(*, enrollment: Enrollment, now: datetime) -> bool:
+    """The enrollment leaves while an offer holds a seat for it: the offer ends and its seat is free again."""
+    if enrollment.status != Status.WAITLISTED:
+        return False
+    return bool(
+        WaitlistOffer.objects.filter(enrollment=enrollment, status=OfferStatus.OPEN).update(
+            status=OfferStatus.WITHDRAWN, decided_at=now
+        )
+    )
+
+
+OFFER_REFUSALS = {
+    OfferStatus.ACCEPTED: ("offer_accepted", _("You have already accepted this seat: it is yours.")),
+    OfferStatus.DECLINED: ("offer_declined", _("You have already declined this seat; it went to the next person.")),
+    OfferStatus.EXPIRED: (
+        "offer_expired",
+        _("This offer was not answered in time, so the seat went to the next person on the waiting list."),
+    ),
+    OfferStatus.WITHDRAWN: ("offer_withdrawn", _("This offer no longer stands: the enrollment was cancelled.")),
+}
+
+
+def offer_refusal(*, offer: WaitlistOffer, now: datetime | None = None) -> EnrollmentError | None:
+    """Why this offer cannot be answered now; None when it can (the page shows the buttons then)."""
+    if offer.status != OfferStatus.OPEN:
+        return EnrollmentError(*OFFER_REFUSALS[offer.status])
+    if (now or timezone.now()) >= offer.expires_at:
+        return EnrollmentError(*OFFER_REFUSALS[OfferStatus.EXPIRED])
+    if offer.training.enrollment_state(now=now) in {EnrollmentState.CANCELLED, EnrollmentState.POSTPONED}:
+        return EnrollmentError("not_running", _("This training has been cancelled or postponed."))
+    return None
+
+
+def _lock_offer(offer: WaitlistOffer) -> WaitlistOffer:
+    """The seat lock, then the offer as it is now (another answer or the expiry job may have come first)."""
+    lock_seats(training=offer.training)
+    return WaitlistOffer.objects.select_for_update(of=("self",)).select_related("training").get(pk=offer.pk)
+
+
+@transaction.atomic
+def offer_accept(*, offer: WaitlistOffer, now: datetime | None = None) -> Enrollment:
+    """The person takes the seat held for them: confirmed, with the usual email and calendar file."""
+    now = now or timezone.now()
+    offer = _lock_offer(offer)
+    if refusal := offer_refusal(offer=offer, now=now):
+        raise refusal
+    offer.status, offer.decided_at = OfferStatus.ACCEPTED, now
+    offer.save(update_fields=["status", "decided_at"])
+    enrollment = (
+        Enrollment.objects.select_for_update(of=("self",)).select_related("member__user").get(pk=offer.enrollment_id)
+    )
+    enrollment.status, enrollment.confirmed_at = Status.CONFIRMED, now
+    enrollment.save(update_fields=["status", "confirmed_at"])
+    notifications.enrollment_changed(enrollment=enrollment, promoted=True)
+    audit(enrollment=enrollment, action="members.offer.accept", by=enrollment.member.user)
+    return enrollment
+
+
+@transaction.atomic
+def offer_decline(*, offer: WaitlistOffer, now: datetime | None = None) -> Enrollment:
+    """The person does not want the seat: they leave the waiting list, and the seat is offered on."""
+    now = now or timezone.now()
+    offer = _lock_offer(offer)
+    if refusal := offer_refusal(offer=offer, now=now):
+        raise refusal
+    offer.status, offer.decided_at = OfferStatus.DECLINED, now
+    offer.save(update_fields=["status", "decided_at"])
+    enrollment = _leave_waitlist(offer, now=now, reason=str(_("Declined the offered seat")))
+    audit(enrollment=enrollment, action="members.offer.decline", by=enrollment.member.user)
+    promote_waitlist(training=offer.training, now=now, locked=True)
+    return enrollment
+
+
+def _leave_waitlist(offer: WaitlistOffer, *, now: datetime, reason: str) -> Enrollment:
+    enrollment = (
+        Enrollment.objects.select_for_update(of=("self",)).select_related("member__user").get(pk=offer.enrollment_id)
+    )
+    enrollment.status, enrollment.cancelled_at, enrollment.reason = Status.CANCELLED, now, reason
+    enrollment.save(update_fields=["status", "cancelled_at", "reason"])
+    return enrollment
+
+
+@transaction.atomic
+def offer_expire(*, offer: WaitlistOffer, now: datetime | None = None) -> bool:
+    """An unanswered offer past its time: the person leaves the waiting list and is told, and the
+    seat goes to the next one. False when someone came first (an answer, another run of the job)."""
+    now = now or timezone.now()
+    offer = _lock_offer(offer)
+    if offer.status != OfferStatus.OPEN or offer.expires_at > now:
+        return False
+    offer.status, offer.decided_at = OfferStatus.EXPIRED, now
+    offer.save(update_fields=["status", "decided_at"])
+    enrollment = _leave_waitlist(offer, now=now, reason=str(_("Did not answer the offered seat in time")))
+    notifications.offer_expired(offer=offer, enrollment=enrollment)
+    audit(enrollment=enrollment, action="members.offer.expire")
+    promote_waitlist(training=offer.training, now=now, locked=True)
+    return True
+
+
+def offers_expire(*, now: datetime | None = None) -> int:
+    """Every offer past its time (a beat job): each in its own transaction; how many expired now."""
+    now = now or timezone.now()
+    due = WaitlistOffer.objects.filter(status=OfferStatus.OPEN, expires_at__lte=now).select_related("training")
+    return sum(offer_expire(offer=offer, now=now) for offer in due.order_by("expires_at", "pk"))
+
+
+def offers_remind(*, now: datetime | None = None) -> int:
+    """The reminder of each open offer whose moment has come, once (a beat job); how many were sent now."""
+    now = now or timezone.now()
+    due = WaitlistOffer.objects.filter(
+        status=OfferStatus.OPEN, reminded_at__isnull=True, remind_at__lte=now, expires_at__gt=now
+    ).select_related("enrollment__member__user", "training")
+    count = 0
+    for offer in due.order_by("remind_at", "pk"):
+        with transaction.atomic():
+            claimed = WaitlistOffer.objects.filter(pk=offer.pk, status=OfferStatus.OPEN, reminded_at__isnull=True)
+            if claimed.update(reminded_at=now):
+                notifications.offer_reminder(offer=offer, links=_offer_links(offer))
+                audit(enrollment=offer.enrollment, action="members.offer.remind")
+                count += 1
+    return count
 
 
 @transaction.atomic
@@ -352,10 +570,13 @@ def promote(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrol
     training = TrainingPage.objects.get(pk=enrollment.training_id)
     if training.enrollment_state(now=now) in {EnrollmentState.CANCELLED, EnrollmentState.POSTPONED}:
         raise EnrollmentError("not_running", _("This training has been cancelled or postponed."))
-    if not seats_for(training=training).left:
+    # A seat offered to this person is theirs already: staff accept it for them.
+    held = WaitlistOffer.objects.filter(enrollment=enrollment, status=OfferStatus.OPEN)
+    if not held.exists() and not seats_for(training=training).left:
         raise EnrollmentError("full", _("There is no free seat in this training."))
     if enrollment.member.status != Member.Status.ACTIVE:
         raise EnrollmentError("not_verified", _("This membership is not verified."))
+    held.update(status=OfferStatus.ACCEPTED, decided_at=now)
     enrollment.status, enrollment.confirmed_at, enrollment.decided_by = Status.CONFIRMED, now, by
     enrollment.save(update_fields=["status", "confirmed_at", "decided_by"])
     notifications.enrollment_changed(enrollment=enrollment, promoted=True)
@@ -391,7 +612,7 @@ def reject(*, enrollment: Enrollment, by, reason: str = "", now: datetime | None
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if not enrollment.is_active:
         raise EnrollmentError("not_active", _("This enrollment is no longer active."))
-    freed_seat = enrollment.status == Status.CONFIRMED
+    freed_seat = enrollment.status == Status.CONFIRMED or _withdraw_offer(enrollment=enrollment, now=now)
     enrollment.status, enrollment.rejected_at = Status.REJECTED, now
     enrollment.decided_by, enrollment.reason = by, reason
     enrollment.save(update_fields=["status", "rejected_at", "decided_by", "reason"])
@@ -459,6 +680,21 @@ class MyTraining:
     enrollment: Enrollment
     position: int | None
     may_cancel: bool = False
+    offer: WaitlistOffer | None = None  # a seat held for this person on the waiting list
+
+    @property
+    def absence_url(self) -> str:
+        """ "Saya berhalangan" for a confirmed seat past the cancellation deadline (before it: cancel)."""
+        if self.may_cancel or self.enrollment.status != Status.CONFIRMED:
+            return ""
+        if absence_refusal(enrollment=self.enrollment) is not None:
+            return ""
+        return links.absence_url(enrollment=self.enrollment)
+
+    @property
+    def offer_url(self) -> str:
+        """The offer's page (its address carries the offer's secret: shown to its member only)."""
+        return offers.offer_url(offer=self.offer) if self.offer else ""
 
     @property
     def training(self) -> TrainingPage:
@@ -493,7 +729,12 @@ class MyTraining:
 
 
 def my_training(*, enrollment: Enrollment, now: datetime | None = None) -> MyTraining:
-    return MyTraining(enrollment, waitlist_position(enrollment=enrollment), may_cancel(enrollment=enrollment, now=now))
+    return MyTraining(
+        enrollment,
+        waitlist_position(enrollment=enrollment),
+        may_cancel(enrollment=enrollment, now=now),
+        open_offer(enrollment=enrollment),
+    )
 
 
 def member_trainings(*, member: Member, now: datetime | None = None) -> tuple[list[MyTraining], list[MyTraining]]:
@@ -549,6 +790,33 @@ def cancel_refusal(*, enrollment: Enrollment, now: datetime | None = None) -> En
 
 def may_cancel(*, enrollment: Enrollment, now: datetime | None = None) -> bool:
     return cancel_refusal(enrollment=enrollment, now=now) is None
+
+
+def absence_refusal(*, enrollment: Enrollment, now: datetime | None = None) -> EnrollmentError | None:
+    """Why "Saya berhalangan" cannot free this seat now; None when it can: until the training
+    starts, past the cancellation deadline too (an empty chair is worse than a late cancellation)."""
+    if not enrollment.is_active:
+        return EnrollmentError("not_active", _("Your enrollment is no longer active: there is no seat to free."))
+    refusal = cancel_refusal(enrollment=enrollment, now=now)
+    if refusal is not None and refusal.code != "too_late":
+        return refusal
+    if (now or timezone.now()) >= enrollment.training.starts_at:
+        return EnrollmentError(
+            "started", _("The training has already started; please tell the committee that you cannot come.")
+        )
+    return None
+
+
+def cancel_absent(*, enrollment: Enrollment, now: datetime | None = None) -> Enrollment:
+    """ "Saya berhalangan": the member frees their seat from the link in an email (no login), also
+    after the cancellation deadline (recorded as late); the seat is offered on at once."""
+    return cancel(
+        enrollment=enrollment,
+        by=enrollment.member.user,
+        reason=str(_("Cannot come")),
+        now=now,
+        absent=True,
+    )
 
 
 # -- privacy --------------------------------------------------------------------------------

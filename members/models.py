@@ -1,8 +1,9 @@
-"""The members app's data: accounts, profiles, seats, enrollments, attendance, check-in scans, certificates, imports.
+"""The members app's data: accounts, profiles, seats, enrollments, offers, reminders, attendance,
+check-in scans, certificates, imports.
 
 Longer than 400 lines on purpose: the models of one domain side by side, each with its own
-constraints; the rules that change them live in the service modules (members.accounts,
-members.enrollment, members.attendance, members.certificates, members.imports).
+constraints that guard the invariants; the rules that change them live in the service modules
+(members.accounts, members.enrollment, members.attendance, members.certificates, members.imports).
 """
 
 import secrets
@@ -127,6 +128,10 @@ class Member(models.Model):
         help_text=_("The language of our emails to you, and of the site when you log in."),
     )
     announcements_opt_in = models.BooleanField(_("receive program announcements by email"), default=False)
+    # The mail server refused the address for good (a 5xx to RCPT): no announcements go to it,
+    # and the coordinators see it (members.announcements.address_refused).
+    email_refused_at = models.DateTimeField(_("email address refused at"), null=True, blank=True, editable=False)
+    email_refused_reply = models.CharField(_("mail server's reply"), max_length=500, blank=True, editable=False)
     privacy_agreed_at = models.DateTimeField(_("agreed to the privacy notice at"), null=True, blank=True)
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -208,6 +213,8 @@ class Enrollment(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # The member freed a confirmed seat after the cancellation deadline ("Saya berhalangan").
+    cancelled_late = models.BooleanField(_("cancelled late"), default=False)
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -472,3 +479,92 @@ class ImportRow(models.Model):
 
     def __str__(self):
         return f"{self.job_id} · {self.number} · {self.result}"
+
+
+class WaitlistOffer(models.Model):
+    """A freed seat held for the next person on the waiting list until they answer or ``expires_at``.
+
+    An open offer holds its seat: confirmed enrollments plus open offers never exceed the
+    capacity (``members.enrollment.seats_by_training`` counts both). Its state changes only
+    through ``members.offers``. The links in the offer email carry a token computed from the
+    offer (``members.offers.offer_token``), never stored.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Awaiting an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    wagtail_reference_index_ignore = True
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="offers"
+    )
+    training = models.ForeignKey(
+        "programs.TrainingPage", verbose_name=_("training"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    offered_at = models.DateTimeField(_("offered at"))
+    expires_at = models.DateTimeField(_("answer by"))
+    remind_at = models.DateTimeField(_("reminder due at"))
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("answered or expired at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-offered_at", "-pk"]
+        verbose_name = _("seat offer")
+        verbose_name_plural = _("seat offers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment"], condition=models.Q(status="open"), name="one_open_offer_per_enrollment"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="members_offer_due_idx")]
+
+    def __str__(self):
+        return f"{self.enrollment} · {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Reminder(models.Model):
+    """A reminder sent to a confirmed participant under one of the training's rules (members.reminders).
+
+    One per (enrollment, rule), a database constraint: the job may run twice at once, or again
+    after a restart, and sends each reminder once. The rule asking "Hadir?" records the answer.
+    """
+
+    class Rule(models.TextChoices):
+        DAYS_BEFORE = "days_before", _("Days before, asking “Hadir?”")
+        ON_THE_DAY = "on_the_day", _("Morning of the day")
+
+    class Answer(models.TextChoices):
+        NONE = "", _("No answer")
+        YES = "yes", _("Will come")
+        ABSENT = "absent", _("Cannot come")
+
+    wagtail_reference_index_ignore = True
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    rule = models.CharField(_("rule"), max_length=12, choices=Rule.choices)
+    moment = models.DateTimeField(_("due at"))
+    sent_at = models.DateTimeField(_("sent at"))
+    answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, blank=True, default="")
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "rule"], name="one_reminder_per_rule_and_enrollment")
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment} · {self.get_rule_display()}"

@@ -3,6 +3,10 @@
 The enrollment service calls these inside its transaction; ``tasks.outbox`` delivers
 them after it commits. The idempotency key names the transition (the enrollment, its
 new status and the moment it changed), so a repeated call never sends twice.
+
+Longer than 400 lines on purpose: every email a member gets about a training (enrollment,
+offers, reminders, changes, coordinators' messages) shares the words about the training and
+the member's language, made here once.
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core.clock import WIB
 from programs.changes import Change
 from programs.ical import build_calendar, calendar_address
+from programs.schedule import format_wib
 from tasks.outbox import Attachment, notify, sender
 
+from . import links
 from .accounts import member_language
 from .models import Enrollment
 
@@ -33,6 +40,9 @@ NOTIFICATION_KINDS = {
     "enrollment_promoted": _("Enrollment: moved up from the waiting list"),
     "enrollment_cancelled": _("Enrollment: cancelled"),
     "enrollment_rejected": _("Enrollment: rejected"),
+    "offer_made": _("Waiting list: a seat offered"),
+    "offer_reminder": _("Waiting list: reminder of an offered seat"),
+    "offer_expired": _("Waiting list: offered seat not answered in time"),
     "training_changed": _("Training changed"),
     "training_cancelled": _("Training cancelled"),
     "training_postponed": _("Training postponed"),
@@ -179,11 +189,13 @@ def enrollment_changed(
             "position": waitlist_position(enrollment=enrollment) if position is ASK else position,
             "reason": enrollment.reason,
         }
-        # Confirmed: the event for the phone's calendar. Cancelled or rejected after holding a seat:
-        # the same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
+        # Confirmed: the event for the phone's calendar, and the "Saya berhalangan" link (a
+        # credential: the message is sealed). Cancelled or rejected after holding a seat: the
+        # same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
         attachments = []
         if enrollment.status == Status.CONFIRMED:
             attachments = [calendar_attachment(enrollment)]
+            context["absence_url"] = links.absence_url(enrollment=enrollment)
         elif enrollment.status in (Status.CANCELLED, Status.REJECTED) and holds_calendar_event(enrollment):
             attachments = [calendar_attachment(enrollment, cancel=True)]
         context["calendar_cancel"] = bool(attachments) and enrollment.status != Status.CONFIRMED
@@ -195,7 +207,69 @@ def enrollment_changed(
             language=draft.language,
             idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
             attachments=attachments,
+            secret="absence_url" in context,
         )
+
+
+# -- offers: a freed seat held for someone on the waiting list -------------------------------------
+
+
+def _offer_context(offer, *, links: dict | None = None) -> dict | None:
+    """The words of an offer email in the member's language (None: a member without a login)."""
+    draft = enrollment_draft(enrollment=offer.enrollment, training=offer.training)
+    if draft is None:
+        return None
+    with translation.override(draft.language):
+        context = draft.context | {"expires_at": format_wib(offer.expires_at)} | (links or {})
+    return {"draft": draft, "context": context}
+
+
+def offer_made(*, offer, links: dict) -> None:
+    """The offer, with its Terima and Tolak links. Their token answers the offer without a login,
+    so the message is sealed in the outbox (``secret``): no reader of the row can use it."""
+    if (made := _offer_context(offer, links=links)) is None:
+        return
+    draft = made["draft"]
+    notify(
+        kind="offer_made",
+        recipient=draft.recipient,
+        template="members/email/offer/made",
+        context=made["context"],
+        language=draft.language,
+        idempotency_key=f"offer-{offer.pk}-made",
+        secret=True,
+    )
+
+
+def offer_reminder(*, offer, links: dict) -> None:
+    """The offer once more, some hours before it expires (sealed, like the offer)."""
+    if (made := _offer_context(offer, links=links)) is None:
+        return
+    draft = made["draft"]
+    notify(
+        kind="offer_reminder",
+        recipient=draft.recipient,
+        template="members/email/offer/reminder",
+        context=made["context"],
+        language=draft.language,
+        idempotency_key=f"offer-{offer.pk}-reminder",
+        secret=True,
+    )
+
+
+def offer_expired(*, offer, enrollment: Enrollment) -> None:
+    """The offer was not answered in time: the member has left the waiting list, and may join again."""
+    if (made := _offer_context(offer)) is None:
+        return
+    draft = made["draft"]
+    notify(
+        kind="offer_expired",
+        recipient=draft.recipient,
+        template="members/email/offer/expired",
+        context=made["context"],
+        language=draft.language,
+        idempotency_key=f"offer-{offer.pk}-expired",
+    )
 
 
 # -- what editors publish: a training changed or cancelled, a new program or training --------------
@@ -279,20 +353,32 @@ def training_changed(*, training, before, changes, notice: str, sequence: int) -
     return count
 
 
-def remind(*, enrollment: Enrollment) -> None:
-    """The reminder the day before, once per enrollment however often the job runs."""
+def remind(*, enrollment: Enrollment, reminder) -> None:
+    """A reminder under one of the training's rules (members.reminders); the one days before asks
+    "Hadir?" with a Yes link, and both carry "Saya berhalangan": credentials, so the row is sealed."""
     member = enrollment.member
     if member is None or not member.user_id:
         return
+    training = enrollment.training
+    asks = reminder.rule == reminder.Rule.DAYS_BEFORE
     language = member_language(member=member)
     with translation.override(language):
+        context = _training_context(training, member=member, event="reminder", calendar=False) | {
+            "absence_url": links.absence_url(enrollment=enrollment),
+            "days": (
+                timezone.localtime(training.starts_at, WIB).date() - timezone.localtime(reminder.moment, WIB).date()
+            ).days,
+        }
+        if asks:
+            context["attend_url"] = links.attend_url(reminder=reminder)
         notify(
             kind="training_reminder",
             recipient=member.user.email,
-            template="members/email/training/reminder",
-            context=_training_context(enrollment.training, member=member, event="reminder", calendar=False),
+            template="members/email/training/reminder_ask" if asks else "members/email/training/reminder_today",
+            context=context,
             language=language,
-            idempotency_key=f"training-reminder-e{enrollment.pk}",
+            idempotency_key=f"training-reminder-{reminder.rule}-e{enrollment.pk}",
+            secret=True,  # the links answer and free the seat without a login
         )
 
 
@@ -312,8 +398,6 @@ def message_participants(*, training, subject: str, body: str, sent_by) -> int:
     within the same second records the message once. Returns how many were recorded.
     """
     import hashlib
-
-    from django.utils import timezone
 
     stamp = hashlib.sha256(
         f"{training.pk}\n{sent_by.pk}\n{subject}\n{body}\n{timezone.now():%Y%m%d%H%M%S}".encode()

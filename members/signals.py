@@ -46,6 +46,13 @@ def logged_in(sender, request, user, response=None, **kwargs):
         set_language_cookie(response, accounts.member_language(member=member))
 
 
+def address_refused(sender, address, reply, **kwargs):
+    """The outbox's mail server refused an address for good: no more announcements to its member."""
+    from . import announcements
+
+    announcements.address_refused(address=address, reply=reply)
+
+
 def connect() -> None:
     from django.contrib.auth import get_user_model
     from django.db.models.signals import post_delete, post_save
@@ -58,6 +65,7 @@ def connect() -> None:
     post_delete.connect(forget_user, sender=get_user_model(), dispatch_uid="members_forget_cached_user")
     from programs import signals as programs_signals
     from programs.models import ProgramPage, TrainingPage
+    from tasks.signals import address_refused as address_refused_signal
 
     language_chosen_signal.connect(language_chosen, dispatch_uid="members_language_chosen")
     user_logged_in.connect(logged_in, dispatch_uid="members_logged_in_language")
@@ -70,4 +78,5 @@ def connect() -> None:
     programs_signals.training_changed.connect(
         training_changed, sender=TrainingPage, dispatch_uid="members_training_changed"
     )
+    address_refused_signal.connect(address_refused, dispatch_uid="members_address_refused")
     page_published.connect(program_published, sender=ProgramPage, dispatch_uid="members_program_published")

@@ -7,7 +7,7 @@ import logging
 
 from celery import shared_task
 
-from . import certificates, imports, reminders
+from . import certificates, enrollment, imports, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def expire_import_reports() -> int:
 
 @shared_task(name="members.send_training_reminders", ignore_result=True)
 def send_training_reminders() -> int:
-    """Beat runs this at 08:00 WIB: reminders for trainings that start tomorrow."""
+    """Beat runs this every 15 minutes: the reminders each training's rules make due (each sent once)."""
     return reminders.send_reminders()
 
 
@@ -52,3 +52,10 @@ def send_training_reminders() -> int:
 def issue_certificates() -> int:
     """Beat runs this every 30 minutes: certificates of trainings whose last session has ended."""
     return certificates.issue_due()
+
+
+@shared_task(name="members.process_offers", ignore_result=True)
+def process_offers() -> tuple[int, int]:
+    """Beat runs this every few minutes: offers past their time pass their seat on (once, however
+    many runs overlap: each expiry re-reads its offer under the seat lock), then due reminders go out."""
+    return enrollment.offers_expire(), enrollment.offers_remind()

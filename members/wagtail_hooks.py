@@ -15,8 +15,9 @@ from .admin import bulk_actions, buttons, dashboard, message_participants, urls
 from .admin import certificates as certificate_admin
 from .admin.access import ReadOnlyEnrollmentPolicy
 from .admin.menu import PermissionMenuItem
+from .admin.offers import OfferPolicy, OfferViewSet
 from .admin.viewsets import EnrollmentViewSet, MemberViewSet
-from .models import Certificate, Enrollment
+from .models import Certificate, Enrollment, WaitlistOffer
 from .permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS
 
 # -- snippets: members and participants ----------------------------------------------------------
@@ -26,6 +27,8 @@ register_permission_policy(Certificate, certificate_admin.CertificatePolicy(Cert
 register_snippet(MemberViewSet)
 register_snippet(EnrollmentViewSet)
 register_snippet(certificate_admin.CertificateViewSet)
+register_permission_policy(WaitlistOffer, OfferPolicy(WaitlistOffer))
+register_snippet(OfferViewSet)
 
 
 # -- the staff actions (one table: bulk_actions.STAFF_ACTIONS) and the rows' buttons -------------
@@ -58,6 +61,8 @@ MEMBER_LOG_ACTIONS = {
     "members.member.suspend": (_("Suspend member"), _("Member suspended")),
     "members.member.import": (_("Import member"), _("Member imported from a spreadsheet")),
     "members.member.change_request": (_("Request a change"), _("The member asked for a change of verified data")),
+    "members.member.unsubscribe": (_("Stop announcements"), _("The member stopped the announcements by email")),
+    "members.member.email_refused": (_("Email address refused"), _("The mail server refused the member's address")),
 }
 
 

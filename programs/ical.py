@@ -12,18 +12,23 @@ out of the recipient's calendar, so every event in it is ``STATUS:CANCELLED``.
 
 import re
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import cache
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, Timezone, vCalAddress
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress
 
 from core.clock import WIB
 
 from .models import TrainingCalendarVersion, TrainingPage, site_host
 from .schedule import Session, TrainingStatus
+
+# The phone reminds its owner a day before and two hours before (VALARM, RFC 5545 3.6.6), in
+# every calendar that keeps the event: the download, the subscription and the emailed file.
+ALARMS_BEFORE = (timedelta(days=1), timedelta(hours=2))
 
 ICAL_STATUS = {
     TrainingStatus.SCHEDULED: "CONFIRMED",
@@ -149,6 +154,13 @@ def training_event(
         event.add("url", url)
     event.add("description", event_description(training, url))
     event.add("status", status or ICAL_STATUS.get(training.status, "CONFIRMED"))
+    if event["status"] != "CANCELLED":
+        for before in ALARMS_BEFORE:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("trigger", -before)
+            alarm.add("description", training.title)
+            event.add_component(alarm)
     return event
 
 

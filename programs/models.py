@@ -287,6 +287,26 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
     requires_approval = models.BooleanField(
         _("staff approve each enrollment"), default=False, help_text=_("Off: a free seat is confirmed at once.")
     )
+    waitlist_offer_hours = models.PositiveSmallIntegerField(
+        _("hours to accept a freed seat"),
+        default=0,
+        help_text=_(
+            "0: a freed seat goes at once to the next person on the waiting list. Otherwise it is offered "
+            "to them by email, to accept within this many hours (less when the training is close); "
+            "unanswered, it passes to the next person."
+        ),
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("reminder asking “Hadir?”: days before"),
+        default=3,
+        validators=[MaxValueValidator(30)],
+        help_text=_(
+            "At 08.00 WIB, this many days before the start; each participant answers Yes or Cannot come. 0: none."
+        ),
+    )
+    reminder_on_the_day = models.BooleanField(
+        _("reminder on the morning of the day"), default=True, help_text=_("At 06.00 WIB on the day of the start.")
+    )
 
     gender = models.CharField(_("who may join"), max_length=10, choices=Gender.choices, default=Gender.ANY)
     districts = ParentalManyToManyField(
@@ -351,8 +371,13 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
                 FieldRowPanel([FieldPanel("enrollment_opens_at"), FieldPanel("enrollment_closes_at")]),
                 FieldPanel("cancellation_deadline_hours"),
                 FieldPanel("requires_approval"),
+                FieldPanel("waitlist_offer_hours"),
             ],
             heading=_("Enrollment"),
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("reminder_days_before"), FieldPanel("reminder_on_the_day")])],
+            heading=_("Reminders"),
         ),
         MultiFieldPanel(
             [

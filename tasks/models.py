@@ -41,6 +41,9 @@ class Notification(models.Model):
     # Mail that carries a credential (a password-reset or confirmation link, an invitation):
     # its bodies are sealed at rest (tasks.outbox.seal) and no admin view shows them.
     secret = models.BooleanField(_("holds a secret link"), default=False)
+    # This recipient's own headers (e.g. List-Unsubscribe with their one-click link), as sealed
+    # JSON (tasks.outbox.seal): the link unsubscribes without a login, so no reader of the row has it.
+    headers = models.TextField(_("personal headers"), blank=True, default="")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

@@ -22,6 +22,7 @@ import contextlib
 import datetime
 import email.policy
 import hashlib
+import json
 import logging
 import random
 import smtplib
@@ -47,6 +48,7 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import SafeData, mark_safe
 
 from .models import Notification
+from .signals import address_refused
 from .wire import Prototypes
 
 logger = logging.getLogger(__name__)
@@ -83,13 +85,16 @@ def notify(
 
     ``template`` names ``<template>_subject.txt``, ``<template>.txt`` and optionally
     ``<template>.html``. The row keeps the template and the context, rendered at delivery
-    (``rendered()``); a context JSON cannot hold as it is (a model instance), and a message
-    with a credential (``secret``: a reset, confirmation or invitation link, sealed and never
-    shown), are rendered now instead. A second call with the same ``idempotency_key``
-    returns the first row and sends nothing more.
+    (``rendered()``); a context JSON cannot hold as it is (a model instance) is rendered now
+    instead. A message with a credential (``secret``: a reset, confirmation, invitation or
+    one-tap answer link) keeps its context sealed (encrypted, like a rendered secret body) and
+    is never shown to staff. A second call with the same ``idempotency_key`` returns the first
+    row and sends nothing more.
     """
     language = language or settings.LANGUAGE_CODE
-    stored = None if secret else encode_context(context or {}, language=language)
+    stored = encode_context(context or {}, language=language)
+    if stored is not None and secret:
+        stored = {_TAG: "sealed", "value": seal(json.dumps(stored))}
     if stored is None:
         subject, body_text, body_html = render_message(template=template, context=context or {}, language=language)
         return notify_rendered(
@@ -111,6 +116,7 @@ def notify(
         template=template,
         context=stored,
         attachments=[vars(attachment) for attachment in attachments],
+        secret=secret,
     )
 
 
@@ -210,6 +216,8 @@ def decode_context(data):
         return datetime.datetime.fromisoformat(data["value"])
     if tag == "date":
         return datetime.date.fromisoformat(data["value"])
+    if tag == "sealed":  # the context of a message holding a secret link (notify(secret=True))
+        return decode_context(json.loads(unseal(data["value"])))
     return {key: decode_context(item) for key, item in data.items()}
 
 
@@ -426,7 +434,11 @@ def build_message(
         from_email=identity.from_email_for(notification.kind),
         to=[notification.recipient],
         reply_to=[identity.reply_to] if identity.reply_to else None,
-        headers={"X-Portal-Notification": notification.kind, "Message-ID": message_id(notification)},
+        headers={
+            "X-Portal-Notification": notification.kind,
+            "Message-ID": message_id(notification),
+            **personal_headers(notification),
+        },
     )
     if body_html:
         message.attach_alternative(body_html, "text/html")
@@ -434,6 +446,15 @@ def build_message(
         message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     message.prototypes = prototypes
     return message
+
+
+def seal_headers(headers: dict[str, str]) -> str:
+    """A recipient's own headers as ``Notification.headers`` keeps them (sealed)."""
+    return seal(json.dumps(headers)) if headers else ""
+
+
+def personal_headers(notification: Notification) -> dict[str, str]:
+    return json.loads(unseal(notification.headers)) if notification.headers else {}
 
 
 def address_is_deliverable(address: str) -> bool:
@@ -520,7 +541,20 @@ def backoff_seconds(attempts: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not cryptography
 
 
+def refused_recipient(error: Exception) -> bool:
+    """The server refused the recipient itself, for good: every RCPT answered 5xx."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and is_permanent(error)
+
+
 def record_failure(notification: Notification, *, error: Exception, permanent: bool) -> None:
+    if refused_recipient(error):
+        # Whoever owns the address decides what follows (members: no more announcements to it).
+        answers = address_refused.send_robust(
+            sender=Notification, address=notification.recipient, kind=notification.kind, reply=describe(error)
+        )
+        for receiver, failure in answers:  # a receiver's error never keeps the row from being recorded
+            if isinstance(failure, Exception):
+                logger.error("outbox: %s failed on a refused address: %r", receiver, failure)
     give_up = permanent or notification.attempts >= MAX_ATTEMPTS
     notification.status = Notification.Status.FAILED if give_up else Notification.Status.PENDING
     notification.last_error = describe(error)[:2000]
@@ -640,7 +674,8 @@ def dispatch_batch(*, notification_ids, on_commit: bool = False) -> bool:
 
 
 def record_many(*, kind: str, rows: list[dict], subject: str, body_text: str, body_html: str = "", language: str):
-    """Record many messages at once (an announcement); rows are ``{"recipient", "idempotency_key"}``.
+    """Record many messages at once (an announcement); rows are ``{"recipient", "idempotency_key"}``,
+    with optionally ``"headers"``: the recipient's own (List-Unsubscribe), sealed at rest.
 
     Keys already recorded are skipped. Returns the ids of the rows this call created.
     """
@@ -655,6 +690,7 @@ def record_many(*, kind: str, rows: list[dict], subject: str, body_text: str, bo
             subject=subject,
             body_text=row.get("body_text", body_text),
             body_html=row.get("body_html", body_html),
+            headers=seal_headers(row.get("headers") or {}),
         )
         for row in rows
         if row["idempotency_key"] not in existing

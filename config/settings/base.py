@@ -196,7 +196,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "training-reminders": {
         "task": "members.send_training_reminders",
-        "schedule": crontab(hour=8, minute=0),  # 08:00 WIB
+        "schedule": crontab(minute="*/15"),  # each training's rules (members/reminders.py), each sent once
+    },
+    "waitlist-offers": {
+        "task": "members.process_offers",
+        "schedule": 300.0,  # unanswered offers pass their seat on; reminders before they expire
     },
     "sweep-outbox": {
         "task": "tasks.sweep_outbox",

@@ -27,7 +27,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from .. import accounts, attendance, enrollment
 from ..enrollment import EnrollmentError
-from ..models import Enrollment, Member
+from ..models import Enrollment, Member, WaitlistOffer
 from ..permissions import CHANGE_ENROLLMENT, VERIFY_MEMBER
 from .access import SeeingRequiredBulkActionMixin
 from .forms import ReasonForm
@@ -309,4 +309,4 @@ class MemberDataDeleteBulkAction(SeeingRequiredBulkActionMixin, DeleteBulkAction
     Registered after Wagtail's own delete action (order 0), which it replaces for these models.
     """
 
-    models = [Member, Enrollment]
+    models = [Member, Enrollment, WaitlistOffer]

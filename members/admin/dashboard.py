@@ -44,6 +44,7 @@ class UpcomingTrainingsPanel(Component):
             TrainingPage.objects.live().filter(ends_at__gte=start_of_today).order_by("starts_at", "pk")[: self.limit]
         )
         seats = enrollment_service.seats_by_training(trainings=trainings)
+        turnout = enrollment_service.turnout_by_training(trainings=trainings)
         rows = []
         for training in trainings:
             counted = seats[training.pk]
@@ -59,6 +60,8 @@ class UpcomingTrainingsPanel(Component):
                     "confirmed": counted.confirmed,
                     "waitlisted": counted.waitlisted,
                     "pending": counted.pending,
+                    "offered": counted.offered,
+                    "late_cancellations": turnout[training.pk].late_cancellations,
                 }
             )
         return {"rows": rows}
@@ -74,6 +77,27 @@ class PendingMembersPanel(Component):
             "count": Member.objects.filter(anonymised_at__isnull=True, status=Member.Status.PENDING).count(),
             "url": reverse("wagtailsnippets_members_member:list") + "?status=pending",
         }
+
+
+class RefusedAddressesPanel(Component):
+    """Members whose email address the mail server refused for good: they get no announcements
+    until someone fixes the address (members.announcements.address_refused)."""
+
+    name = "members_refused_addresses"
+    template_name = "members/admin/panels/refused_addresses.html"
+    order = 65
+    limit = 10
+
+    def get_context_data(self, parent_context=None):
+        refused = Member.objects.filter(anonymised_at__isnull=True, email_refused_at__isnull=False)
+        return {
+            "members": list(refused.select_related("user").order_by("-email_refused_at")[: self.limit]),
+            "count": refused.count(),
+        }
+
+    def render_html(self, parent_context=None):
+        context = self.get_context_data(parent_context)
+        return super().render_html(parent_context) if context["count"] else ""
 
 
 CHART_MONTHS = 6
@@ -168,13 +192,39 @@ class EnrollmentChartPanel(Component):
         }
 
 
+class EmptyChairsPanel(Component):
+    """Trainings that ended lately: seats freed after the deadline, and confirmed people who did not come."""
+
+    name = "members_empty_chairs"
+    template_name = "members/admin/panels/empty_chairs.html"
+    order = 55
+    days = 60
+    limit = 8
+
+    def get_context_data(self, parent_context=None):
+        now = timezone.now()
+        trainings = list(
+            TrainingPage.objects.live()
+            .filter(ends_at__lt=now, ends_at__gte=now - timezone.timedelta(days=self.days))
+            .order_by("-ends_at", "-pk")[: self.limit]
+        )
+        turnout = enrollment_service.turnout_by_training(trainings=trainings, now=now)
+        rows = [
+            {"training": training, "participants_url": participants_url(training), "turnout": turnout[training.pk]}
+            for training in trainings
+        ]
+        return {"rows": rows, "days": self.days}
+
+
 def dashboard_panels(request) -> list[Component]:
     user = request.user
     panels = []
     if user.has_perm(VIEW_ENROLLMENT):
         panels.append(UpcomingTrainingsPanel(user))
+        panels.append(EmptyChairsPanel())
     if user.has_perm(VERIFY_MEMBER):
         panels.append(PendingMembersPanel())
+        panels.append(RefusedAddressesPanel())
     # Failed deliveries: the outbox's own panel (tasks/wagtail_hooks.py).
     if user.has_perm(VIEW_ENROLLMENT):
         panels.append(EnrollmentChartPanel())

@@ -11,7 +11,8 @@ from collections import OrderedDict
 
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -21,7 +22,7 @@ from wagtail.snippets.views import chooser
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from core.admin_display import ReadableInspectMixin, YesNoColumn
+from core.admin_display import ReadableInspectMixin, YesNoColumn, display_datetime
 from core.spreadsheets import SpreadsheetExportMixin
 
 from .. import accounts, enrollment
@@ -134,7 +135,46 @@ class MemberInspectView(ReadableInspectMixin, snippet_views.InspectView):
 
 
 class EnrollmentInspectView(ReadableInspectMixin, snippet_views.InspectView):
-    pass
+    """A participant's row, with its history of seat offers, reminders and answers (issue 17)."""
+
+    history_labels = {"offer_history": _("Seat offers"), "reminder_history": _("Reminders and answers")}
+
+    def get_field_label(self, field_name, field):
+        if field_name in self.history_labels:
+            return self.history_labels[field_name]
+        return super().get_field_label(field_name, field)
+
+    def get_offer_history_display_value(self):
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} · {} {} · {}",
+            (
+                (
+                    _("offered"),
+                    display_datetime(offer.offered_at),
+                    _("answer by"),
+                    display_datetime(offer.expires_at),
+                    offer.get_status_display()
+                    + (f" ({display_datetime(offer.decided_at)})" if offer.decided_at else ""),
+                )
+                for offer in self.object.offers.order_by("offered_at", "pk")
+            ),
+        )
+
+    def get_reminder_history_display_value(self):
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} · {}",
+            (
+                (
+                    reminder.get_rule_display(),
+                    display_datetime(reminder.sent_at),
+                    reminder.get_answer_display()
+                    + (f" ({display_datetime(reminder.answered_at)})" if reminder.answered_at else ""),
+                )
+                for reminder in self.object.reminders.order_by("sent_at", "pk")
+            ),
+        )
 
 
 class AuditHistoryView(snippet_views.HistoryView):
@@ -195,6 +235,8 @@ class MemberViewSet(SnippetViewSet):
         *accounts.MEMBER_DETAILS,
         "privacy_agreed_at",
         "status",
+        "email_refused_at",
+        "email_refused_reply",
         "verified_by",
         "verified_at",
         "created_at",
@@ -236,8 +278,9 @@ class EnrollmentViewSet(SnippetViewSet):
         StatusTagColumn("status", accessor="get_status_display", label=capfirst(_("status")), primary=False),
         DateColumn("requested_at", label=capfirst(_("enrolled at"))),
         YesNoColumn("attended", label=capfirst(_("attended"))),
+        YesNoColumn("cancelled_late", label=capfirst(_("cancelled late"))),
     ]
-    list_filter = ["training", "status", "attended"]
+    list_filter = ["training", "status", "attended", "cancelled_late"]
     search_fields = ["member__full_name", "member__phone"]
     search_backend_name = None
     list_per_page = 100
@@ -256,6 +299,7 @@ class EnrollmentViewSet(SnippetViewSet):
         "get_status_display",
         "requested_at",
         "attended",
+        "cancelled_late",
     ]
     export_headings = {
         "member.full_name": _("Name"),
@@ -272,6 +316,7 @@ class EnrollmentViewSet(SnippetViewSet):
         "get_status_display": _("Status"),
         "requested_at": _("Enrolled at"),
         "attended": _("Attended"),
+        "cancelled_late": _("Cancelled late"),
     }
     export_filename = "peserta"
     inspect_view_fields = [
@@ -282,11 +327,14 @@ class EnrollmentViewSet(SnippetViewSet):
         "confirmed_at",
         "waitlisted_at",
         "cancelled_at",
+        "cancelled_late",
         "rejected_at",
         "decided_by",
         "reason",
         "attended",
         "attended_at",
+        "offer_history",
+        "reminder_history",
     ]
 
     def get_queryset(self, request):

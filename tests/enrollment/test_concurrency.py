@@ -4,6 +4,7 @@ Each thread has its own database connection, as each web process would. The suit
 on SQLite and again on PostgreSQL (Makefile), so both databases are proven.
 """
 
+import contextlib
 import re
 import threading
 
@@ -106,3 +107,96 @@ def test_the_same_member_clicking_twice_at_once_gets_one_enrollment(make_trainin
     assert Enrollment.objects.filter(training=training, member=member).count() == 1
     assert len(errors) == 4
     assert all(getattr(error, "code", None) == "already_enrolled" for error in errors)
+
+
+def test_offers_hold_seats_under_interleaved_cancellations_answers_and_expiries(make_training, make_active_member):
+    """Invariant 1 with offers: confirmed + open offers never exceed the seats, whatever runs at once
+    (members cancelling, people answering offers, the expiry job twice, newcomers enrolling), and
+    offers go down the waiting list in order."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from members.models import WaitlistOffer
+
+    OfferStatus = WaitlistOffer.Status
+    training = make_training(capacity=5, waitlist_offer_hours=24)
+    confirmed = [service.enroll(member=make_active_member(), training=training) for _ in range(5)]
+    waiting = [service.enroll(member=make_active_member(), training=training) for _ in range(25)]
+    for enrollment in confirmed[:2]:
+        service.cancel(enrollment=enrollment)
+    first_offers = list(WaitlistOffer.objects.order_by("pk"))
+    assert [offer.enrollment_id for offer in first_offers] == [enrollment.pk for enrollment in waiting[:2]]
+    now = timezone.now()
+    in_time, too_late = now + timedelta(hours=1), now + timedelta(hours=25)
+
+    def answer(function, offer, when):
+        def run():
+            # The expiry job may come first: then one outcome, told clearly (an EnrollmentError).
+            with contextlib.suppress(service.EnrollmentError):
+                function(offer=offer, now=when)
+
+        return run
+
+    work = [lambda enrollment=enrollment: service.cancel(enrollment=enrollment) for enrollment in confirmed[2:4]]
+    work += [
+        answer(service.offer_accept, first_offers[0], in_time),
+        answer(service.offer_decline, first_offers[1], in_time),
+    ]
+    work += [lambda: service.offers_expire(now=too_late)] * 2 + [lambda: service.offers_remind(now=too_late)]
+    work += [lambda enrollment=enrollment: service.cancel(enrollment=enrollment) for enrollment in waiting[20:22]]
+    newcomers = [make_active_member() for _ in range(8)]
+    work += [lambda member=member: service.enroll(member=member, training=training) for member in newcomers]
+    errors = run_at_once(work)
+
+    assert errors == []
+    seats = service.seats_for(training=training)
+    assert seats.confirmed + seats.offered == 5  # no seat lost, none given twice
+    assert WaitlistOffer.objects.filter(status=OfferStatus.OPEN).count() == seats.offered
+    # Every offer ended one way, and the enrollment agrees with it.
+    for offer in WaitlistOffer.objects.select_related("enrollment"):
+        expected = {
+            OfferStatus.OPEN: Status.WAITLISTED,
+            OfferStatus.ACCEPTED: Status.CONFIRMED,
+            OfferStatus.DECLINED: Status.CANCELLED,
+            OfferStatus.EXPIRED: Status.CANCELLED,
+        }[offer.status]
+        assert offer.enrollment.status == expected, offer
+    # First come, first served: the offers went to the head of the waiting list, in order.
+    offered = list(WaitlistOffer.objects.order_by("pk").values_list("enrollment_id", flat=True))
+    assert offered == [enrollment.pk for enrollment in waiting[: len(offered)]]
+    assert (
+        Enrollment.objects.filter(training=training, requested_at__gt=waiting[-1].requested_at)
+        .exclude(status=Status.WAITLISTED)
+        .count()
+        == 0
+    )  # the newcomers found no free seat: every freed one was held for someone
+    # One email per offer, one per expiry.
+    assert Notification.objects.filter(kind="offer_made").count() == len(offered)
+    assert (
+        Notification.objects.filter(kind="offer_expired").count()
+        == WaitlistOffer.objects.filter(status=OfferStatus.EXPIRED).count()
+    )
+
+
+def test_the_expiry_job_running_twice_at_once_passes_the_seat_on_once(make_training, make_active_member):
+    from datetime import timedelta
+
+    from members.models import WaitlistOffer
+
+    training = make_training(capacity=1, waitlist_offer_hours=24)
+    first = service.enroll(member=make_active_member(), training=training)
+    waiting = [service.enroll(member=make_active_member(), training=training) for _ in range(3)]
+    service.cancel(enrollment=first)
+    [offer] = WaitlistOffer.objects.all()
+    later = offer.expires_at + timedelta(minutes=1)
+
+    errors = run_at_once([lambda: service.offers_expire(now=later)] * 4)
+
+    assert errors == []
+    assert list(WaitlistOffer.objects.order_by("pk").values_list("enrollment_id", "status")) == [
+        (waiting[0].pk, "expired"),
+        (waiting[1].pk, "open"),
+    ]
+    assert Notification.objects.filter(kind="offer_expired").count() == 1
+    assert Notification.objects.filter(kind="offer_made").count() == 2

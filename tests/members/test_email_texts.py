@@ -38,6 +38,14 @@ ENROLLMENT = TRAINING | {
     "cancellation_deadline": datetime(2026, 12, 11, 2, 0, tzinfo=UTC),
     "calendar_cancel": False,
 }
+ABSENCE_URL = "http://127.0.0.1:8000/anggota/berhalangan/2a-9f8e7d/"
+ATTEND_URL = "http://127.0.0.1:8000/anggota/hadir/5b-1c2d3e/"
+OFFER = ENROLLMENT | {
+    "event": "",
+    "expires_at": "Jum'at, 11 Desember 2026, 09.00 WIB",
+    "accept_url": "http://127.0.0.1:8000/anggota/tawaran/1z-0a1b2c/?jawab=terima",
+    "decline_url": "http://127.0.0.1:8000/anggota/tawaran/1z-0a1b2c/?jawab=tolak",
+}
 BEFORE = {
     "before_when": "Sabtu, 5 Desember 2026, 09.00\N{EN DASH}16.00 WIB",
     "before_venue": "Aula Lama & Baru",
@@ -59,6 +67,10 @@ MESSAGES = {
         "members/email/enrollment/confirmed",
         ENROLLMENT | {"event": "confirmed", "approved": True},
     ),
+    "enrollment_confirmed_with_absence_link": (
+        "members/email/enrollment/confirmed",
+        ENROLLMENT | {"event": "confirmed", "absence_url": ABSENCE_URL},
+    ),
     "enrollment_promoted": ("members/email/enrollment/promoted", ENROLLMENT | {"event": "promoted"}),
     "enrollment_waitlisted": (
         "members/email/enrollment/waitlisted",
@@ -75,6 +87,9 @@ MESSAGES = {
         "members/email/enrollment/rejected",
         ENROLLMENT | {"event": "rejected", "calendar_cancel": True},
     ),
+    "offer_made": ("members/email/offer/made", OFFER),
+    "offer_reminder": ("members/email/offer/reminder", OFFER),
+    "offer_expired": ("members/email/offer/expired", ENROLLMENT | {"event": "", "expires_at": OFFER["expires_at"]}),
     "training_cancelled": (
         "members/email/training/cancelled",
         TRAINING | {"event": "cancelled", "status_reason": REASON, "calendar": True},
@@ -100,7 +115,18 @@ MESSAGES = {
             "calendar": True,
         },
     ),
-    "training_reminder": ("members/email/training/reminder", TRAINING | {"event": "reminder"}),
+    "training_reminder_asks": (
+        "members/email/training/reminder_ask",
+        TRAINING | {"event": "reminder", "days": 3, "absence_url": ABSENCE_URL, "attend_url": ATTEND_URL},
+    ),
+    "training_reminder_asks_the_day_before": (
+        "members/email/training/reminder_ask",
+        TRAINING | {"event": "reminder", "days": 1, "absence_url": ABSENCE_URL, "attend_url": ATTEND_URL},
+    ),
+    "training_reminder_today": (
+        "members/email/training/reminder_today",
+        TRAINING | {"event": "reminder", "days": 0, "absence_url": ABSENCE_URL},
+    ),
     "message_about_a_training": (
         "members/email/participant_message",
         TRAINING
@@ -115,6 +141,7 @@ MESSAGES = {
             "page_url": TRAINING["training_url"],
             "training_when": TRAINING["training_when"],
             "training_venue": TRAINING["training_venue"],
+            "preferences_url": "http://127.0.0.1:8000/anggota/kabar/",
         },
     ),
     "announcement_program": (
@@ -125,6 +152,7 @@ MESSAGES = {
             "page_url": "http://127.0.0.1:8000/program/umkm/",
             "training_when": "",
             "training_venue": "",
+            "preferences_url": "http://127.0.0.1:8000/anggota/kabar/",
         },
     ),
     "member_verified": ("members/email/verified", {"member": MEMBER, "dashboard_url": TRAINING["dashboard_url"]}),

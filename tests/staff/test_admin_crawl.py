@@ -32,7 +32,7 @@ from wagtail.admin.viewsets import viewsets
 from wagtail.models import Collection, Page, get_page_models
 
 from members import accounts, enrollment, imports
-from members.models import Enrollment, ImportJob, Member
+from members.models import Enrollment, ImportJob, Member, WaitlistOffer
 from programs.models import TrainingPage
 from tasks import outbox
 from tasks.models import Notification
@@ -67,6 +67,12 @@ def build_world(roles, make_person, make_training) -> World:
     accounts.member_verify(member=members[-1], by=roles.coordinator)
     training = make_training(title="Pelatihan Kopi & Kue", capacity=2)
     enrollments = [enrollment.enroll(member=member, training=training) for member in members[:3]]
+    # A seat offered from a waiting list: its answer links are credentials too (sealed in the outbox).
+    offering = make_training(title="Pelatihan Abon Ikan", capacity=1, waitlist_offer_hours=24)
+    seat = enrollment.enroll(member=members[2], training=offering)
+    for waiting in (members[3], members[0]):
+        enrollment.enroll(member=waiting, training=offering)
+    enrollment.cancel(enrollment=seat)  # the seat is offered to Fauzi
     # Credentials in the outbox, as the attack had them: a reset link for the superuser (as
     # allauth's adapter records it: tests/tasks/test_outbox_secrets.py asks for it over HTTP)
     # and an import invitation, both sealed; the crawl checks that no role reads their keys.
@@ -102,6 +108,7 @@ def build_world(roles, make_person, make_training) -> World:
         Group: Group.objects.get(name="Koordinator"),
         Collection: Collection.get_first_root_node(),
         ImportJob: job,
+        WaitlistOffer: WaitlistOffer.objects.get(status="open"),
     }
     world.without_login = without_login
     return world
@@ -138,8 +145,8 @@ def calendar_tokens(world: World) -> Iterable[str]:
 def credential_links(world: World) -> Iterable[str]:
     """The keys of every reset, confirmation and invitation link the outbox holds (opened here)."""
     for row in Notification.objects.filter(secret=True):
-        text = outbox.unseal(row.body_text)
-        yield from re.findall(r"/akun/(?:password/reset/key|confirm-email)/([^/\s]+)", text)
+        text = outbox.rendered(row).body_text
+        yield from re.findall(r"/(?:akun/password/reset/key|akun/confirm-email|anggota/tawaran)/([^/\s?]+)", text)
 
 
 # Forbidden strings per role: callables from the crawl's world to strings. Another secret that
@@ -397,8 +404,9 @@ def test_every_admin_url_as_each_role(client, world, role):
 
 
 def test_the_crawl_knows_the_credentials_it_looks_for(world):
-    # Without them the secrets check above could not fail: a reset key and an invitation key.
-    assert len(set(credential_links(world))) >= 2
+    # Without them the secrets check above could not fail: a reset key, an invitation key, an offer's token.
+    links = set(credential_links(world))
+    assert len(links) >= 3 and any(re.fullmatch(r"[0-9a-z]+-[0-9a-f]{40}", link) for link in links)
 
 
 def test_the_crawl_covers_member_data_views(world):

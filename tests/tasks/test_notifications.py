@@ -1,15 +1,11 @@
 """What members are told through the outbox: training changes, reminders, announcements, batches."""
 
-from datetime import datetime, timedelta
-
 import pytest
 from django.core import mail
 
-from core.clock import WIB
 from members import announcements
 from members import enrollment as service
 from members.models import Enrollment
-from members.reminders import send_reminders
 from tasks import outbox
 from tasks.models import Notification
 
@@ -56,22 +52,6 @@ def test_participants_hear_of_a_new_venue_once_and_of_a_cancellation(
     assert kinds("training_cancelled") == sorted([confirmed.user.email, waiting.user.email])
     cancelled = Notification.objects.filter(kind="training_cancelled").first()
     assert "Banjir di lokasi" in outbox.rendered(cancelled).body_text
-
-
-def test_reminder_the_day_before_is_sent_once_however_often_the_job_runs(make_training, make_active_member):
-    now = datetime(2030, 3, 9, 8, 0, tzinfo=WIB)
-    tomorrow = make_training(starts_at=datetime(2030, 3, 10, 9, 0, tzinfo=WIB))
-    later = make_training(starts_at=datetime(2030, 3, 11, 9, 0, tzinfo=WIB))
-    member, waiting = make_active_member(), make_active_member()
-    service.enroll(member=member, training=tomorrow, now=now - timedelta(days=5))
-    service.enroll(member=member, training=later, now=now - timedelta(days=5))
-    Enrollment.objects.create(member=waiting, training=tomorrow, status="waitlisted", waitlisted_at=now)
-
-    assert send_reminders(now=now) == 1
-    assert send_reminders(now=now) == 1
-    [reminder] = Notification.objects.filter(kind="training_reminder")
-    assert reminder.recipient == member.user.email
-    assert tomorrow.title in outbox.rendered(reminder).subject
 
 
 def test_a_new_training_is_announced_once_to_members_who_opted_in(

@@ -8,10 +8,11 @@ escapes them (and a name with markup in it stays text there).
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from members import accounts, announcements, imports, notifications
 from members import enrollment as service
-from members.models import Enrollment
+from members.models import Enrollment, Reminder
 from tasks import outbox
 from tasks.models import Notification
 from tests.people import DEWI, JUMAT, NURAINI
@@ -56,7 +57,12 @@ def test_every_kind_of_email_reads_as_written(smtp_server, make_training, make_p
     service.enroll(member=jumat, training=training)  # waiting list
     service.cancel(enrollment=first, by_staff=False)  # cancelled; Jum'at is promoted
     promoted = Enrollment.objects.get(member=jumat, status="confirmed")
-    notifications.remind(enrollment=promoted)
+    notifications.remind(
+        enrollment=promoted,
+        reminder=Reminder.objects.create(
+            enrollment=promoted, rule=Reminder.Rule.DAYS_BEFORE, moment=timezone.now(), sent_at=timezone.now()
+        ),
+    )
     training.venue_name = VENUE + " & Aula Baru"
     training.save_revision().publish()  # a change of venue
     training.refresh_from_db()

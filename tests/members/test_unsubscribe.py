@@ -1,0 +1,118 @@
+"""Announcements people can stop (issue 17): RFC 8058 one-click, a preferences page, refused addresses.
+
+Read as a mail client reads them (Python's email package, through a real SMTP server), and
+stopped with a plain POST that has no session and no CSRF token.
+"""
+
+import re
+
+import pytest
+from django.test import Client
+
+from members import enrollment as service
+from members import links
+from members.models import Member
+from tasks import outbox
+from tasks.models import Notification
+from tests.people import JUMAT, NURAINI
+
+pytestmark = pytest.mark.django_db
+
+
+def deliver_all():
+    ids = list(Notification.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True))
+    outbox.deliver_batch(notification_ids=ids)
+
+
+def announced_to(title: str) -> list[str]:
+    rows = Notification.objects.filter(kind="announcement").order_by("recipient")
+    return [row.recipient for row in rows if title in outbox.rendered(row).subject]
+
+
+@pytest.fixture
+def announced(settings, smtp_server, make_training, make_person):
+    settings.SITE_URL = "https://ansor-batubara.example"
+    settings.ANNOUNCEMENT_FROM_EMAIL = "kabar@ansor-batubara.example"
+    nuraini = make_person(NURAINI, announcements_opt_in=True)
+    jumat = make_person(JUMAT, announcements_opt_in=True)
+    training = make_training(title="Kopi & Kue: Pemasaran Digital")  # its first publish announces it
+    assert Notification.objects.filter(kind="announcement").count() == 2
+    deliver_all()
+    by_recipient = {message["To"]: message for message in smtp_server.messages}
+    return training, nuraini, jumat, by_recipient
+
+
+def test_every_announcement_can_be_stopped_with_one_click(announced, make_training):
+    _training, nuraini, _jumat, by_recipient = announced
+    message = by_recipient[NURAINI.email]
+    url = message["List-Unsubscribe"].strip("<>")
+    assert re.fullmatch(r"https://ansor-batubara\.example/anggota/kabar/berhenti/[0-9a-z]+-[0-9a-f]{40}/", url)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Id"] == "<kabar.ansor-batubara.example>"
+    assert "kabar@ansor-batubara.example" in message["From"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "https://ansor-batubara.example/anggota/kabar/" in text  # the visible way out
+    assert by_recipient[JUMAT.email]["List-Unsubscribe"] != message["List-Unsubscribe"]  # each their own
+    # The link is a credential: no reader of the outbox row has it.
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    row = Notification.objects.get(recipient=NURAINI.email)
+    assert token not in " ".join(str(value) for value in Notification.objects.filter(pk=row.pk).values().get().values())
+
+    path = url.removeprefix("https://ansor-batubara.example")
+    mail_app = Client(enforce_csrf_checks=True)  # what a mail provider sends: a bare POST
+    assert mail_app.get(path).status_code == 200  # a scanner's GET changes nothing
+    nuraini.refresh_from_db()
+    assert nuraini.announcements_opt_in
+    response = mail_app.post(path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    nuraini.refresh_from_db()
+    assert not nuraini.announcements_opt_in  # at once
+
+    make_training(title="Abon Ikan")
+    assert announced_to("Abon Ikan") == [JUMAT.email]  # Nur'aini stopped them
+
+
+def test_transactional_mail_has_none_of_it(smtp_server, make_training, make_person):
+    service.enroll(member=make_person(NURAINI, announcements_opt_in=True), training=make_training())
+    deliver_all()
+    [message] = [m for m in smtp_server.messages if m["X-Portal-Notification"] == "enrollment_confirmed"]
+    assert message["List-Unsubscribe"] is None and message["List-Id"] is None
+    assert message["List-Unsubscribe-Post"] is None
+
+
+def test_the_preferences_page_and_a_forged_link(client, make_person):
+    nuraini = make_person(NURAINI)
+    client.force_login(nuraini.user)
+    page = client.get("/anggota/kabar/")
+    assert page.status_code == 200 and 'name="announcements"' in page.content.decode()
+    client.post("/anggota/kabar/", {"announcements": "on"})
+    nuraini.refresh_from_db()
+    assert nuraini.announcements_opt_in
+    number, signature = links.unsubscribe_token(member=nuraini).split("-")
+    assert Client().post(f"/anggota/kabar/berhenti/{number}-{signature[::-1]}/").status_code == 404
+    nuraini.refresh_from_db()
+    assert nuraini.announcements_opt_in
+
+
+def test_an_address_the_server_refuses_for_good_gets_no_more_announcements(
+    smtp_server, make_training, make_person, roles, client
+):
+    nuraini = roles.member.member  # Nur'aini, the roles' member
+    nuraini.announcements_opt_in = True
+    nuraini.save()
+    make_person(JUMAT, announcements_opt_in=True)
+    smtp_server.refuse_recipient(NURAINI.email)
+    make_training(title="Kopi & Kue")  # announced to both
+    deliver_all()
+    refused = Notification.objects.get(recipient=NURAINI.email)
+    assert refused.status == "failed" and "550" in refused.last_error
+    nuraini.refresh_from_db()
+    assert nuraini.email_refused_at is not None and "550" in nuraini.email_refused_reply
+    assert [m["To"] for m in smtp_server.messages] == [JUMAT.email]
+
+    make_training(title="Abon Ikan")
+    assert announced_to("Abon Ikan") == [JUMAT.email]  # Nur'aini's address is suppressed
+    client.force_login(roles.coordinator)
+    home = client.get("/admin/").content.decode()
+    assert "ditolak server email" in home and NURAINI.email in home
+    assert Member.objects.filter(email_refused_at__isnull=False).count() == 1
