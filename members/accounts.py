@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from . import scope
 from .models import Member, User, new_calendar_token
 from .permissions import APP_LABEL, CHANGE_REQUEST_PERMISSIONS, codename
 
@@ -396,8 +397,12 @@ def member_can_enroll(*, member: Member) -> bool:
 
 @transaction.atomic
 def member_verify(*, member: Member, by: User | None) -> bool:
-    """Mark a member as verified by the branch and email them; False if already verified."""
+    """Mark a member as verified by the branch and email them; False if already verified.
+
+    ``by`` acts within their districts only (members.scope: OutOfScope otherwise).
+    """
     member = Member.objects.select_for_update().get(pk=member.pk)
+    scope.require_in_scope(user=by, obj=member)
     # A member without a login (a phone-only import) is verified like any other; a deleted one's shell is not.
     if member.status == Member.Status.ACTIVE or member.anonymised_at is not None:
         return False
@@ -415,6 +420,7 @@ def member_verify(*, member: Member, by: User | None) -> bool:
 def member_suspend(*, member: Member, by: User | None) -> bool:
     """Suspend a member (no enrolling until verified again); False if already suspended."""
     member = Member.objects.select_for_update().get(pk=member.pk)
+    scope.require_in_scope(user=by, obj=member)
     if member.status == Member.Status.SUSPENDED or member.anonymised_at is not None:
         return False
     member.status = Member.Status.SUSPENDED

@@ -44,6 +44,7 @@ from core.models import District
 from core.spreadsheets import csv_cell
 from tasks.outbox import notify
 
+from . import scope
 from .accounts import birth_date_validate, email_validate_deliverable, member_language, phone_normalise
 from .models import ImportJob, ImportRow, Member, User
 from .permissions import IMPORT_MEMBERS
@@ -372,8 +373,12 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
     """Decide (and unless a dry run, write) every row of one chunk; call inside a transaction."""
     outcomes: dict[int, RowOutcome] = {}
     valid: list[tuple[int, dict]] = []
+    districts = scope.districts_of(by) if by is not None else None
     for number, values in rows:
         data, reasons = validate_row(values, context.districts)
+        # A sub-branch coordinator imports the members of their own districts only.
+        if districts is not None and (data["district"] is None or data["district"].pk not in districts):
+            reasons.append(_("the district is not one of your sub-branch's districts"))
         email, phone = data.get("email"), data.get("phone")
         if email and context.first_email.get(email, number) != number:
             reasons.append(_("same email as row %(row)d") % {"row": context.first_email[email]})
@@ -400,7 +405,12 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
         member = by_phone.get(data["phone"]) if data["phone"] else None
         if data["email"] in taken:
             outcomes[number] = RowOutcome(number, data["full_name"], Result.SKIPPED, _("already a member (same email)"))
-        elif member is not None and member.user_id is None and data["email"]:
+        elif (
+            member is not None
+            and member.user_id is None
+            and data["email"]
+            and (districts is None or member.district_id in districts)
+        ):
             if not dry_run:
                 member_email_add(member=member, email=data["email"], by=by)
             outcomes[number] = RowOutcome(
@@ -648,9 +658,10 @@ def import_reports_expire(*, now=None) -> int:
 
 
 def import_jobs_visible(*, user: User):
-    """The jobs a user may see: every job, for those who may import (a branch's coordinators share the work)."""
+    """The jobs a user may see: every job, for those who may import (a branch's coordinators share the work);
+    a sub-branch coordinator only their own (a report names everyone in its file)."""
     queryset = ImportJob.objects.select_related("created_by")
-    return queryset if user.has_perm(IMPORT_MEMBERS) else queryset.none()
+    return scope.scoped(user=user, queryset=queryset) if user.has_perm(IMPORT_MEMBERS) else queryset.none()
 
 
 def import_job_report(*, job: ImportJob) -> Iterable[list]:

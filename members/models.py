@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import COORDINATOR_GROUP
 from programs.schedule import CadreLevel
 
 from .permissions import VERIFY_MEMBER, codename
@@ -151,6 +152,36 @@ class Member(models.Model):
     @property
     def email(self) -> str:
         return self.user.email if self.user_id else ""
+
+
+class CoordinatorScope(models.Model):
+    """The sub-branches (PAC, one per district) a coordinator works for (members.scope).
+
+    A coordinator without one works for the whole branch. With one, they see and act on the
+    members of these districts and the participants of trainings their PAC organises, and
+    nothing else; a scope without districts shows nothing (never everything by mistake).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinator"),
+        on_delete=models.CASCADE,
+        related_name="district_scope",
+        limit_choices_to={"groups__name": COORDINATOR_GROUP},
+    )
+    districts = models.ManyToManyField(
+        "core.District",
+        verbose_name=_("districts (PAC)"),
+        related_name="+",
+        help_text=_("The coordinator sees and manages only members of these districts."),
+    )
+
+    class Meta:
+        verbose_name = _("sub-branch coordinator")
+        verbose_name_plural = _("sub-branch coordinators")
+
+    def __str__(self):
+        return str(self.user)
 
 
 class TrainingSeats(models.Model):

@@ -14,7 +14,7 @@ from . import enrollment, notifications, training_panel
 from .admin import bulk_actions, buttons, dashboard, message_participants, urls
 from .admin.access import ReadOnlyEnrollmentPolicy
 from .admin.menu import PermissionMenuItem
-from .admin.viewsets import EnrollmentViewSet, MemberViewSet
+from .admin.viewsets import CoordinatorScopeViewSet, EnrollmentViewSet, MemberViewSet
 from .models import Enrollment
 from .permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS
 
@@ -23,6 +23,7 @@ from .permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS
 register_permission_policy(Enrollment, ReadOnlyEnrollmentPolicy(Enrollment))
 register_snippet(MemberViewSet)
 register_snippet(EnrollmentViewSet)
+register_snippet(CoordinatorScopeViewSet)
 
 
 # -- the staff actions (one table: bulk_actions.STAFF_ACTIONS) and the rows' buttons -------------

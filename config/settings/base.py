@@ -254,6 +254,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Accounts: email is the login; allauth handles sign-up and verification.
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
+    # First: it only refuses (a sub-branch coordinator gets no branch-wide admin, members.scope).
+    "members.scope.ScopeBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

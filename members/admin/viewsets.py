@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from django import forms
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
@@ -25,8 +26,8 @@ from core.admin_display import ReadableInspectMixin, YesNoColumn
 from core.spreadsheets import SpreadsheetExportMixin
 
 from .. import accounts, enrollment
-from ..models import Enrollment, Member
-from .access import SeeingRequiredChooserMixin
+from ..models import CoordinatorScope, Enrollment, Member
+from .access import ScopedViewSetMixin, SeeingRequiredChooserMixin
 from .listing import ReturnToListingMixin, TrainingDayLinksMixin
 
 # -- choosers: rows that name people, only for those who may see them ---------------------------
@@ -146,7 +147,7 @@ class AuditHistoryView(snippet_views.HistoryView):
 # -- the viewsets -------------------------------------------------------------------------------
 
 
-class MemberViewSet(SnippetViewSet):
+class MemberViewSet(ScopedViewSetMixin, SnippetViewSet):
     model = Member
     chooser_viewset_class = PeopleChooserViewSet
     index_view_class = MemberIndexView
@@ -205,7 +206,7 @@ class MemberViewSet(SnippetViewSet):
         MultiFieldPanel([FieldPanel(name) for name in accounts.BUSINESS_FIELDS], heading=_("Business (UMKM)")),
     ]
 
-    def get_queryset(self, request):
+    def all_rows(self, request):
         # Deleted accounts leave an anonymous shell for statistics; coordinators never see it.
         # Members without a login (phone-only imports) are listed like any other.
         return Member.objects.filter(anonymised_at__isnull=True).select_related("user", "district")
@@ -217,7 +218,7 @@ STATUS_RANK = Case(
 )
 
 
-class EnrollmentViewSet(SnippetViewSet):
+class EnrollmentViewSet(ScopedViewSetMixin, SnippetViewSet):
     model = Enrollment
     chooser_viewset_class = PeopleChooserViewSet
     index_view_class = EnrollmentIndexView
@@ -289,9 +290,33 @@ class EnrollmentViewSet(SnippetViewSet):
         "attended_at",
     ]
 
-    def get_queryset(self, request):
+    def all_rows(self, request):
         return (
             Enrollment.objects.select_related("member__district", "training")
             .annotate(status_rank=STATUS_RANK)
             .order_by("training", "status_rank", "requested_at", "pk")
         )
+
+
+class DistrictsColumn(Column):
+    def get_value(self, instance):
+        return ", ".join(district.name for district in instance.districts.all())
+
+
+class CoordinatorScopeViewSet(SnippetViewSet):
+    """Who is a sub-branch (PAC) coordinator, and of which districts: for the branch's administrators.
+
+    No group holds a permission on these rows (members/demo.py gives none): only superusers
+    change a scope, so a coordinator never widens their own.
+    """
+
+    model = CoordinatorScope
+    icon = "site"
+    menu_label = _("Sub-branch coordinators")
+    add_to_settings_menu = True
+    copy_view_enabled = False
+    list_display = ["user", DistrictsColumn("districts", label=_("Districts (PAC)"))]
+    panels = [FieldPanel("user"), FieldPanel("districts", widget=forms.CheckboxSelectMultiple)]
+
+    def get_queryset(self, request):
+        return CoordinatorScope.objects.select_related("user").prefetch_related("districts")
