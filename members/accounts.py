@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
-from . import scope
+from . import numbers, scope
 from .models import Member, User, new_calendar_token
 from .permissions import APP_LABEL, CHANGE_REQUEST_PERMISSIONS, codename
 
@@ -60,8 +60,11 @@ ABOUT_FIELDS = (
 BUSINESS_FIELDS = ("business_name", "business_sector", "business_description")
 # What a member tells the branch about themself and agrees to receive.
 MEMBER_DETAILS = (*ABOUT_FIELDS, *BUSINESS_FIELDS, "announcements_opt_in")
+# What the branch gives and the member only reads: the member number (members.numbers, at
+# verification; a number from before the portal comes with the import or a change request).
+GIVEN_BY_THE_BRANCH = ("member_number",)
 # What the profile form edits: the details, and the language of the member's emails and site.
-PROFILE_FIELDS = (*MEMBER_DETAILS, "language")
+PROFILE_FIELDS = (*(name for name in MEMBER_DETAILS if name not in GIVEN_BY_THE_BRANCH), "language")
 
 # What eligibility for trainings depends on (gender, age, district, cadre level) and what
 # identifies the member to the branch: once the branch has verified the member, these are
@@ -397,7 +400,8 @@ def member_can_enroll(*, member: Member) -> bool:
 
 @transaction.atomic
 def member_verify(*, member: Member, by: User | None) -> bool:
-    """Mark a member as verified by the branch and email them; False if already verified.
+    """Mark a member as verified by the branch, give them a member number, and email them;
+    False if already verified.
 
     ``by`` acts within their districts only (members.scope: OutOfScope otherwise).
     """
@@ -409,7 +413,9 @@ def member_verify(*, member: Member, by: User | None) -> bool:
     member.status = Member.Status.ACTIVE
     member.verified_by = by
     member.verified_at = timezone.now()
-    member.save(update_fields=["status", "verified_by", "verified_at", "updated_at"])
+    # The member number is given now, once (a member verified again after a suspension keeps theirs).
+    numbers.member_number_assign(member=member)
+    member.save(update_fields=["status", "verified_by", "verified_at", "member_number", "updated_at"])
     log(instance=member, action="members.member.verify", user=by)
     member_id = member.pk
     transaction.on_commit(lambda: send_member_email(member_id=member_id, template="verified"))

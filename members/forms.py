@@ -90,7 +90,6 @@ class ProfileForm(forms.ModelForm):
         }
         help_texts = {
             "phone": _("Indonesian numbers such as 0812 3456 7890 are fine."),
-            "member_number": _("If you already have one (optional)."),
             "business_name": _("Only if you run a micro or small business (UMKM)."),
         }
 
@@ -107,6 +106,8 @@ class ProfileForm(forms.ModelForm):
         # a (tampered) POST says, and the service refuses a change to it anyway.
         self.locked_fields = accounts.member_locked_fields(member=self.instance)
         for name in self.locked_fields:
+            if name not in self.fields:
+                continue  # given by the branch (the member number): shown, never a field
             self.fields[name].disabled = True
             self.fields[name].help_text = accounts.LOCKED_MESSAGE
 
@@ -123,7 +124,7 @@ class ProfileForm(forms.ModelForm):
 
     def about_fields(self) -> list:
         """The "About you" group of the profile page, in its order."""
-        return [self[name] for name in accounts.ABOUT_FIELDS]
+        return [self[name] for name in accounts.ABOUT_FIELDS if name in self.fields]
 
     def profile_fields(self) -> dict:
         fields = {name: self.cleaned_data[name] for name in accounts.PROFILE_FIELDS}

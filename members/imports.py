@@ -44,7 +44,7 @@ from core.models import District
 from core.spreadsheets import csv_cell
 from tasks.outbox import notify
 
-from . import scope
+from . import numbers, scope
 from .accounts import birth_date_validate, email_validate_deliverable, member_language, phone_normalise
 from .models import ImportJob, ImportRow, Member, User
 from .permissions import IMPORT_MEMBERS
@@ -352,10 +352,14 @@ class _Context:
         self.districts.update({district.slug.lower(): district for district in districts})
         self.first_email: dict[str, int] = {}
         self.first_phone: dict[str, int] = {}
+        self.first_member_number: dict[str, int] = {}
         for number, values in rows:
             email = _text(values.get("email")).lower()
             if email:
                 self.first_email.setdefault(email, number)
+            member_number = _text(values.get("member_number"))
+            if member_number:
+                self.first_member_number.setdefault(member_number, number)
             try:
                 phone = phone_normalise(value=_text(values.get("phone")))
             except ValidationError:
@@ -384,6 +388,9 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
             reasons.append(_("same email as row %(row)d") % {"row": context.first_email[email]})
         if phone and context.first_phone.get(phone, number) != number:
             reasons.append(_("same phone as row %(row)d") % {"row": context.first_phone[phone]})
+        member_number = data.get("member_number")
+        if member_number and context.first_member_number.get(member_number, number) != number:
+            reasons.append(_("same member number as row %(row)d") % {"row": context.first_member_number[member_number]})
         if reasons:
             outcomes[number] = RowOutcome(number, data["full_name"], Result.REFUSED, "; ".join(reasons))
         else:
@@ -400,10 +407,24 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
             phone__in=[data["phone"] for _number, data in valid if data["phone"]], anonymised_at__isnull=True
         )
     }
+    # A member number already held by a member who is not this row's (found by phone) is refused.
+    numbers_held = dict(
+        Member.objects.filter(
+            member_number__in=[data["member_number"] for _number, data in valid if data["member_number"]]
+        ).values_list("member_number", "phone")
+    )
     new = []
     for number, data in valid:
         member = by_phone.get(data["phone"]) if data["phone"] else None
-        if data["email"] in taken:
+        held_by = numbers_held.get(data["member_number"]) if data["member_number"] else None
+        if held_by is not None and (not data["phone"] or held_by != data["phone"]) and data["email"] not in taken:
+            outcomes[number] = RowOutcome(
+                number,
+                data["full_name"],
+                Result.REFUSED,
+                _("member number “%(value)s” already belongs to another member") % {"value": data["member_number"]},
+            )
+        elif data["email"] in taken:
             outcomes[number] = RowOutcome(number, data["full_name"], Result.SKIPPED, _("already a member (same email)"))
         elif (
             member is not None
@@ -475,19 +496,19 @@ def _users_create(emails: list[str]) -> dict[str, User]:
 def _create(rows: list[dict], *, by: User | None) -> int:
     now = timezone.now()
     by_email = _users_create([data["email"] for data in rows if data["email"]])
-    members = Member.objects.bulk_create(
-        [
-            Member(
-                user=by_email.get(data["email"]),
-                status=Member.Status.ACTIVE,
-                verified_by=by,
-                verified_at=now,
-                **{key: value for key, value in data.items() if key != "email"},
-            )
-            for data in rows
-        ],
-        batch_size=500,
-    )
+    members = [
+        Member(
+            user=by_email.get(data["email"]),
+            status=Member.Status.ACTIVE,
+            verified_by=by,
+            verified_at=now,
+            **{key: value for key, value in data.items() if key != "email"},
+        )
+        for data in rows
+    ]
+    # Imported members arrive verified: a number they already have stays, the others get one now.
+    numbers.member_numbers_assign(members=members)
+    members = Member.objects.bulk_create(members, batch_size=500)
     for member in members:
         if member.user is not None:
             invite(user=member.user, full_name=member.full_name, language=member_language(member=member))

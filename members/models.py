@@ -145,6 +145,14 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         permissions = [(codename(VERIFY_MEMBER), _("Can verify and suspend members"))]
         indexes = [models.Index(fields=["status", "district"], name="member_status_district_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_number"],
+                condition=~models.Q(member_number=""),
+                name="one_member_per_member_number",
+                violation_error_message=_("This member number already belongs to another member."),
+            )
+        ]
 
     def __str__(self):
         return self.full_name or gettext("(deleted member)")
@@ -182,6 +190,24 @@ class CoordinatorScope(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class MemberNumberCounter(models.Model):
+    """The last sequence number given in one scope of member numbers (members.numbers).
+
+    Locked while a number is given, so two verifications at once never get the same one; it
+    only goes up, so a number is never given twice, even after its member is deleted.
+    """
+
+    scope = models.CharField(_("scope"), max_length=150, unique=True)
+    last = models.PositiveIntegerField(_("last number given"), default=0)
+
+    class Meta:
+        verbose_name = _("member number counter")
+        verbose_name_plural = _("member number counters")
+
+    def __str__(self):
+        return f"{self.scope}: {self.last}"
 
 
 class TrainingSeats(models.Model):

@@ -163,6 +163,7 @@ class MemberViewSet(ScopedViewSetMixin, SnippetViewSet):
         "full_name",
         "email",
         PhoneColumn("phone", label=_("Phone / WhatsApp")),
+        "member_number",
         "district",
         "status",
         "created_at",
@@ -257,9 +258,11 @@ class EnrollmentViewSet(ScopedViewSetMixin, SnippetViewSet):
         "get_status_display",
         "requested_at",
         "attended",
+        "member.member_number",  # last: partners' sheets keep the columns they had
     ]
     export_headings = {
         "member.full_name": _("Name"),
+        "member.member_number": _("Member number"),
         "member.district": _("District"),
         "member.village": _("Village"),
         "member.phone": _("Phone / WhatsApp"),
