@@ -23,6 +23,8 @@ urlpatterns = [
     path("akun/", include("allauth.urls")),
     path("anggota/", include("members.urls")),
     path("privasi/", members_views.privacy, name="privacy"),
+    # Public check of a member card (the card's QR code): a contract (docs/architecture.md).
+    path("kta/<path:number>/", members_views.card_check, name="member_card_check"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("bahasa/<str:code>/", home_views.switch_language, name="switch_language"),
     path("cari/", home_views.search, name="search"),

@@ -435,6 +435,37 @@ def member_suspend(*, member: Member, by: User | None) -> bool:
     return True
 
 
+# -- the photo on the member card ------------------------------------------------------------
+
+
+@transaction.atomic
+def member_photo_set(*, member: Member, upload) -> None:
+    """Keep an uploaded photo for the member's card: resized and stripped of its metadata
+    (core.uploads.photo_clean; ValidationError when it is no photo). The old one is deleted."""
+    from django.core.files.base import ContentFile
+
+    from core.uploads import photo_clean
+
+    clean = photo_clean(upload)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    old = member.photo.name
+    member.photo.save("photo.jpg", ContentFile(clean), save=False)
+    member.save(update_fields=["photo", "updated_at"])
+    if old:
+        storage = member.photo.storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+@transaction.atomic
+def member_photo_remove(*, member: Member) -> None:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    old, member.photo = member.photo.name, ""
+    member.save(update_fields=["photo", "updated_at"])
+    if old:
+        storage = Member._meta.get_field("photo").storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
 # -- the private calendar address -------------------------------------------------------------
 
 

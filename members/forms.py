@@ -172,6 +172,16 @@ class ChangeRequestForm(forms.Form):
         }
 
 
+class PhotoForm(forms.Form):
+    """The photo on the member card; its content is checked and cleaned by the service (core.uploads)."""
+
+    photo = forms.FileField(
+        label=_("Photo"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("A clear photo of your face, JPEG, PNG or WebP, at most 8 MB. Only you and the branch see it."),
+    )
+
+
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label=_("Your password"),

@@ -62,6 +62,17 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def _photo_upload_to(instance, filename: str) -> str:
+    # A random name: a member's photo is never found by guessing its address.
+    return f"photos/{uuid.uuid4().hex}.jpg"
+
+
 class Member(models.Model):
     """A cadre's profile: one per user account, filled in after sign-up on /anggota/profil/.
 
@@ -108,6 +119,10 @@ class Member(models.Model):
     village = models.CharField(_("village"), max_length=100, blank=True)
     cadre_level = models.CharField(_("cadre level"), max_length=10, choices=CadreLevel.choices, default=CadreLevel.NONE)
     member_number = models.CharField(_("member number"), max_length=50, blank=True)
+    # On the member card only: kept privately (never under /media/), shown to the member themself.
+    photo = models.FileField(
+        _("photo"), storage=_private_storage, upload_to=_photo_upload_to, max_length=255, blank=True, editable=False
+    )
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     business_name = models.CharField(_("business name"), max_length=150, blank=True)
     business_sector = models.CharField(_("business sector"), max_length=100, blank=True)
@@ -292,12 +307,6 @@ class Enrollment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
-
-
-def _private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 def _import_upload_to(instance, filename: str) -> str:

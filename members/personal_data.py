@@ -75,6 +75,7 @@ def member_export(*, user: User) -> dict[str, Any]:
             "village": member.village,
             "cadre_level": member.cadre_level,
             "member_number": member.member_number,
+            "photo_on_card": bool(member.photo),
             "occupation": member.occupation,
             "business": {
                 "name": member.business_name,
@@ -168,6 +169,10 @@ def member_delete(*, user: User) -> None:
         member.birth_date = None
         member.village = ""
         member.member_number = ""
+        if member.photo:
+            photo, storage = member.photo.name, member.photo.storage
+            transaction.on_commit(lambda: storage.delete(photo))
+        member.photo = ""
         member.occupation = ""
         member.business_name = ""
         member.business_sector = ""

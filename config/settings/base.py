@@ -296,6 +296,8 @@ ACCOUNT_RATE_LIMITS = {
     # Enrolling in and cancelling a training (members.views), each of which emails the member:
     # per member and training, then per member over all trainings.
     "enrollment_change": "6/10m/key,30/h/user",
+    # The public check of member cards (/kta/<number>/): people scan a card, nobody reads out numbers.
+    "member_card_check": "20/m/ip,200/h/ip",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
