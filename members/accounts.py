@@ -237,12 +237,16 @@ def _comparable(name: str, value: Any) -> Any:
 
 
 @transaction.atomic
-def member_update_profile(*, member: Member, privacy_agreed: bool, **fields: Any) -> Member:
+def member_update_profile(
+    *, member: Member, privacy_agreed: bool, nik: str = "", nik_consent: bool = False, **fields: Any
+) -> Member:
     """Save the fields a member may change on /anggota/profil/.
 
     A verified member's locked fields (member_locked_fields) keep their values: a change
     to one is refused with a ValidationError (the profile form shows them disabled, so
-    that a form never sends one).
+    that a form never sends one). ``nik``, when given, is checked against the profile's date
+    of birth and gender and stored encrypted (members.nik); it needs the member's consent,
+    and a verified member's NIK, once given, changes only through the coordinators.
     """
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
@@ -265,9 +269,35 @@ def member_update_profile(*, member: Member, privacy_agreed: bool, **fields: Any
         setattr(member, name, value)
     if member.privacy_agreed_at is None:
         member.privacy_agreed_at = timezone.now()
+    if nik:
+        _member_nik_set(member=member, value=nik, consent=nik_consent)
     member.full_clean()
     member.save()
     return member
+
+
+def _member_nik_set(*, member: Member, value: str, consent: bool) -> None:
+    """Check a NIK against the (updated, unsaved) profile and put it on ``member``, encrypted."""
+    from . import nik as nik_service
+
+    if not nik_service.nik_enabled():
+        return
+    number = nik_service.nik_validate(value=value, birth_date=member.birth_date, gender=member.gender)
+    current = nik_service.nik_decrypt(ciphertext=member.nik_ciphertext)
+    if number == current:
+        return
+    if current and member_is_verified(member=member):
+        raise ValidationError(LOCKED_MESSAGE, code="locked_field")
+    if not consent and member.nik_consent_at is None:
+        raise ValidationError(
+            _("Tick the consent to store your NIK, or leave the NIK empty."), code="nik_consent_required"
+        )
+    if nik_service.nik_duplicate(nik=number, member=member):
+        raise ValidationError(
+            _("This NIK already belongs to another member. Contact the branch if it is yours."), code="nik_taken"
+        )
+    for name, field_value in nik_service.nik_fields(nik=number, consent=consent).items():
+        setattr(member, name, field_value)
 
 
 def member_change_request_recipients() -> list[str]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import District
 
 from . import accounts
+from . import nik as nik_service
 from .models import Member
 
 
@@ -68,6 +69,21 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    nik = forms.CharField(
+        label=_("NIK (population number on your e-KTP)"),
+        max_length=24,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_(
+            "Optional: 16 digits. Stored encrypted, used only to verify your membership, and shown to "
+            "coordinators masked."
+        ),
+    )
+    nik_consent = forms.BooleanField(
+        label=_("I agree that the branch stores my NIK to verify my membership (UU 27/2022)."),
+        label_suffix="",
+        required=False,
+    )
     privacy_agreed = forms.BooleanField(
         label=privacy_label(),
         label_suffix="",
@@ -102,6 +118,18 @@ class ProfileForm(forms.ModelForm):
         self.fields["language"].required = False  # left out of a POST: the member's language stays
         if self.instance.privacy_agreed_at:
             self.initial.setdefault("privacy_agreed", True)
+        if not nik_service.nik_enabled():
+            del self.fields["nik"], self.fields["nik_consent"]
+        else:
+            held = nik_service.nik_decrypt(ciphertext=self.instance.nik_ciphertext)
+            if held:
+                # Never sent back in the page: the masked NIK says one is kept; typing replaces it.
+                self.fields["nik"].widget.attrs["placeholder"] = nik_service.nik_mask(held)
+                self.fields["nik"].help_text = _("Kept: %(masked)s. Type it again only to change it.") % {
+                    "masked": nik_service.nik_mask(held)
+                }
+            if self.instance.nik_consent_at:
+                self.initial.setdefault("nik_consent", True)
         # Verified data is shown, not sent: a disabled field keeps its current value whatever
         # a (tampered) POST says, and the service refuses a change to it anyway.
         self.locked_fields = accounts.member_locked_fields(member=self.instance)
@@ -113,6 +141,19 @@ class ProfileForm(forms.ModelForm):
 
     def clean_phone(self):
         return accounts.phone_normalise(value=self.cleaned_data.get("phone", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        # The NIK against the date of birth and gender of this same form (members.nik); the
+        # service checks it again with the saved profile, consent and duplicates.
+        if cleaned.get("nik"):
+            birth_date = cleaned.get("birth_date", self.instance.birth_date)
+            gender = cleaned.get("gender", self.instance.gender)
+            try:
+                cleaned["nik"] = nik_service.nik_validate(value=cleaned["nik"], birth_date=birth_date, gender=gender)
+            except ValidationError as error:
+                self.add_error("nik", error)
+        return cleaned
 
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")
@@ -130,6 +171,13 @@ class ProfileForm(forms.ModelForm):
         fields = {name: self.cleaned_data[name] for name in accounts.PROFILE_FIELDS}
         fields["language"] = fields["language"] or self.instance.language
         return fields
+
+    def nik_fields(self) -> list:
+        """The NIK and its consent, when NIK is enabled (members.nik)."""
+        return [self[name] for name in ("nik", "nik_consent") if name in self.fields]
+
+    def nik_values(self) -> dict:
+        return {"nik": self.cleaned_data.get("nik", ""), "nik_consent": self.cleaned_data.get("nik_consent", False)}
 
 
 class ChangeRequestForm(forms.Form):

@@ -44,6 +44,7 @@ from core.models import District
 from core.spreadsheets import csv_cell
 from tasks.outbox import notify
 
+from . import nik as nik_service
 from . import numbers, scope
 from .accounts import birth_date_validate, email_validate_deliverable, member_language, phone_normalise
 from .models import ImportJob, ImportRow, Member, User
@@ -64,6 +65,7 @@ HEADER_ALIASES = {
     "birth_date": {"birth_date", "tanggal_lahir", "tgl_lahir", "date_of_birth"},
     "cadre_level": {"cadre_level", "jenjang_kaderisasi", "jenjang", "kaderisasi"},
     "member_number": {"member_number", "nomor_anggota", "no_anggota", "nia"},
+    "nik": {"nik", "no_nik", "nomor_nik", "no_ktp", "nomor_ktp", "nik_ktp"},
     "occupation": {"occupation", "pekerjaan"},
     "business_name": {"business_name", "nama_usaha", "usaha"},
     "business_sector": {"business_sector", "bidang_usaha", "sektor_usaha"},
@@ -318,6 +320,14 @@ def validate_row(values: dict, districts: dict[str, District]) -> tuple[dict, li
     if level not in CADRE_LEVELS:
         reasons.append(_("cadre level “%(value)s” is not one of PKD, PKL, PKN") % {"value": level})
     data["cadre_level"] = CADRE_LEVELS.get(level, Member.CadreLevel.NONE)
+    data["nik"] = ""
+    raw_nik = _text(values.get("nik"))
+    if raw_nik and nik_service.nik_enabled():
+        try:
+            data["nik"] = nik_service.nik_validate(value=raw_nik, birth_date=data["birth_date"], gender=data["gender"])
+        except ValidationError as error:
+            # The reason, never the number itself: the report is read by others and kept 30 days.
+            reasons.append(_("NIK: %(reason)s") % {"reason": " ".join(str(m) for m in error.messages)})
     for name, limit in (
         ("village", 100),
         ("member_number", 50),
@@ -353,6 +363,7 @@ class _Context:
         self.first_email: dict[str, int] = {}
         self.first_phone: dict[str, int] = {}
         self.first_member_number: dict[str, int] = {}
+        self.first_nik: dict[str, int] = {}
         for number, values in rows:
             email = _text(values.get("email")).lower()
             if email:
@@ -360,6 +371,9 @@ class _Context:
             member_number = _text(values.get("member_number"))
             if member_number:
                 self.first_member_number.setdefault(member_number, number)
+            nik = nik_service.nik_normalise(_text(values.get("nik")))
+            if nik:
+                self.first_nik.setdefault(nik, number)
             try:
                 phone = phone_normalise(value=_text(values.get("phone")))
             except ValidationError:
@@ -388,6 +402,8 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
             reasons.append(_("same email as row %(row)d") % {"row": context.first_email[email]})
         if phone and context.first_phone.get(phone, number) != number:
             reasons.append(_("same phone as row %(row)d") % {"row": context.first_phone[phone]})
+        if data.get("nik") and context.first_nik.get(data["nik"], number) != number:
+            reasons.append(_("same NIK as row %(row)d") % {"row": context.first_nik[data["nik"]]})
         member_number = data.get("member_number")
         if member_number and context.first_member_number.get(member_number, number) != number:
             reasons.append(_("same member number as row %(row)d") % {"row": context.first_member_number[member_number]})
@@ -413,6 +429,9 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
             member_number__in=[data["member_number"] for _number, data in valid if data["member_number"]]
         ).values_list("member_number", "phone")
     )
+    # Members found by NIK (its keyed hash: nothing is decrypted): the same person, skipped.
+    hashes = {number: nik_service.nik_hash(nik=data["nik"]) for number, data in valid if data["nik"]}
+    nik_held = set(Member.objects.filter(nik_hash__in=list(hashes.values())).values_list("nik_hash", flat=True))
     new = []
     for number, data in valid:
         member = by_phone.get(data["phone"]) if data["phone"] else None
@@ -424,6 +443,8 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
                 Result.REFUSED,
                 _("member number “%(value)s” already belongs to another member") % {"value": data["member_number"]},
             )
+        elif hashes.get(number) in nik_held:
+            outcomes[number] = RowOutcome(number, data["full_name"], Result.SKIPPED, _("already a member (same NIK)"))
         elif data["email"] in taken:
             outcomes[number] = RowOutcome(number, data["full_name"], Result.SKIPPED, _("already a member (same email)"))
         elif (
@@ -502,7 +523,9 @@ def _create(rows: list[dict], *, by: User | None) -> int:
             status=Member.Status.ACTIVE,
             verified_by=by,
             verified_at=now,
-            **{key: value for key, value in data.items() if key != "email"},
+            # Encrypted, with its keyed hash; no consent is recorded for the member (the branch had the number).
+            **nik_service.nik_fields(nik=data["nik"], consent=False),
+            **{key: value for key, value in data.items() if key not in ("email", "nik")},
         )
         for data in rows
     ]

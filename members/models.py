@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.roles import COORDINATOR_GROUP
 from programs.schedule import CadreLevel
 
-from .permissions import VERIFY_MEMBER, codename
+from .permissions import VERIFY_MEMBER, VIEW_MEMBER_NIK, codename
 
 
 class UserManager(BaseUserManager):
@@ -119,6 +119,10 @@ class Member(models.Model):
     village = models.CharField(_("village"), max_length=100, blank=True)
     cadre_level = models.CharField(_("cadre level"), max_length=10, choices=CadreLevel.choices, default=CadreLevel.NONE)
     member_number = models.CharField(_("member number"), max_length=50, blank=True)
+    # The NIK (members.nik): encrypted, and a keyed hash for duplicates; never in clear in the database.
+    nik_ciphertext = models.TextField(_("NIK"), blank=True, editable=False)
+    nik_hash = models.CharField(_("NIK (keyed hash)"), max_length=64, blank=True, editable=False)
+    nik_consent_at = models.DateTimeField(_("agreed to the NIK being stored at"), null=True, blank=True, editable=False)
     # On the member card only: kept privately (never under /media/), shown to the member themself.
     photo = models.FileField(
         _("photo"), storage=_private_storage, upload_to=_photo_upload_to, max_length=255, blank=True, editable=False
@@ -158,7 +162,10 @@ class Member(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
-        permissions = [(codename(VERIFY_MEMBER), _("Can verify and suspend members"))]
+        permissions = [
+            (codename(VERIFY_MEMBER), _("Can verify and suspend members")),
+            (codename(VIEW_MEMBER_NIK), _("Can see and export members' whole NIK")),
+        ]
         indexes = [models.Index(fields=["status", "district"], name="member_status_district_idx")]
         constraints = [
             models.UniqueConstraint(
@@ -166,7 +173,13 @@ class Member(models.Model):
                 condition=~models.Q(member_number=""),
                 name="one_member_per_member_number",
                 violation_error_message=_("This member number already belongs to another member."),
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["nik_hash"],
+                condition=~models.Q(nik_hash=""),
+                name="one_member_per_nik",
+                violation_error_message=_("This NIK already belongs to another member."),
+            ),
         ]
 
     def __str__(self):

@@ -73,7 +73,10 @@ def profile(request, member):
     if request.method == "POST" and form.is_valid():
         try:
             accounts.member_update_profile(
-                member=member, privacy_agreed=form.cleaned_data["privacy_agreed"], **form.profile_fields()
+                member=member,
+                privacy_agreed=form.cleaned_data["privacy_agreed"],
+                **form.nik_values(),
+                **form.profile_fields(),
             )
         except ValidationError as error:
             form.add_error(None, error)

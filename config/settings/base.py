@@ -251,6 +251,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # out (core/cache.py makes the cache itself degrade to misses while Redis is down).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# The NIK (members.nik): encrypted with a key derived from FIELD_ENCRYPTION_KEY (any long random
+# secret, e.g. `python -c "import secrets; print(secrets.token_urlsafe(48))"`). Without a key nobody
+# is asked for a NIK; production refuses to start with NIK_ENABLED and no key. Losing the key
+# loses the stored NIKs (they read as empty); changing it likewise.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+NIK_ENABLED = env.bool("NIK_ENABLED", default=bool(FIELD_ENCRYPTION_KEY))
+
 # Accounts: email is the login; allauth handles sign-up and verification.
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [

@@ -22,11 +22,12 @@ from wagtail.snippets.views import chooser
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from core.admin_display import ReadableInspectMixin, YesNoColumn
+from core.admin_display import ReadableInspectMixin, YesNoColumn, display_value
 from core.spreadsheets import SpreadsheetExportMixin
 
-from .. import accounts, enrollment
+from .. import accounts, enrollment, nik
 from ..models import CoordinatorScope, Enrollment, Member
+from ..permissions import VIEW_MEMBER_NIK
 from .access import ScopedViewSetMixin, SeeingRequiredChooserMixin
 from .listing import ReturnToListingMixin, TrainingDayLinksMixin
 
@@ -100,6 +101,8 @@ EXPORT_VALUES = {
     # As the branch writes numbers (0812-...): readable, and no leading "+" for a spreadsheet to take as a formula.
     "phone": lambda item: accounts.phone_display(value=item.phone),
     "member.phone": lambda item: accounts.phone_display(value=item.member.phone),
+    # Only in an export a holder of view_member_nik asked for (MemberIndexView).
+    "nik": lambda item: nik.nik_decrypt(ciphertext=item.nik_ciphertext),
 }
 
 
@@ -117,7 +120,11 @@ class ExportLocalTimeMixin(SpreadsheetExportMixin):
 
 
 class MemberIndexView(ReturnToListingMixin, ExportLocalTimeMixin, snippet_views.IndexView):
-    pass
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # The NIK is left out of exports unless a holder of ``view_member_nik`` asks (``&nik=1``).
+        if request.GET.get("nik") == "1" and request.user.has_perm(VIEW_MEMBER_NIK):
+            self.list_export = [*self.list_export, "nik"]
 
 
 class EnrollmentIndexView(
@@ -132,6 +139,11 @@ class EnrollmentIndexView(
 
 class MemberInspectView(ReadableInspectMixin, snippet_views.InspectView):
     field_displays = {"phone": lambda member: phone_link(member.phone)}
+
+    def get_field_display_value(self, field_name, field):
+        if field_name == "nik_ciphertext":  # masked, unless the user may read it whole (members.nik)
+            return display_value(nik.nik_display(member=self.object, user=self.request.user))
+        return super().get_field_display_value(field_name, field)
 
 
 class EnrollmentInspectView(ReadableInspectMixin, snippet_views.InspectView):
@@ -190,11 +202,13 @@ class MemberViewSet(ScopedViewSetMixin, SnippetViewSet):
         "status",
         "created_at",
     ]
-    export_headings = {"email": _("Email"), "age": _("Age")}
+    export_headings = {"email": _("Email"), "age": _("Age"), "nik": "NIK"}
     export_filename = "anggota"
     # Listed, not excluded: a field added later (a secret like ``calendar_token``) stays hidden.
     inspect_view_fields = [
         *accounts.MEMBER_DETAILS,
+        "nik_ciphertext",
+        "nik_consent_at",
         "privacy_agreed_at",
         "status",
         "verified_by",

@@ -108,12 +108,15 @@ def build_world(roles, make_person, make_training) -> World:
         ImportJob: job,
     }
     world.without_login = without_login
+    # Nur'aini's NIK (members.nik): only a holder of view_member_nik (here the superuser) reads it whole.
+    accounts.member_update_profile(member=members[0], privacy_agreed=True, nik=CRAWL_NIK, nik_consent=True)
     world.pac_coordinator = roles_pac_coordinator(roles)
     world.samples[CoordinatorScope] = world.pac_coordinator.district_scope
     return world
 
 
 PAC_DISTRICT = "talawi"
+CRAWL_NIK = "1219055708960001"  # Nur'aini's: a woman (17 + 40) born 17 August 1996 in Batu Bara
 
 
 def roles_pac_coordinator(roles):
@@ -172,6 +175,11 @@ def other_districts(world: World) -> Iterable[str]:
         yield from forms_of(text)
 
 
+def whole_niks(world: World) -> Iterable[str]:
+    yield CRAWL_NIK
+    yield " ".join([CRAWL_NIK[:4], CRAWL_NIK[4:8], CRAWL_NIK[8:12], CRAWL_NIK[12:]])
+
+
 def calendar_tokens(world: World) -> Iterable[str]:
     return Member.objects.values_list("calendar_token", flat=True)
 
@@ -186,10 +194,10 @@ def credential_links(world: World) -> Iterable[str]:
 # Forbidden strings per role: callables from the crawl's world to strings. Another secret that
 # must never reach a role (e.g. password-reset keys taken from the outbox) is added here.
 SECRETS: dict[str, list[Callable[[World], Iterable[str]]]] = {
-    "member": [personal_data, calendar_tokens, credential_links],
-    "editor": [personal_data, calendar_tokens, credential_links],
-    "coordinator": [calendar_tokens, credential_links],
-    "pac_coordinator": [other_districts, calendar_tokens, credential_links],
+    "member": [personal_data, calendar_tokens, credential_links, whole_niks],
+    "editor": [personal_data, calendar_tokens, credential_links, whole_niks],
+    "coordinator": [calendar_tokens, credential_links, whole_niks],
+    "pac_coordinator": [other_districts, calendar_tokens, credential_links, whole_niks],
     "superuser": [calendar_tokens, credential_links],
 }
 
