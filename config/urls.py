@@ -9,17 +9,23 @@ from core import admin_login, health, robots
 from home import security_txt
 from home import views as home_views
 from members import views as members_views
+from members.admin import views as members_admin_views
 
 urlpatterns = [
     # One login for everyone (core/admin_login.py): before the admin's own patterns.
     path("admin/login/", admin_login.admin_login, name="admin_login"),
     re_path(r"^admin/password_reset/(?P<rest>.*)$", admin_login.admin_password_reset, name="admin_password_reset"),
+    # The site history within a sub-branch coordinator's districts (members.scope): before the admin's own.
+    path("admin/reports/site-history/", members_admin_views.site_history),
+    path("admin/reports/site-history/results/", members_admin_views.site_history_results),
     path("admin/", include(wagtailadmin_urls)),
     path("dokumen/", include(wagtaildocs_urls)),
     path("akun/", include("allauth.urls")),
     path("anggota/", include("members.urls")),
     path("privasi/", members_views.privacy, name="privacy"),
     path("sertifikat/<str:number>/", members_views.certificate_verify, name="certificate_verify"),
+    # Public check of a member card (the card's QR code): a contract (docs/architecture.md).
+    path("kta/<path:number>/", members_views.card_check, name="member_card_check"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("bahasa/<str:code>/", home_views.switch_language, name="switch_language"),
     path("cari/", home_views.search, name="search"),

@@ -24,6 +24,23 @@ DISTRICTS = [
     "Talawi",
     "Tanjung Tiram",
 ]
+# The districts' codes within the regency (the last two digits of the Kemendagri code 12.19.xx):
+# the seven districts of 2007 first, then the five formed later. Editable in the admin; check
+# them against the current Kepmendagri list before printing member cards.
+DISTRICT_CODES = {
+    "Medang Deras": "01",
+    "Air Putih": "02",
+    "Lima Puluh": "03",
+    "Sei Balai": "04",
+    "Sei Suka": "05",
+    "Talawi": "06",
+    "Tanjung Tiram": "07",
+    "Nibung Hangus": "08",
+    "Datuk Lima Puluh": "09",
+    "Datuk Tanah Datar": "10",
+    "Lima Puluh Pesisir": "11",
+    "Laut Tador": "12",
+}
 
 
 def site_root() -> Page | None:
@@ -40,11 +57,14 @@ def seed_districts(log) -> None:
     created = 0
     for order, name in enumerate(DISTRICTS, start=1):
         _, was_created = District.objects.get_or_create(
-            slug=slugify(name), defaults={"name": name, "sort_order": order}
+            slug=slugify(name), defaults={"name": name, "sort_order": order, "code": DISTRICT_CODES[name]}
         )
         created += was_created
     if created:
         log(f"{created} districts created")
+    # Districts seeded before they had codes get them; a code set in the admin stays.
+    for name, code in DISTRICT_CODES.items():
+        District.objects.filter(slug=slugify(name), code="").update(code=code)
 
 
 def demo_image(title: str, colour: tuple[int, int, int]):

@@ -9,8 +9,14 @@ class District(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    code = models.CharField(
+        _("code"),
+        max_length=10,
+        blank=True,
+        help_text=_("The district's code within the regency (Kemendagri/BPS, e.g. 05): part of member numbers."),
+    )
 
-    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("sort_order")]
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("code"), FieldPanel("sort_order")]
 
     class Meta:
         db_table = "home_district"  # its table from before it moved here out of home (core/migrations/0001)

@@ -102,3 +102,45 @@ class DocumentForm(BaseDocumentForm):
         super()._post_clean()
         if refused:
             self._errors["file"] = self.error_class(refused)
+
+
+# -- portraits (a member's photo on their card) --------------------------------------------------
+
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000  # a 48-megapixel phone photo is 8000x6000: larger is no photo
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+PHOTO_SIDE = 600  # pixels of the longer side kept: a card's photo is 2.5 cm wide
+
+
+def photo_clean(upload, *, side: int = PHOTO_SIDE) -> bytes:
+    """A portrait as the portal keeps it: a JPEG at most ``side`` pixels long, drawn anew from the
+    pixels only, so no metadata survives (EXIF with the phone's GPS position, camera, date).
+
+    The content decides, not the name: a JPEG, PNG or WebP that Pillow can decode within
+    bounds; anything else is a ValidationError in the member's language.
+    """
+    import io
+
+    from PIL import Image, ImageOps
+
+    refused = forms.ValidationError(_("Upload a photo in JPEG, PNG or WebP, at most 8 MB."), code="not_a_photo")
+    if upload is None or getattr(upload, "size", 0) > PHOTO_MAX_BYTES:
+        raise refused
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            if image.format not in PHOTO_FORMATS or image.width * image.height > PHOTO_MAX_PIXELS:
+                raise refused
+            image.load()
+            image = ImageOps.exif_transpose(image)  # upright as the phone showed it, then the EXIF goes
+            image = image.convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise refused from error
+    finally:
+        upload.seek(0)
+    image.thumbnail((side, side))
+    clean = Image.new("RGB", image.size)
+    clean.paste(image)
+    out = io.BytesIO()
+    clean.save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue()

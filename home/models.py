@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -6,7 +7,11 @@ from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Page
 from wagtail.search import index
 
+from core import numbering
 from core.pages import ServedPageMixin
+
+# The fields a member number's pattern may use besides ``seq`` (members.numbers fills them).
+MEMBER_NUMBER_FIELDS = ("regency", "district", "year")
 
 
 class CustomImage(AbstractImage):
@@ -96,6 +101,22 @@ class SiteSettings(BaseSiteSetting):
     youtube_url = models.URLField(_("YouTube"), blank=True)
     tiktok_url = models.URLField(_("TikTok"), blank=True)
     x_url = models.URLField(_("X (Twitter)"), blank=True)
+    regency_code = models.CharField(
+        _("regency code"),
+        max_length=10,
+        default="1219",
+        help_text=_("The regency's Kemendagri/BPS code (Batu Bara: 1219); part of member numbers and NIK checks."),
+    )
+    member_number_pattern = models.CharField(
+        _("member number pattern"),
+        max_length=100,
+        default="{regency}.{district}.{year}.{seq:04d}",
+        help_text=_(
+            "How new member numbers are written: {regency} the regency code, {district} the district's code, "
+            "{year} the year of verification, {seq} the running number ({seq:04d}: four digits). Numbers "
+            "already given keep their form."
+        ),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -116,10 +137,26 @@ class SiteSettings(BaseSiteSetting):
             ],
             heading=_("Social media"),
         ),
+        MultiFieldPanel(
+            [FieldPanel("regency_code"), FieldPanel("member_number_pattern")],
+            heading=_("Membership"),
+        ),
     ]
 
     class Meta:
         verbose_name = _("site settings")
+
+    def clean(self):
+        super().clean()
+        if numbering.pattern_errors(self.member_number_pattern, fields=MEMBER_NUMBER_FIELDS):
+            raise ValidationError(
+                {
+                    "member_number_pattern": _(
+                        "Use {seq} once, and only {regency}, {district} and {year} besides it, "
+                        "for example {regency}.{district}.{year}.{seq:04d}."
+                    )
+                }
+            )
 
     @property
     def social_links(self) -> list[tuple[str, str]]:

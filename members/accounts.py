@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from . import numbers, scope
 from .models import Member, User, new_calendar_token
 from .permissions import APP_LABEL, CHANGE_REQUEST_PERMISSIONS, codename
 
@@ -59,8 +60,11 @@ ABOUT_FIELDS = (
 BUSINESS_FIELDS = ("business_name", "business_sector", "business_description")
 # What a member tells the branch about themself and agrees to receive.
 MEMBER_DETAILS = (*ABOUT_FIELDS, *BUSINESS_FIELDS, "announcements_opt_in")
+# What the branch gives and the member only reads: the member number (members.numbers, at
+# verification; a number from before the portal comes with the import or a change request).
+GIVEN_BY_THE_BRANCH = ("member_number",)
 # What the profile form edits: the details, and the language of the member's emails and site.
-PROFILE_FIELDS = (*MEMBER_DETAILS, "language")
+PROFILE_FIELDS = (*(name for name in MEMBER_DETAILS if name not in GIVEN_BY_THE_BRANCH), "language")
 
 # What eligibility for trainings depends on (gender, age, district, cadre level) and what
 # identifies the member to the branch: once the branch has verified the member, these are
@@ -236,12 +240,16 @@ def _comparable(name: str, value: Any) -> Any:
 
 
 @transaction.atomic
-def member_update_profile(*, member: Member, privacy_agreed: bool, **fields: Any) -> Member:
+def member_update_profile(
+    *, member: Member, privacy_agreed: bool, nik: str = "", nik_consent: bool = False, **fields: Any
+) -> Member:
     """Save the fields a member may change on /anggota/profil/.
 
     A verified member's locked fields (member_locked_fields) keep their values: a change
     to one is refused with a ValidationError (the profile form shows them disabled, so
-    that a form never sends one).
+    that a form never sends one). ``nik``, when given, is checked against the profile's date
+    of birth and gender and stored encrypted (members.nik); it needs the member's consent,
+    and a verified member's NIK, once given, changes only through the coordinators.
     """
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
@@ -264,9 +272,35 @@ def member_update_profile(*, member: Member, privacy_agreed: bool, **fields: Any
         setattr(member, name, value)
     if member.privacy_agreed_at is None:
         member.privacy_agreed_at = timezone.now()
+    if nik:
+        _member_nik_set(member=member, value=nik, consent=nik_consent)
     member.full_clean()
     member.save()
     return member
+
+
+def _member_nik_set(*, member: Member, value: str, consent: bool) -> None:
+    """Check a NIK against the (updated, unsaved) profile and put it on ``member``, encrypted."""
+    from . import nik as nik_service
+
+    if not nik_service.nik_enabled():
+        return
+    number = nik_service.nik_validate(value=value, birth_date=member.birth_date, gender=member.gender)
+    current = nik_service.nik_decrypt(ciphertext=member.nik_ciphertext)
+    if number == current:
+        return
+    if current and member_is_verified(member=member):
+        raise ValidationError(LOCKED_MESSAGE, code="locked_field")
+    if not consent and member.nik_consent_at is None:
+        raise ValidationError(
+            _("Tick the consent to store your NIK, or leave the NIK empty."), code="nik_consent_required"
+        )
+    if nik_service.nik_duplicate(nik=number, member=member):
+        raise ValidationError(
+            _("This NIK already belongs to another member. Contact the branch if it is yours."), code="nik_taken"
+        )
+    for name, field_value in nik_service.nik_fields(nik=number, consent=consent).items():
+        setattr(member, name, field_value)
 
 
 def member_change_request_recipients() -> list[str]:
@@ -399,15 +433,22 @@ def member_can_enroll(*, member: Member) -> bool:
 
 @transaction.atomic
 def member_verify(*, member: Member, by: User | None) -> bool:
-    """Mark a member as verified by the branch and email them; False if already verified."""
+    """Mark a member as verified by the branch, give them a member number, and email them;
+    False if already verified.
+
+    ``by`` acts within their districts only (members.scope: OutOfScope otherwise).
+    """
     member = Member.objects.select_for_update().get(pk=member.pk)
+    scope.require_in_scope(user=by, obj=member)
     # A member without a login (a phone-only import) is verified like any other; a deleted one's shell is not.
     if member.status == Member.Status.ACTIVE or member.anonymised_at is not None:
         return False
     member.status = Member.Status.ACTIVE
     member.verified_by = by
     member.verified_at = timezone.now()
-    member.save(update_fields=["status", "verified_by", "verified_at", "updated_at"])
+    # The member number is given now, once (a member verified again after a suspension keeps theirs).
+    numbers.member_number_assign(member=member)
+    member.save(update_fields=["status", "verified_by", "verified_at", "member_number", "updated_at"])
     log(instance=member, action="members.member.verify", user=by)
     member_id = member.pk
     transaction.on_commit(lambda: send_member_email(member_id=member_id, template="verified"))
@@ -418,12 +459,44 @@ def member_verify(*, member: Member, by: User | None) -> bool:
 def member_suspend(*, member: Member, by: User | None) -> bool:
     """Suspend a member (no enrolling until verified again); False if already suspended."""
     member = Member.objects.select_for_update().get(pk=member.pk)
+    scope.require_in_scope(user=by, obj=member)
     if member.status == Member.Status.SUSPENDED or member.anonymised_at is not None:
         return False
     member.status = Member.Status.SUSPENDED
     member.save(update_fields=["status", "updated_at"])
     log(instance=member, action="members.member.suspend", user=by)
     return True
+
+
+# -- the photo on the member card ------------------------------------------------------------
+
+
+@transaction.atomic
+def member_photo_set(*, member: Member, upload) -> None:
+    """Keep an uploaded photo for the member's card: resized and stripped of its metadata
+    (core.uploads.photo_clean; ValidationError when it is no photo). The old one is deleted."""
+    from django.core.files.base import ContentFile
+
+    from core.uploads import photo_clean
+
+    clean = photo_clean(upload)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    old = member.photo.name
+    member.photo.save("photo.jpg", ContentFile(clean), save=False)
+    member.save(update_fields=["photo", "updated_at"])
+    if old:
+        storage = member.photo.storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+@transaction.atomic
+def member_photo_remove(*, member: Member) -> None:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    old, member.photo = member.photo.name, ""
+    member.save(update_fields=["photo", "updated_at"])
+    if old:
+        storage = Member._meta.get_field("photo").storage
+        transaction.on_commit(lambda: storage.delete(old))
 
 
 # -- the private calendar address -------------------------------------------------------------

@@ -38,6 +38,7 @@ from programs.models import TrainingPage, TrainingSession
 from programs.schedule import format_wib
 
 from . import enrollment as enrollment_service
+from . import scope
 from .enrollment import EnrollmentError
 from .models import Attendance, CheckinScan, Enrollment, Member
 
@@ -134,7 +135,8 @@ def record(
 @transaction.atomic
 def mark_attended(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrollment:
     """Staff record that a confirmed participant came, to the session held today (or the nearest)."""
-    enrollment = Enrollment.objects.select_related("training").get(pk=enrollment.pk)
+    enrollment = Enrollment.objects.select_related("training", "member").get(pk=enrollment.pk)
+    enrollment_service.require_staff_scope(enrollment=enrollment, by=by)
     if enrollment.status != Status.CONFIRMED:
         raise EnrollmentError("not_confirmed", _("Only confirmed participants can be marked as attended."))
     session = sessions.current_session(training=enrollment.training, now=now)
@@ -257,8 +259,10 @@ def apply_scan(
 ) -> ScanAnswer:
     """Apply one scan (``token``, the check-in code's) or name pick (``enrollment_id``) once.
 
-    A ``scan_id`` seen before answers as it did then and changes nothing.
+    A ``scan_id`` seen before answers as it did then and changes nothing. Staff of a sub-branch
+    scan only at the trainings their PAC organises (members.scope; OutOfScope otherwise).
     """
+    scope.require_in_scope(user=by, obj=session.training)
     scan_uuid = _scan_uuid(scan_id)
     if (done := CheckinScan.objects.filter(scan_id=scan_uuid).select_related("session__training").first()) is not None:
         return _answer(done)
@@ -296,6 +300,7 @@ def admit_walk_in(*, scan_id, session: TrainingSession, member: Member, by, now:
     Refused (``EnrollmentError``, nothing recorded) when the training is full, the member is not
     verified or not eligible. The ``scan_id`` makes a repeated request harmless, as for scans.
     """
+    scope.require_in_scope(user=by, obj=session.training)
     scan_uuid = _scan_uuid(scan_id)
     if (done := CheckinScan.objects.filter(scan_id=scan_uuid).select_related("session__training").first()) is not None:
         return _answer(done)

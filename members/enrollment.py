@@ -28,7 +28,7 @@ from core import pagecache
 from programs.models import TrainingPage
 from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus
 
-from . import links, notifications, offers, reminders
+from . import links, notifications, offers, reminders, scope
 from .accounts import member_completeness
 from .models import Enrollment, Member, TrainingSeats, WaitlistOffer
 
@@ -257,6 +257,12 @@ AUDIT_ACTIONS = {
 }
 
 
+def require_staff_scope(*, enrollment: Enrollment, by) -> None:
+    """Staff act only on participants of their districts or their PAC's trainings (members.scope)."""
+    if by is not None and not scope.in_scope(user=by, obj=enrollment):
+        raise EnrollmentError("out_of_scope", _("This participant belongs to another sub-branch (PAC)."))
+
+
 def audit(*, enrollment: Enrollment, action: str, by=None, **data) -> None:
     """Record who changed this enrollment and how (no user: the system, e.g. an automatic promotion)."""
     data.setdefault("status", enrollment.status)
@@ -340,6 +346,8 @@ def cancel(
     confirmed seat freed after the deadline is recorded as a late cancellation.
     """
     now = now or timezone.now()
+    if by_staff:
+        require_staff_scope(enrollment=enrollment, by=by)
     training = enrollment.training
     lock_seats(training=training)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
@@ -562,6 +570,7 @@ def offers_remind(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def promote(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrollment:
     """Staff give a free seat to this person on the waiting list (not necessarily the first)."""
+    require_staff_scope(enrollment=enrollment, by=by)
     now = now or timezone.now()
     lock_seats(training=enrollment.training)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
@@ -587,6 +596,7 @@ def promote(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrol
 @transaction.atomic
 def approve(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrollment:
     """Staff accept a pending request: it takes a seat if one is free, else waits in line."""
+    require_staff_scope(enrollment=enrollment, by=by)
     now = now or timezone.now()
     lock_seats(training=enrollment.training)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
@@ -606,6 +616,7 @@ def approve(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrol
 @transaction.atomic
 def reject(*, enrollment: Enrollment, by, reason: str = "", now: datetime | None = None) -> Enrollment:
     """Staff turn a request down; a confirmed seat it held goes to the waiting list."""
+    require_staff_scope(enrollment=enrollment, by=by)
     now = now or timezone.now()
     training = enrollment.training
     lock_seats(training=training)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import District
 
 from . import accounts
+from . import nik as nik_service
 from .models import Member
 
 
@@ -68,6 +69,21 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    nik = forms.CharField(
+        label=_("NIK (population number on your e-KTP)"),
+        max_length=24,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_(
+            "Optional: 16 digits. Stored encrypted, used only to verify your membership, and shown to "
+            "coordinators masked."
+        ),
+    )
+    nik_consent = forms.BooleanField(
+        label=_("I agree that the branch stores my NIK to verify my membership (UU 27/2022)."),
+        label_suffix="",
+        required=False,
+    )
     privacy_agreed = forms.BooleanField(
         label=privacy_label(),
         label_suffix="",
@@ -90,7 +106,6 @@ class ProfileForm(forms.ModelForm):
         }
         help_texts = {
             "phone": _("Indonesian numbers such as 0812 3456 7890 are fine."),
-            "member_number": _("If you already have one (optional)."),
             "business_name": _("Only if you run a micro or small business (UMKM)."),
         }
 
@@ -103,15 +118,42 @@ class ProfileForm(forms.ModelForm):
         self.fields["language"].required = False  # left out of a POST: the member's language stays
         if self.instance.privacy_agreed_at:
             self.initial.setdefault("privacy_agreed", True)
+        if not nik_service.nik_enabled():
+            del self.fields["nik"], self.fields["nik_consent"]
+        else:
+            held = nik_service.nik_decrypt(ciphertext=self.instance.nik_ciphertext)
+            if held:
+                # Never sent back in the page: the masked NIK says one is kept; typing replaces it.
+                self.fields["nik"].widget.attrs["placeholder"] = nik_service.nik_mask(held)
+                self.fields["nik"].help_text = _("Kept: %(masked)s. Type it again only to change it.") % {
+                    "masked": nik_service.nik_mask(held)
+                }
+            if self.instance.nik_consent_at:
+                self.initial.setdefault("nik_consent", True)
         # Verified data is shown, not sent: a disabled field keeps its current value whatever
         # a (tampered) POST says, and the service refuses a change to it anyway.
         self.locked_fields = accounts.member_locked_fields(member=self.instance)
         for name in self.locked_fields:
+            if name not in self.fields:
+                continue  # given by the branch (the member number): shown, never a field
             self.fields[name].disabled = True
             self.fields[name].help_text = accounts.LOCKED_MESSAGE
 
     def clean_phone(self):
         return accounts.phone_normalise(value=self.cleaned_data.get("phone", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        # The NIK against the date of birth and gender of this same form (members.nik); the
+        # service checks it again with the saved profile, consent and duplicates.
+        if cleaned.get("nik"):
+            birth_date = cleaned.get("birth_date", self.instance.birth_date)
+            gender = cleaned.get("gender", self.instance.gender)
+            try:
+                cleaned["nik"] = nik_service.nik_validate(value=cleaned["nik"], birth_date=birth_date, gender=gender)
+            except ValidationError as error:
+                self.add_error("nik", error)
+        return cleaned
 
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")
@@ -123,12 +165,19 @@ class ProfileForm(forms.ModelForm):
 
     def about_fields(self) -> list:
         """The "About you" group of the profile page, in its order."""
-        return [self[name] for name in accounts.ABOUT_FIELDS]
+        return [self[name] for name in accounts.ABOUT_FIELDS if name in self.fields]
 
     def profile_fields(self) -> dict:
         fields = {name: self.cleaned_data[name] for name in accounts.PROFILE_FIELDS}
         fields["language"] = fields["language"] or self.instance.language
         return fields
+
+    def nik_fields(self) -> list:
+        """The NIK and its consent, when NIK is enabled (members.nik)."""
+        return [self[name] for name in ("nik", "nik_consent") if name in self.fields]
+
+    def nik_values(self) -> dict:
+        return {"nik": self.cleaned_data.get("nik", ""), "nik_consent": self.cleaned_data.get("nik_consent", False)}
 
 
 class ChangeRequestForm(forms.Form):
@@ -169,6 +218,16 @@ class ChangeRequestForm(forms.Form):
             for name in accounts.LOCKED_WHEN_VERIFIED
             if self.cleaned_data.get(name) not in ("", None)
         }
+
+
+class PhotoForm(forms.Form):
+    """The photo on the member card; its content is checked and cleaned by the service (core.uploads)."""
+
+    photo = forms.FileField(
+        label=_("Photo"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("A clear photo of your face, JPEG, PNG or WebP, at most 8 MB. Only you and the branch see it."),
+    )
 
 
 class DeleteAccountForm(forms.Form):

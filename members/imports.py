@@ -44,6 +44,8 @@ from core.models import District
 from core.spreadsheets import csv_cell
 from tasks.outbox import notify
 
+from . import nik as nik_service
+from . import numbers, scope
 from .accounts import birth_date_validate, email_validate_deliverable, member_language, phone_normalise
 from .models import ImportJob, ImportRow, Member, User
 from .permissions import IMPORT_MEMBERS
@@ -63,6 +65,7 @@ HEADER_ALIASES = {
     "birth_date": {"birth_date", "tanggal_lahir", "tgl_lahir", "date_of_birth"},
     "cadre_level": {"cadre_level", "jenjang_kaderisasi", "jenjang", "kaderisasi"},
     "member_number": {"member_number", "nomor_anggota", "no_anggota", "nia"},
+    "nik": {"nik", "no_nik", "nomor_nik", "no_ktp", "nomor_ktp", "nik_ktp"},
     "occupation": {"occupation", "pekerjaan"},
     "business_name": {"business_name", "nama_usaha", "usaha"},
     "business_sector": {"business_sector", "bidang_usaha", "sektor_usaha"},
@@ -317,6 +320,14 @@ def validate_row(values: dict, districts: dict[str, District]) -> tuple[dict, li
     if level not in CADRE_LEVELS:
         reasons.append(_("cadre level “%(value)s” is not one of PKD, PKL, PKN") % {"value": level})
     data["cadre_level"] = CADRE_LEVELS.get(level, Member.CadreLevel.NONE)
+    data["nik"] = ""
+    raw_nik = _text(values.get("nik"))
+    if raw_nik and nik_service.nik_enabled():
+        try:
+            data["nik"] = nik_service.nik_validate(value=raw_nik, birth_date=data["birth_date"], gender=data["gender"])
+        except ValidationError as error:
+            # The reason, never the number itself: the report is read by others and kept 30 days.
+            reasons.append(_("NIK: %(reason)s") % {"reason": " ".join(str(m) for m in error.messages)})
     for name, limit in (
         ("village", 100),
         ("member_number", 50),
@@ -351,10 +362,18 @@ class _Context:
         self.districts.update({district.slug.lower(): district for district in districts})
         self.first_email: dict[str, int] = {}
         self.first_phone: dict[str, int] = {}
+        self.first_member_number: dict[str, int] = {}
+        self.first_nik: dict[str, int] = {}
         for number, values in rows:
             email = _text(values.get("email")).lower()
             if email:
                 self.first_email.setdefault(email, number)
+            member_number = _text(values.get("member_number"))
+            if member_number:
+                self.first_member_number.setdefault(member_number, number)
+            nik = nik_service.nik_normalise(_text(values.get("nik")))
+            if nik:
+                self.first_nik.setdefault(nik, number)
             try:
                 phone = phone_normalise(value=_text(values.get("phone")))
             except ValidationError:
@@ -372,13 +391,22 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
     """Decide (and unless a dry run, write) every row of one chunk; call inside a transaction."""
     outcomes: dict[int, RowOutcome] = {}
     valid: list[tuple[int, dict]] = []
+    districts = scope.districts_of(by) if by is not None else None
     for number, values in rows:
         data, reasons = validate_row(values, context.districts)
+        # A sub-branch coordinator imports the members of their own districts only.
+        if districts is not None and (data["district"] is None or data["district"].pk not in districts):
+            reasons.append(_("the district is not one of your sub-branch's districts"))
         email, phone = data.get("email"), data.get("phone")
         if email and context.first_email.get(email, number) != number:
             reasons.append(_("same email as row %(row)d") % {"row": context.first_email[email]})
         if phone and context.first_phone.get(phone, number) != number:
             reasons.append(_("same phone as row %(row)d") % {"row": context.first_phone[phone]})
+        if data.get("nik") and context.first_nik.get(data["nik"], number) != number:
+            reasons.append(_("same NIK as row %(row)d") % {"row": context.first_nik[data["nik"]]})
+        member_number = data.get("member_number")
+        if member_number and context.first_member_number.get(member_number, number) != number:
+            reasons.append(_("same member number as row %(row)d") % {"row": context.first_member_number[member_number]})
         if reasons:
             outcomes[number] = RowOutcome(number, data["full_name"], Result.REFUSED, "; ".join(reasons))
         else:
@@ -395,12 +423,36 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
             phone__in=[data["phone"] for _number, data in valid if data["phone"]], anonymised_at__isnull=True
         )
     }
+    # A member number already held by a member who is not this row's (found by phone) is refused.
+    numbers_held = dict(
+        Member.objects.filter(
+            member_number__in=[data["member_number"] for _number, data in valid if data["member_number"]]
+        ).values_list("member_number", "phone")
+    )
+    # Members found by NIK (its keyed hash: nothing is decrypted): the same person, skipped.
+    hashes = {number: nik_service.nik_hash(nik=data["nik"]) for number, data in valid if data["nik"]}
+    nik_held = set(Member.objects.filter(nik_hash__in=list(hashes.values())).values_list("nik_hash", flat=True))
     new = []
     for number, data in valid:
         member = by_phone.get(data["phone"]) if data["phone"] else None
-        if data["email"] in taken:
+        held_by = numbers_held.get(data["member_number"]) if data["member_number"] else None
+        if held_by is not None and (not data["phone"] or held_by != data["phone"]) and data["email"] not in taken:
+            outcomes[number] = RowOutcome(
+                number,
+                data["full_name"],
+                Result.REFUSED,
+                _("member number “%(value)s” already belongs to another member") % {"value": data["member_number"]},
+            )
+        elif hashes.get(number) in nik_held:
+            outcomes[number] = RowOutcome(number, data["full_name"], Result.SKIPPED, _("already a member (same NIK)"))
+        elif data["email"] in taken:
             outcomes[number] = RowOutcome(number, data["full_name"], Result.SKIPPED, _("already a member (same email)"))
-        elif member is not None and member.user_id is None and data["email"]:
+        elif (
+            member is not None
+            and member.user_id is None
+            and data["email"]
+            and (districts is None or member.district_id in districts)
+        ):
             if not dry_run:
                 member_email_add(member=member, email=data["email"], by=by)
             outcomes[number] = RowOutcome(
@@ -465,19 +517,21 @@ def _users_create(emails: list[str]) -> dict[str, User]:
 def _create(rows: list[dict], *, by: User | None) -> int:
     now = timezone.now()
     by_email = _users_create([data["email"] for data in rows if data["email"]])
-    members = Member.objects.bulk_create(
-        [
-            Member(
-                user=by_email.get(data["email"]),
-                status=Member.Status.ACTIVE,
-                verified_by=by,
-                verified_at=now,
-                **{key: value for key, value in data.items() if key != "email"},
-            )
-            for data in rows
-        ],
-        batch_size=500,
-    )
+    members = [
+        Member(
+            user=by_email.get(data["email"]),
+            status=Member.Status.ACTIVE,
+            verified_by=by,
+            verified_at=now,
+            # Encrypted, with its keyed hash; no consent is recorded for the member (the branch had the number).
+            **nik_service.nik_fields(nik=data["nik"], consent=False),
+            **{key: value for key, value in data.items() if key not in ("email", "nik")},
+        )
+        for data in rows
+    ]
+    # Imported members arrive verified: a number they already have stays, the others get one now.
+    numbers.member_numbers_assign(members=members)
+    members = Member.objects.bulk_create(members, batch_size=500)
     for member in members:
         if member.user is not None:
             invite(user=member.user, full_name=member.full_name, language=member_language(member=member))
@@ -648,9 +702,10 @@ def import_reports_expire(*, now=None) -> int:
 
 
 def import_jobs_visible(*, user: User):
-    """The jobs a user may see: every job, for those who may import (a branch's coordinators share the work)."""
+    """The jobs a user may see: every job, for those who may import (a branch's coordinators share the work);
+    a sub-branch coordinator only their own (a report names everyone in its file)."""
     queryset = ImportJob.objects.select_related("created_by")
-    return queryset if user.has_perm(IMPORT_MEMBERS) else queryset.none()
+    return scope.scoped(user=user, queryset=queryset) if user.has_perm(IMPORT_MEMBERS) else queryset.none()
 
 
 def import_job_report(*, job: ImportJob) -> Iterable[list]:

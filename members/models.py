@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import COORDINATOR_GROUP
 from programs.schedule import CadreLevel
 
-from .permissions import VERIFY_MEMBER, codename
+from .permissions import VERIFY_MEMBER, VIEW_MEMBER_NIK, codename
 
 
 class UserManager(BaseUserManager):
@@ -69,6 +70,17 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def _photo_upload_to(instance, filename: str) -> str:
+    # A random name: a member's photo is never found by guessing its address.
+    return f"photos/{uuid.uuid4().hex}.jpg"
+
+
 class Member(models.Model):
     """A cadre's profile: one per user account, filled in after sign-up on /anggota/profil/.
 
@@ -115,6 +127,14 @@ class Member(models.Model):
     village = models.CharField(_("village"), max_length=100, blank=True)
     cadre_level = models.CharField(_("cadre level"), max_length=10, choices=CadreLevel.choices, default=CadreLevel.NONE)
     member_number = models.CharField(_("member number"), max_length=50, blank=True)
+    # The NIK (members.nik): encrypted, and a keyed hash for duplicates; never in clear in the database.
+    nik_ciphertext = models.TextField(_("NIK"), blank=True, editable=False)
+    nik_hash = models.CharField(_("NIK (keyed hash)"), max_length=64, blank=True, editable=False)
+    nik_consent_at = models.DateTimeField(_("agreed to the NIK being stored at"), null=True, blank=True, editable=False)
+    # On the member card only: kept privately (never under /media/), shown to the member themself.
+    photo = models.FileField(
+        _("photo"), storage=_private_storage, upload_to=_photo_upload_to, max_length=255, blank=True, editable=False
+    )
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     business_name = models.CharField(_("business name"), max_length=150, blank=True)
     business_sector = models.CharField(_("business sector"), max_length=100, blank=True)
@@ -154,8 +174,25 @@ class Member(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
-        permissions = [(codename(VERIFY_MEMBER), _("Can verify and suspend members"))]
+        permissions = [
+            (codename(VERIFY_MEMBER), _("Can verify and suspend members")),
+            (codename(VIEW_MEMBER_NIK), _("Can see and export members' whole NIK")),
+        ]
         indexes = [models.Index(fields=["status", "district"], name="member_status_district_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_number"],
+                condition=~models.Q(member_number=""),
+                name="one_member_per_member_number",
+                violation_error_message=_("This member number already belongs to another member."),
+            ),
+            models.UniqueConstraint(
+                fields=["nik_hash"],
+                condition=~models.Q(nik_hash=""),
+                name="one_member_per_nik",
+                violation_error_message=_("This NIK already belongs to another member."),
+            ),
+        ]
 
     def __str__(self):
         return self.full_name or gettext("(deleted member)")
@@ -163,6 +200,54 @@ class Member(models.Model):
     @property
     def email(self) -> str:
         return self.user.email if self.user_id else ""
+
+
+class CoordinatorScope(models.Model):
+    """The sub-branches (PAC, one per district) a coordinator works for (members.scope).
+
+    A coordinator without one works for the whole branch. With one, they see and act on the
+    members of these districts and the participants of trainings their PAC organises, and
+    nothing else; a scope without districts shows nothing (never everything by mistake).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinator"),
+        on_delete=models.CASCADE,
+        related_name="district_scope",
+        limit_choices_to={"groups__name": COORDINATOR_GROUP},
+    )
+    districts = models.ManyToManyField(
+        "core.District",
+        verbose_name=_("districts (PAC)"),
+        related_name="+",
+        help_text=_("The coordinator sees and manages only members of these districts."),
+    )
+
+    class Meta:
+        verbose_name = _("sub-branch coordinator")
+        verbose_name_plural = _("sub-branch coordinators")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class MemberNumberCounter(models.Model):
+    """The last sequence number given in one scope of member numbers (members.numbers).
+
+    Locked while a number is given, so two verifications at once never get the same one; it
+    only goes up, so a number is never given twice, even after its member is deleted.
+    """
+
+    scope = models.CharField(_("scope"), max_length=150, unique=True)
+    last = models.PositiveIntegerField(_("last number given"), default=0)
+
+    class Meta:
+        verbose_name = _("member number counter")
+        verbose_name_plural = _("member number counters")
+
+    def __str__(self):
+        return f"{self.scope}: {self.last}"
 
 
 class TrainingSeats(models.Model):
@@ -394,6 +479,8 @@ def _private_storage():
     from django.core.files.storage import storages
 
     return storages["private"]
+
+
 
 
 def _import_upload_to(instance, filename: str) -> str:

@@ -13,6 +13,8 @@ VIEW_MEMBER = "members.view_member"
 CHANGE_MEMBER = "members.change_member"
 # Verify and suspend members (a custom permission of Member, see members/models.py).
 VERIFY_MEMBER = "members.verify_member"
+# Read members' whole NIK (everyone else reads it masked) and export it on request (members.nik).
+VIEW_MEMBER_NIK = "members.view_member_nik"
 # Imported members arrive verified, so importing (and seeing import jobs) needs the right to verify.
 IMPORT_MEMBERS = VERIFY_MEMBER
 

@@ -16,7 +16,7 @@ from wagtail.models import ModelLogEntry
 
 from tasks.models import Notification
 
-from . import enrollment
+from . import enrollment, nik
 from .models import Enrollment, Member, User
 
 
@@ -75,6 +75,10 @@ def member_export(*, user: User) -> dict[str, Any]:
             "village": member.village,
             "cadre_level": member.cadre_level,
             "member_number": member.member_number,
+            "photo_on_card": bool(member.photo),
+            # The member's own NIK, whole: it is their data (stored encrypted, members.nik).
+            "nik": nik.nik_decrypt(ciphertext=member.nik_ciphertext) or None,
+            "nik_consent_at": _stamp(member.nik_consent_at),
             "occupation": member.occupation,
             "business": {
                 "name": member.business_name,
@@ -168,6 +172,11 @@ def member_delete(*, user: User) -> None:
         member.birth_date = None
         member.village = ""
         member.member_number = ""
+        if member.photo:
+            photo, storage = member.photo.name, member.photo.storage
+            transaction.on_commit(lambda: storage.delete(photo))
+        member.photo = ""
+        member.nik_ciphertext, member.nik_hash, member.nik_consent_at = "", "", None
         member.occupation = ""
         member.business_name = ""
         member.business_sector = ""

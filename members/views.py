@@ -21,8 +21,8 @@ from core.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
 
-from . import accounts, announcements, certificates, enrollment, links, offers, personal_data, reminders
-from .forms import ChangeRequestForm, DeleteAccountForm, ProfileForm
+from . import accounts, announcements, cards, certificates, enrollment, links, offers, personal_data, reminders
+from .forms import ChangeRequestForm, DeleteAccountForm, PhotoForm, ProfileForm
 from .models import Certificate, Member
 
 # Every view here works on request.user's own data: the only IDs in URLs are of public
@@ -59,6 +59,7 @@ def dashboard(request, member):
             "upcoming": upcoming,
             "past": past,
             "certificates": certificates.member_certificates(member=member),
+            "card": cards.member_card(member=member),
             "calendar_feed_url": request.build_absolute_uri(
                 reverse("members:calendar_feed", args=[member.calendar_token])
             ),
@@ -74,7 +75,10 @@ def profile(request, member):
     if request.method == "POST" and form.is_valid():
         try:
             accounts.member_update_profile(
-                member=member, privacy_agreed=form.cleaned_data["privacy_agreed"], **form.profile_fields()
+                member=member,
+                privacy_agreed=form.cleaned_data["privacy_agreed"],
+                **form.nik_values(),
+                **form.profile_fields(),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -84,7 +88,7 @@ def profile(request, member):
             # The site speaks the language the member just chose for their email.
             set_language_cookie(response, form.profile_fields()["language"])
             return response
-    return render(request, "members/profile.html", {"form": form, "member": member})
+    return render(request, "members/profile.html", {"form": form, "photo_form": PhotoForm(), "member": member})
 
 
 @never_cache
@@ -419,3 +423,80 @@ def certificate_verify(request, number: str):
     return render(
         request, "members/certificate_verify.html", {"certificate": certificate, "number": number}, status=status
     )
+
+
+# -- the member card (KTA) -----------------------------------------------------------------------
+
+
+def _own_card(member: Member) -> cards.MemberCard:
+    card = cards.member_card(member=member)
+    if card is None:
+        raise Http404(_("Your member card is ready once the branch has verified your membership."))
+    return card
+
+
+@never_cache
+@member_required
+def card_pdf(request, member):
+    """The card to print (ID-1 size, front and back), from the same data as the dashboard's."""
+    card = _own_card(member)
+    pdf = cards.card_pdf(card, photo=cards.member_photo(member=member))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="kta-{card.number.replace("/", "-")}.pdf"'
+    return response
+
+
+@never_cache
+@member_required
+def card_qr(request, member):
+    """The card's QR code as a picture (the dashboard's card shows it)."""
+    return HttpResponse(cards.card_qr_png(_own_card(member)), content_type="image/png")
+
+
+@never_cache
+@member_required
+def card_photo(request, member):
+    """The member's own photo, for their card: nobody else's, and never from /media/."""
+    photo = cards.member_photo(member=member)
+    if photo is None:
+        raise Http404
+    return HttpResponse(photo, content_type="image/jpeg")
+
+
+@never_cache
+@member_required
+@require_POST
+def photo(request, member):
+    """Upload (``photo``) or remove (``remove``) the photo on the member card."""
+    form = PhotoForm(request.POST, request.FILES)
+    if request.POST.get("remove"):
+        accounts.member_photo_remove(member=member)
+        messages.success(request, _("Your photo has been removed."))
+        return redirect(reverse("members:profile") + "#foto")
+    if form.is_valid():
+        try:
+            accounts.member_photo_set(member=member, upload=form.cleaned_data["photo"])
+        except ValidationError as error:
+            form.add_error("photo", error)
+        else:
+            messages.success(request, _("Your photo has been saved. It appears on your member card."))
+            return redirect(reverse("members:profile") + "#foto")
+    profile_form = ProfileForm(instance=member)
+    return render(
+        request, "members/profile.html", {"form": profile_form, "photo_form": form, "member": member}, status=400
+    )
+
+
+@never_cache
+def card_check(request, number: str):
+    """Public: is this member card valid? Valid, suspended or unknown, with the name, PAC and level only.
+
+    Read from the database on every request (a suspension shows at once); throttled per address,
+    so numbers are not read out one after the other.
+    """
+    if not ratelimit.consume(request, action="member_card_check"):
+        message = _("Too many checks in a short time. Please wait a minute and try again.")
+        return render(request, "429.html", {"message": message, "back_url": "/"}, status=429)
+    check = cards.card_check(number=number[:50])
+    status = 404 if check.state == cards.CardState.UNKNOWN else 200
+    return render(request, "members/card_check.html", {"check": check}, status=status)

@@ -16,7 +16,7 @@ from .admin import certificates as certificate_admin
 from .admin.access import ReadOnlyEnrollmentPolicy
 from .admin.menu import PermissionMenuItem
 from .admin.offers import OfferPolicy, OfferViewSet
-from .admin.viewsets import EnrollmentViewSet, MemberViewSet
+from .admin.viewsets import CoordinatorScopeViewSet, EnrollmentViewSet, MemberViewSet
 from .models import Certificate, Enrollment, WaitlistOffer
 from .permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS
 
@@ -29,6 +29,7 @@ register_snippet(EnrollmentViewSet)
 register_snippet(certificate_admin.CertificateViewSet)
 register_permission_policy(WaitlistOffer, OfferPolicy(WaitlistOffer))
 register_snippet(OfferViewSet)
+register_snippet(CoordinatorScopeViewSet)
 
 
 # -- the staff actions (one table: bulk_actions.STAFF_ACTIONS) and the rows' buttons -------------

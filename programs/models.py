@@ -269,6 +269,16 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
     venue_address = models.CharField(_("venue address"), max_length=300, blank=True)
     map_url = models.URLField(_("map link"), blank=True)
     organiser = models.CharField(_("organiser"), max_length=200, blank=True)
+    # The sub-branch (PAC) that runs it: its coordinators see and manage its participants.
+    organising_district = models.ForeignKey(
+        "core.District",
+        verbose_name=_("organising PAC"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organised_trainings",
+        help_text=_("Empty: the branch organises it."),
+    )
     partners = ParentalManyToManyField(Partner, verbose_name=_("partners"), blank=True, related_name="trainings")
     trainers = models.TextField(_("trainers"), blank=True, help_text=_("One per line, e.g. “Name – role”."))  # noqa: RUF001
 
@@ -360,6 +370,7 @@ class TrainingPage(RoutablePageMixin, ServedPageMixin, Page):
         MultiFieldPanel(
             [
                 FieldPanel("organiser"),
+                FieldPanel("organising_district"),
                 FieldPanel("partners", widget=forms.CheckboxSelectMultiple),
                 FieldPanel("trainers"),
             ],

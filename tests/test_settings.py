@@ -107,6 +107,12 @@ def test_production_refuses_to_start_without_secret_key():
     assert "SECRET_KEY must be set in production" in result.stderr
 
 
+def test_production_refuses_to_start_with_nik_enabled_and_no_encryption_key():
+    result = manage("check", env=project_env(**PRODUCTION_ENV, NIK_ENABLED="1"))
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY must be set in production" in result.stderr
+
+
 def test_production_refuses_console_email():
     result = manage("check", "--deploy", env=project_env(**(PRODUCTION_ENV | {"EMAIL_URL": "consolemail://"})))
     assert result.returncode != 0

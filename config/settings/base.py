@@ -264,11 +264,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # misses while Redis is down), and a member's cached page costs no session query (core/sessions.py).
 SESSION_ENGINE = "core.sessions"
 
+# The NIK (members.nik): encrypted with a key derived from FIELD_ENCRYPTION_KEY (any long random
+# secret, e.g. `python -c "import secrets; print(secrets.token_urlsafe(48))"`). Without a key nobody
+# is asked for a NIK; production refuses to start with NIK_ENABLED and no key. Losing the key
+# loses the stored NIKs (they read as empty); changing it likewise.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+NIK_ENABLED = env.bool("NIK_ENABLED", default=bool(FIELD_ENCRYPTION_KEY))
+
 # Accounts: email is the login; allauth handles sign-up and verification.
 AUTH_USER_MODEL = "members.User"
 # allauth's backend (email login; Django's ModelBackend beneath it), with the session's user
-# read from the cache (members/backends.py). One backend: a wrong password costs one hash.
-AUTHENTICATION_BACKENDS = ["members.backends.AuthenticationBackend"]
+# read from the cache (members/backends.py): one backend that logs in, so a wrong password costs
+# one hash. Before it, one that only refuses: a sub-branch coordinator gets no branch-wide admin
+# (members.scope; it has no get_user, so no session is ever tied to it).
+AUTHENTICATION_BACKENDS = ["members.scope.ScopeBackend", "members.backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -306,6 +315,8 @@ ACCOUNT_RATE_LIMITS = {
     # Enrolling in and cancelling a training (members.views), each of which emails the member:
     # per member and training, then per member over all trainings.
     "enrollment_change": "6/10m/key,30/h/user",
+    # The public check of member cards (/kta/<number>/): people scan a card, nobody reads out numbers.
+    "member_card_check": "20/m/ip,200/h/ip",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 

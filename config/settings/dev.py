@@ -5,6 +5,9 @@ from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 INTERNAL_IPS = ["127.0.0.1"]
+# NIKs work in development with a key that protects nothing real (production needs its own).
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="dev-only-field-encryption-key")
+NIK_ENABLED = env.bool("NIK_ENABLED", default=True)
 # Serve uploaded files and unhashed static files from runserver.
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Serve static files straight from the app and site folders, no collectstatic needed.

@@ -10,6 +10,10 @@ SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 
+# The NIK is stored encrypted (members.nik): with NIK enabled, no key means no start.
+if NIK_ENABLED and not FIELD_ENCRYPTION_KEY:  # noqa: F405
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set in production when NIK_ENABLED is on.")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost"])
 
 # TLS: redirect to HTTPS unless a proxy in front already does (SECURE_SSL_REDIRECT=0).

@@ -2,11 +2,14 @@
 
 Which panel a user gets follows their permissions (members/permissions.py); a panel's links
 and buttons are only those its user may open (the check-in link needs ``change_enrollment``).
+Every count of members or participants goes through the user's district scope (members.scope):
+a sub-branch coordinator's panels count their districts only.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -15,12 +18,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from wagtail.admin.ui.components import Component
 
+from core.models import District
 from programs.models import ProgramPage, TrainingPage
 
 from .. import enrollment as enrollment_service
 from ..models import Enrollment, Member
 from ..permissions import VERIFY_MEMBER, VIEW_ENROLLMENT
-from .access import may_check_in
+from ..scope import districts_of
+from .access import may_check_in, scoped_queryset
 from .listing import attendance_sheet_url, participants_url, scanner_url
 
 Status = Enrollment.Status
@@ -72,9 +77,13 @@ class PendingMembersPanel(Component):
     template_name = "members/admin/panels/pending_members.html"
     order = 60
 
+    def __init__(self, user):
+        self.user = user
+
     def get_context_data(self, parent_context=None):
+        pending = Member.objects.filter(anonymised_at__isnull=True, status=Member.Status.PENDING)
         return {
-            "count": Member.objects.filter(anonymised_at__isnull=True, status=Member.Status.PENDING).count(),
+            "count": scoped_queryset(self.user, pending).count(),
             "url": reverse("wagtailsnippets_members_member:list") + "?status=pending",
         }
 
@@ -88,8 +97,13 @@ class RefusedAddressesPanel(Component):
     order = 65
     limit = 10
 
+    def __init__(self, user):
+        self.user = user
+
     def get_context_data(self, parent_context=None):
-        refused = Member.objects.filter(anonymised_at__isnull=True, email_refused_at__isnull=False)
+        refused = scoped_queryset(
+            self.user, Member.objects.filter(anonymised_at__isnull=True, email_refused_at__isnull=False)
+        )
         return {
             "members": list(refused.select_related("user").order_by("-email_refused_at")[: self.limit]),
             "count": refused.count(),
@@ -98,6 +112,61 @@ class RefusedAddressesPanel(Component):
     def render_html(self, parent_context=None):
         context = self.get_context_data(parent_context)
         return super().render_html(parent_context) if context["count"] else ""
+
+
+def sub_branch_overview(*, user, now=None) -> list[dict]:
+    """Per sub-branch (PAC, one per district) the user works for: members awaiting verification,
+    verified members, and how full the coming trainings the PAC organises are."""
+    now = now or timezone.now()
+    districts = District.objects.all()
+    scope = districts_of(user)
+    if scope is not None:
+        districts = districts.filter(pk__in=sorted(scope))
+    members = scoped_queryset(user, Member.objects.filter(anonymised_at__isnull=True, district__isnull=False))
+    counts = defaultdict(dict)
+    for row in members.values("district", "status").annotate(total=Count("pk")):
+        counts[row["district"]][row["status"]] = row["total"]
+    trainings = list(
+        TrainingPage.objects.live().filter(ends_at__gte=now, organising_district__in=districts).order_by("starts_at")
+    )
+    seats = enrollment_service.seats_by_training(trainings=trainings)
+    filled, capacity, held = defaultdict(int), defaultdict(int), defaultdict(int)
+    for training in trainings:
+        counted = seats[training.pk]
+        held[training.organising_district_id] += 1
+        filled[training.organising_district_id] += counted.confirmed
+        capacity[training.organising_district_id] += counted.capacity or 0
+    members_url = reverse("wagtailsnippets_members_member:list")
+    rows = []
+    for district in districts:
+        total = capacity[district.pk]
+        rows.append(
+            {
+                "district": district,
+                "pending": counts[district.pk].get(Member.Status.PENDING, 0),
+                "active": counts[district.pk].get(Member.Status.ACTIVE, 0),
+                "pending_url": members_url + "?" + urlencode({"status": "pending", "district": district.pk}),
+                "trainings": held[district.pk],
+                "confirmed": filled[district.pk],
+                "capacity": total,
+                "percent": round(100 * filled[district.pk] / total) if total else None,
+            }
+        )
+    return rows
+
+
+class SubBranchPanel(Component):
+    """Each PAC's members awaiting verification and the fill rate of the trainings it runs."""
+
+    name = "members_sub_branches"
+    template_name = "members/admin/panels/sub_branches.html"
+    order = 65
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context=None):
+        return {"rows": sub_branch_overview(user=self.user)}
 
 
 CHART_MONTHS = 6
@@ -113,11 +182,12 @@ def _months_back(today, count):
     return list(reversed(months))
 
 
-def enrollment_chart(*, today=None, months: int = CHART_MONTHS) -> list[dict]:
+def enrollment_chart(*, user=None, today=None, months: int = CHART_MONTHS) -> list[dict]:
     """Per program: enrollments (by month requested) and attendance (by month of the training), as SVG bars.
 
     "Enrolled" counts the enrollments that still stand (confirmed, waiting list, awaiting
-    approval): a cancelled or rejected request is no enrollment any more.
+    approval): a cancelled or rejected request is no enrollment any more. With a ``user``, the
+    enrollments their district scope shows (members.scope).
     """
     today = today or timezone.localdate()
     month_keys = _months_back(today, months)
@@ -126,8 +196,9 @@ def enrollment_chart(*, today=None, months: int = CHART_MONTHS) -> list[dict]:
     for program in ProgramPage.objects.live().order_by("path"):
         training_ids = list(TrainingPage.objects.child_of(program).values_list("pk", flat=True))
         enrolled, attended = defaultdict(int), defaultdict(int)
+        enrollments = Enrollment.objects.all() if user is None else scoped_queryset(user, Enrollment.objects.all())
         rows = (
-            Enrollment.objects.filter(
+            enrollments.filter(
                 training_id__in=training_ids, requested_at__gte=first, status__in=Enrollment.ACTIVE_STATUSES
             )
             .annotate(month=TruncMonth("requested_at"))
@@ -137,7 +208,7 @@ def enrollment_chart(*, today=None, months: int = CHART_MONTHS) -> list[dict]:
         for row in rows:
             enrolled[(row["month"].year, row["month"].month)] += row["total"]
         rows = (
-            Enrollment.objects.filter(training_id__in=training_ids, attended=True, attended_at__gte=first)
+            enrollments.filter(training_id__in=training_ids, attended=True, attended_at__gte=first)
             .annotate(month=TruncMonth("attended_at"))
             .values("month")
             .annotate(total=Count("pk"))
@@ -182,9 +253,12 @@ class EnrollmentChartPanel(Component):
     template_name = "members/admin/panels/enrollment_chart.html"
     order = 80
 
+    def __init__(self, user):
+        self.user = user
+
     def get_context_data(self, parent_context=None):
         return {
-            "charts": enrollment_chart(),
+            "charts": enrollment_chart(user=self.user),
             "width": CHART_WIDTH,
             "height": CHART_HEIGHT,
             "baseline": CHART_BASELINE,
@@ -223,9 +297,10 @@ def dashboard_panels(request) -> list[Component]:
         panels.append(UpcomingTrainingsPanel(user))
         panels.append(EmptyChairsPanel())
     if user.has_perm(VERIFY_MEMBER):
-        panels.append(PendingMembersPanel())
-        panels.append(RefusedAddressesPanel())
+        panels.append(PendingMembersPanel(user))
+        panels.append(RefusedAddressesPanel(user))
+        panels.append(SubBranchPanel(user))
     # Failed deliveries: the outbox's own panel (tasks/wagtail_hooks.py).
     if user.has_perm(VIEW_ENROLLMENT):
-        panels.append(EnrollmentChartPanel())
+        panels.append(EnrollmentChartPanel(user))
     return panels

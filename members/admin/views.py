@@ -11,8 +11,11 @@ from __future__ import annotations
 import csv
 import itertools
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -21,17 +24,20 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from wagtail.admin import messages
+from wagtail.admin.auth import require_admin_access
 from wagtail.admin.utils import get_valid_next_url_from_request
+from wagtail.admin.views.reports.audit_logging import LogEntriesView
+from wagtail.models import ModelLogEntry
 
 from programs import sessions
 from programs.models import TrainingPage
 
-from .. import attendance, imports
+from .. import attendance, imports, scope
 from .. import tasks as member_tasks
 from ..enrollment import EnrollmentError
 from ..models import Enrollment, Member
 from ..permissions import CHANGE_ENROLLMENT, IMPORT_MEMBERS, VIEW_ENROLLMENT
-from .access import require_checkin_access, require_permission
+from .access import require_checkin_access, require_permission, scoped_queryset
 from .forms import CheckinTrainingForm, ImportForm, MemberEmailForm
 
 CHECKIN_SESSION_KEY = "checkin_training_id"
@@ -47,8 +53,10 @@ def attendance_sheet(request, training_id):
     """A printable list of a training's confirmed participants with a signature column."""
     require_permission(request, VIEW_ENROLLMENT)
     training = get_object_or_404(TrainingPage, pk=training_id)
+    # A sub-branch coordinator's sheet lists the participants of their districts (all of them
+    # when their PAC runs the training).
     participants = (
-        Enrollment.objects.filter(training=training, status=Status.CONFIRMED)
+        scoped_queryset(request.user, Enrollment.objects.filter(training=training, status=Status.CONFIRMED))
         .select_related("member__district")
         .order_by("member__full_name", "pk")
     )
@@ -106,7 +114,9 @@ def checkin(request, token):
     from) a recorded check-in returns there.
     """
     require_permission(request, CHANGE_ENROLLMENT)
-    enrollment = get_object_or_404(Enrollment.objects.select_related("member__district", "training"), token=token)
+    enrollment = get_object_or_404(
+        scoped_queryset(request.user, Enrollment.objects.select_related("member__district", "training")), token=token
+    )
     require_checkin_access(request, enrollment.training)
     next_url = get_valid_next_url_from_request(request)
     selected_id = request.session.get(CHECKIN_SESSION_KEY)
@@ -204,7 +214,9 @@ def import_job_report(request, job_id):
 def member_email(request, member_id):
     """Add the email of a member without a login: the login is made and the invitation goes out."""
     require_permission(request, IMPORT_MEMBERS)
-    member = get_object_or_404(Member, pk=member_id, user__isnull=True, anonymised_at__isnull=True)
+    member = get_object_or_404(
+        scoped_queryset(request.user, Member.objects.all()), pk=member_id, user__isnull=True, anonymised_at__isnull=True
+    )
     form = MemberEmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -225,3 +237,36 @@ def member_email(request, member_id):
 class _Echo:
     def write(self, value):
         return value
+
+
+# -- the site history, within the district scope ------------------------------------------------
+
+
+class SiteHistoryView(LogEntriesView):
+    """Wagtail's site history (and its export), where a sub-branch coordinator reads only the audit
+    entries about members and participants of their scope: an entry's label names the person.
+
+    Served at Wagtail's own addresses (config/urls.py puts it before the admin's patterns).
+    """
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        user = self.request.user
+        if queryset.model is not ModelLogEntry or not scope.is_scoped(user):
+            return queryset
+        member_type = ContentType.objects.get_for_model(Member)
+        enrollment_type = ContentType.objects.get_for_model(Enrollment)
+
+        def ids(model):
+            rows = scoped_queryset(user, model.objects.all())
+            return rows.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
+
+        return queryset.filter(
+            ~Q(content_type__in=[member_type, enrollment_type])
+            | Q(content_type=member_type, object_id__in=ids(Member))
+            | Q(content_type=enrollment_type, object_id__in=ids(Enrollment))
+        )
+
+
+site_history = require_admin_access(SiteHistoryView.as_view())
+site_history_results = require_admin_access(SiteHistoryView.as_view(results_only=True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from django import forms
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -22,12 +23,13 @@ from wagtail.snippets.views import chooser
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from core.admin_display import ReadableInspectMixin, YesNoColumn, display_datetime
+from core.admin_display import ReadableInspectMixin, YesNoColumn, display_datetime, display_value
 from core.spreadsheets import SpreadsheetExportMixin
 
-from .. import accounts, enrollment
-from ..models import Enrollment, Member
-from .access import SeeingRequiredChooserMixin
+from .. import accounts, enrollment, nik
+from ..models import CoordinatorScope, Enrollment, Member
+from ..permissions import VIEW_MEMBER_NIK
+from .access import ScopedViewSetMixin, SeeingRequiredChooserMixin
 from .listing import ReturnToListingMixin, TrainingDayLinksMixin
 
 # -- choosers: rows that name people, only for those who may see them ---------------------------
@@ -100,6 +102,8 @@ EXPORT_VALUES = {
     # As the branch writes numbers (0812-...): readable, and no leading "+" for a spreadsheet to take as a formula.
     "phone": lambda item: accounts.phone_display(value=item.phone),
     "member.phone": lambda item: accounts.phone_display(value=item.member.phone),
+    # Only in an export a holder of view_member_nik asked for (MemberIndexView).
+    "nik": lambda item: nik.nik_decrypt(ciphertext=item.nik_ciphertext),
 }
 
 
@@ -117,7 +121,11 @@ class ExportLocalTimeMixin(SpreadsheetExportMixin):
 
 
 class MemberIndexView(ReturnToListingMixin, ExportLocalTimeMixin, snippet_views.IndexView):
-    pass
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # The NIK is left out of exports unless a holder of ``view_member_nik`` asks (``&nik=1``).
+        if request.GET.get("nik") == "1" and request.user.has_perm(VIEW_MEMBER_NIK):
+            self.list_export = [*self.list_export, "nik"]
 
 
 class EnrollmentIndexView(
@@ -132,6 +140,11 @@ class EnrollmentIndexView(
 
 class MemberInspectView(ReadableInspectMixin, snippet_views.InspectView):
     field_displays = {"phone": lambda member: phone_link(member.phone)}
+
+    def get_field_display_value(self, field_name, field):
+        if field_name == "nik_ciphertext":  # masked, unless the user may read it whole (members.nik)
+            return display_value(nik.nik_display(member=self.object, user=self.request.user))
+        return super().get_field_display_value(field_name, field)
 
 
 class EnrollmentInspectView(ReadableInspectMixin, snippet_views.InspectView):
@@ -186,7 +199,7 @@ class AuditHistoryView(snippet_views.HistoryView):
 # -- the viewsets -------------------------------------------------------------------------------
 
 
-class MemberViewSet(SnippetViewSet):
+class MemberViewSet(ScopedViewSetMixin, SnippetViewSet):
     model = Member
     chooser_viewset_class = PeopleChooserViewSet
     index_view_class = MemberIndexView
@@ -202,6 +215,7 @@ class MemberViewSet(SnippetViewSet):
         "full_name",
         "email",
         PhoneColumn("phone", label=_("Phone / WhatsApp")),
+        "member_number",
         "district",
         "status",
         "created_at",
@@ -228,11 +242,13 @@ class MemberViewSet(SnippetViewSet):
         "status",
         "created_at",
     ]
-    export_headings = {"email": _("Email"), "age": _("Age")}
+    export_headings = {"email": _("Email"), "age": _("Age"), "nik": "NIK"}
     export_filename = "anggota"
     # Listed, not excluded: a field added later (a secret like ``calendar_token``) stays hidden.
     inspect_view_fields = [
         *accounts.MEMBER_DETAILS,
+        "nik_ciphertext",
+        "nik_consent_at",
         "privacy_agreed_at",
         "status",
         "email_refused_at",
@@ -247,7 +263,7 @@ class MemberViewSet(SnippetViewSet):
         MultiFieldPanel([FieldPanel(name) for name in accounts.BUSINESS_FIELDS], heading=_("Business (UMKM)")),
     ]
 
-    def get_queryset(self, request):
+    def all_rows(self, request):
         # Deleted accounts leave an anonymous shell for statistics; coordinators never see it.
         # Members without a login (phone-only imports) are listed like any other.
         return Member.objects.filter(anonymised_at__isnull=True).select_related("user", "district")
@@ -259,7 +275,7 @@ STATUS_RANK = Case(
 )
 
 
-class EnrollmentViewSet(SnippetViewSet):
+class EnrollmentViewSet(ScopedViewSetMixin, SnippetViewSet):
     model = Enrollment
     chooser_viewset_class = PeopleChooserViewSet
     index_view_class = EnrollmentIndexView
@@ -300,9 +316,11 @@ class EnrollmentViewSet(SnippetViewSet):
         "requested_at",
         "attended",
         "cancelled_late",
+        "member.member_number",  # last: partners' sheets keep the columns they had
     ]
     export_headings = {
         "member.full_name": _("Name"),
+        "member.member_number": _("Member number"),
         "member.district": _("District"),
         "member.village": _("Village"),
         "member.phone": _("Phone / WhatsApp"),
@@ -337,9 +355,33 @@ class EnrollmentViewSet(SnippetViewSet):
         "reminder_history",
     ]
 
-    def get_queryset(self, request):
+    def all_rows(self, request):
         return (
             Enrollment.objects.select_related("member__district", "training")
             .annotate(status_rank=STATUS_RANK)
             .order_by("training", "status_rank", "requested_at", "pk")
         )
+
+
+class DistrictsColumn(Column):
+    def get_value(self, instance):
+        return ", ".join(district.name for district in instance.districts.all())
+
+
+class CoordinatorScopeViewSet(SnippetViewSet):
+    """Who is a sub-branch (PAC) coordinator, and of which districts: for the branch's administrators.
+
+    No group holds a permission on these rows (members/demo.py gives none): only superusers
+    change a scope, so a coordinator never widens their own.
+    """
+
+    model = CoordinatorScope
+    icon = "site"
+    menu_label = _("Sub-branch coordinators")
+    add_to_settings_menu = True
+    copy_view_enabled = False
+    list_display = ["user", DistrictsColumn("districts", label=_("Districts (PAC)"))]
+    panels = [FieldPanel("user"), FieldPanel("districts", widget=forms.CheckboxSelectMultiple)]
+
+    def get_queryset(self, request):
+        return CoordinatorScope.objects.select_related("user").prefetch_related("districts")

@@ -75,8 +75,10 @@ def test_verified_member_cannot_change_eligibility_data_and_stays_refused(jumat,
     html = client.get("/anggota/profil/").content.decode()
     assert LOCKED_SENTENCE in html
     assert 'href="/anggota/profil/perubahan/"' in html
-    for name in ("birth_date", "district", "cadre_level", "member_number"):
+    for name in ("birth_date", "district", "cadre_level"):
         assert re.search(rf'<(input|select)[^>]*name="{name}"[^>]*disabled', html), name
+    # The member number is the branch's: shown, never a field (members.numbers).
+    assert "ANS-BB-0042" in html and 'name="member_number"' not in html
     assert re.search(r'<input[^>]*name="gender"[^>]*disabled', html)
 
     response = client.post("/anggota/profil/", tampered_profile(jumat))
@@ -107,11 +109,12 @@ def test_the_service_refuses_a_change_to_locked_fields(jumat):
         "gender": Member.Gender.FEMALE,
         "birth_date": datetime.date(2000, 1, 1),
         "cadre_level": Member.CadreLevel.PKN,
-        "member_number": "LAIN-7",
     }.items():
         with pytest.raises(ValidationError) as raised:
             accounts.member_update_profile(member=jumat, privacy_agreed=True, **{name: value})
         assert raised.value.code == "locked_field", name
+    with pytest.raises(TypeError):  # the member number is the branch's to give, never a profile field
+        accounts.member_update_profile(member=jumat, privacy_agreed=True, member_number="LAIN-7")
     jumat.refresh_from_db()
     assert (jumat.district.slug, jumat.gender, jumat.cadre_level) == ("tanjung-tiram", "male", "pkd")
     # The same values, and the fields that are not locked, are fine.
@@ -142,7 +145,8 @@ def test_an_unverified_member_still_edits_them(make_person):
     assert member.birth_date == datetime.date(2001, 2, 3)
     assert member.district.slug == "talawi"
     assert member.cadre_level == "pkn"
-    assert member.member_number == "ANS-BB-0099"
+    # The member number is the branch's to give (at verification, members.numbers): a typed one is ignored.
+    assert member.member_number == ""
     assert client.get("/anggota/profil/perubahan/")["Location"] == "/anggota/profil/"
 
 

@@ -8,6 +8,8 @@ and an export. Then, per role:
 
 - a plain member gets no admin page at all (a redirect to the log-in, or a refusal);
 - an Editor's answers hold no member's name, email or phone, in any escaping;
+- a sub-branch (PAC) coordinator of Talawi sees no member or participant of another district
+  (nor one without a district): the crawl fills its URLs with their rows too (issue 19);
 - no answer holds a secret (the members' calendar tokens; see ``SECRETS``);
 - nobody, the superuser included, gets a 500.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 import pytest
@@ -31,8 +33,9 @@ from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.viewsets import viewsets
 from wagtail.models import Collection, Page, get_page_models
 
+from core.models import District
 from members import accounts, enrollment, imports
-from members.models import Enrollment, ImportJob, Member, WaitlistOffer
+from members.models import CoordinatorScope, Enrollment, ImportJob, Member, WaitlistOffer
 from programs.models import TrainingPage
 from tasks import outbox
 from tasks.models import Notification
@@ -57,6 +60,7 @@ class World:
     enrollments: list[Enrollment]
     samples: dict[type, object] = field(default_factory=dict)  # one real object per model
     without_login: Member | None = None  # a phone-only import, for the "add email" page
+    pac_coordinator: object = None  # a Koordinator scoped to Talawi (Nur'aini's district)
 
 
 def build_world(roles, make_person, make_training) -> World:
@@ -111,7 +115,35 @@ def build_world(roles, make_person, make_training) -> World:
         WaitlistOffer: WaitlistOffer.objects.get(status="open"),
     }
     world.without_login = without_login
+    # Nur'aini's NIK (members.nik): only a holder of view_member_nik (here the superuser) reads it whole.
+    accounts.member_update_profile(member=members[0], privacy_agreed=True, nik=CRAWL_NIK, nik_consent=True)
+    world.pac_coordinator = roles_pac_coordinator(roles)
+    world.samples[CoordinatorScope] = world.pac_coordinator.district_scope
     return world
+
+
+PAC_DISTRICT = "talawi"
+CRAWL_NIK = "1219055708960001"  # Nur'aini's: a woman (17 + 40) born 17 August 1996 in Batu Bara
+
+
+def roles_pac_coordinator(roles):
+    """A coordinator of the sub-branch (PAC) of Talawi: in the Koordinator group, scoped to one district."""
+    from allauth.account.models import EmailAddress
+
+    from tests.people import PASSWORD
+
+    user = type(roles.coordinator).objects.create_user(email="pac.talawi@example.org", password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    user.groups.add(Group.objects.get(name="Koordinator"))
+    CoordinatorScope.objects.create(user=user).districts.set([District.objects.get(slug=PAC_DISTRICT)])
+    return user
+
+
+def out_of_scope_world(world: World) -> World:
+    """The same world with its sample rows taken from another district: Jum'at (Tanjung Tiram) and his enrollment."""
+    jumat = next(member for member in world.members if member.full_name == JUMAT.full_name)
+    enrollments = [e for e in world.enrollments if e.member_id == jumat.pk]
+    return replace(world, samples={**world.samples, Member: jumat, Enrollment: enrollments[0]}, enrollments=enrollments)
 
 
 def sample_pk(world: World, model) -> object:
@@ -138,6 +170,23 @@ def personal_data(world: World) -> Iterable[str]:
             yield from forms_of(text)
 
 
+def other_districts(world: World) -> Iterable[str]:
+    """Everyone a coordinator of Talawi must not see: the people of other districts, and the
+    member imported without a district."""
+    for person in PEOPLE:
+        if person.district_slug != PAC_DISTRICT:
+            for text in (person.full_name, person.email, person.phone, person.phone_e164):
+                yield from forms_of(text)
+    amir = world.without_login
+    for text in (amir.full_name, amir.phone, accounts.phone_display(value=amir.phone)):
+        yield from forms_of(text)
+
+
+def whole_niks(world: World) -> Iterable[str]:
+    yield CRAWL_NIK
+    yield " ".join([CRAWL_NIK[:4], CRAWL_NIK[4:8], CRAWL_NIK[8:12], CRAWL_NIK[12:]])
+
+
 def calendar_tokens(world: World) -> Iterable[str]:
     return Member.objects.values_list("calendar_token", flat=True)
 
@@ -152,9 +201,10 @@ def credential_links(world: World) -> Iterable[str]:
 # Forbidden strings per role: callables from the crawl's world to strings. Another secret that
 # must never reach a role (e.g. password-reset keys taken from the outbox) is added here.
 SECRETS: dict[str, list[Callable[[World], Iterable[str]]]] = {
-    "member": [personal_data, calendar_tokens, credential_links],
-    "editor": [personal_data, calendar_tokens, credential_links],
-    "coordinator": [calendar_tokens, credential_links],
+    "member": [personal_data, calendar_tokens, credential_links, whole_niks],
+    "editor": [personal_data, calendar_tokens, credential_links, whole_niks],
+    "coordinator": [calendar_tokens, credential_links, whole_niks],
+    "pac_coordinator": [other_districts, calendar_tokens, credential_links, whole_niks],
     "superuser": [calendar_tokens, credential_links],
 }
 
@@ -380,10 +430,16 @@ def world(roles, make_person, make_training):
     return build_world(roles, make_person, make_training)
 
 
-@pytest.mark.parametrize("role", ["member", "editor", "coordinator", "superuser"])
+@pytest.mark.parametrize("role", ["member", "editor", "coordinator", "pac_coordinator", "superuser"])
 def test_every_admin_url_as_each_role(client, world, role):
-    user = getattr(world.roles, role)
-    urls = admin_urls(world)
+    if role == "pac_coordinator":
+        user = world.pac_coordinator
+        # Every URL with rows of Talawi, and again with rows of another district.
+        urls = admin_urls(world)
+        urls += [url for url in admin_urls(out_of_scope_world(world)) if url not in urls]
+    else:
+        user = getattr(world.roles, role)
+        urls = admin_urls(world)
     assert len(urls) > 250  # the crawl really walked the resolver (numbers: see the report)
     forbidden = {text for source in SECRETS[role] for text in source(world) if text}
     anonymous = client.__class__()
