@@ -475,14 +475,6 @@ class Certificate(models.Model):
         return self.revoked_at is None
 
 
-def _private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
-
-
-
-
 def _import_upload_to(instance, filename: str) -> str:
     # A random name: the member's list is never reachable by guessing, and two uploads never clash.
     suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"

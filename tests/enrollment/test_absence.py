@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from members import attendance, links
 from members import enrollment as service
-from members import links
 from members.models import Enrollment, WaitlistOffer
 from tasks import outbox
 from tasks.models import Notification
@@ -93,7 +93,7 @@ def test_a_link_we_did_not_sign_frees_nothing(make_training, make_person):
 def test_coordinators_see_no_shows_once_a_training_has_ended(make_training, make_person):
     training = make_training(capacity=3)
     came, stayed_home = (service.enroll(member=make_person(person), training=training) for person in (NURAINI, JUMAT))
-    service.mark_attended(enrollment=came, by=None)
+    attendance.mark_attended(enrollment=came, by=None)
     two_days_ago = timezone.now() - timedelta(days=2)
     training.starts_at, training.ends_at = two_days_ago, two_days_ago + timedelta(hours=6)
     training.save()

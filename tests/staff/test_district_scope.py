@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import District
-from members import accounts, enrollment, imports, scope
+from members import accounts, attendance, enrollment, imports, scope
 from members.admin.dashboard import sub_branch_overview
 from members.enrollment import EnrollmentError
 from members.models import CoordinatorScope, Enrollment, Member
@@ -109,7 +109,7 @@ def test_the_services_refuse_a_member_or_participant_outside_the_scope(pac, peop
     with pytest.raises(EnrollmentError) as refused:
         enrollment.approve(enrollment=request, by=pac)
     assert refused.value.code == "out_of_scope"
-    for action in (enrollment.mark_attended, enrollment.promote):
+    for action in (attendance.mark_attended, enrollment.promote):
         with pytest.raises(EnrollmentError):
             action(enrollment=request, by=pac)
     with pytest.raises(EnrollmentError):
