@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
@@ -56,7 +56,9 @@ class CertificateViewSet(SnippetViewSet):
         Column("training_title", label=gettext_lazy("Training")),
         DateColumn("issued_at", label=gettext_lazy("Issued at")),
         StatusTagColumn(
-            "status", accessor=lambda certificate: _("Valid") if certificate.is_valid else _("Revoked"), primary=False
+            "status",
+            accessor=lambda certificate: pgettext("certificate", "Valid") if certificate.is_valid else _("Revoked"),
+            primary=False,
         ),
     ]
     list_filter = ["enrollment__training"]
