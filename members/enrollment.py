@@ -293,7 +293,7 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
     if enrollment.status == Status.WAITLISTED:
         # Requested after everyone waiting (stamped under the lock): last in line, so counted already.
         position = seats.waitlisted + 1 if stamped_under_lock else waitlist_position(enrollment=enrollment)
-    notifications.enrollment_changed(enrollment=enrollment, draft=draft, position=position)
+    notifications.enrollment_changed(enrollment=enrollment, draft=draft, position=position, new=True)
     audit(enrollment=enrollment, action="members.enrollment.enroll", by=member.user)
     return enrollment
 
