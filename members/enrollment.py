@@ -18,11 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Count, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.log_actions import log
+from wagtail.log_actions import get_active_log_context
+from wagtail.log_actions import registry as log_actions
 
 from core import pagecache
 from programs.models import TrainingPage
@@ -264,9 +266,31 @@ def require_staff_scope(*, enrollment: Enrollment, by) -> None:
 
 
 def audit(*, enrollment: Enrollment, action: str, by=None, **data) -> None:
-    """Record who changed this enrollment and how (no user: the system, e.g. an automatic promotion)."""
+    """Record who changed this enrollment and how (no user: the system, e.g. an automatic promotion).
+
+    The entry Wagtail's ``log()`` writes, in one INSERT: its ``save()`` runs ``full_clean()``,
+    two SELECTs (do the content type and the user exist?) and much Python, under the seat lock.
+    The one check that clean makes that can fail here, a registered action, is made first.
+    """
     data.setdefault("status", enrollment.status)
-    log(instance=enrollment, action=action, user=by, data=data)
+    if not log_actions.action_exists(action):
+        raise ValueError(f"The log action {action!r} has not been registered.")
+    context = get_active_log_context()
+    entry_model = log_actions.get_log_model_for_instance(enrollment)
+    entry_model.objects.bulk_create(
+        [
+            entry_model(
+                content_type=ContentType.objects.get_for_model(enrollment, for_concrete_model=False),
+                label=str(enrollment),
+                action=action,
+                timestamp=timezone.now(),
+                data=data,
+                user=by or context.user,
+                uuid=context.uuid,
+                object_id=str(enrollment.pk),
+            )
+        ]
+    )
 
 
 # -- the lock -------------------------------------------------------------------------------
@@ -323,7 +347,7 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
     if enrollment.status == Status.WAITLISTED:
         # Requested after everyone waiting (stamped under the lock): last in line, so counted already.
         position = seats.waitlisted + 1 if stamped_under_lock else waitlist_position(enrollment=enrollment)
-    notifications.enrollment_changed(enrollment=enrollment, draft=draft, position=position)
+    notifications.enrollment_changed(enrollment=enrollment, draft=draft, position=position, new=True)
     audit(enrollment=enrollment, action="members.enrollment.enroll", by=member.user)
     return enrollment
 

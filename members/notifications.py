@@ -165,11 +165,14 @@ def enrollment_changed(
     by_staff: bool = False,
     draft: EnrollmentDraft | None = None,
     position=ASK,
+    new: bool = False,
 ) -> None:
     """Record the email of this enrollment's new status (rendered at delivery).
 
     ``draft``: its words about the training, made earlier (before the seat lock); ``position``:
-    the place on the waiting list, when the caller already knows it.
+    the place on the waiting list, when the caller already knows it; ``new``: the enrollment
+    was created in this transaction, so no email can have its key yet (recorded without a
+    savepoint, under the seat lock).
     """
     from .enrollment import waitlist_position
 
@@ -208,6 +211,7 @@ def enrollment_changed(
             idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
             attachments=attachments,
             secret="absence_url" in context,
+            new_key=new,
         )
 
 

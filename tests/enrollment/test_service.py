@@ -241,3 +241,33 @@ def test_enrolling_renders_no_email_and_the_email_tells_the_place_in_line(make_t
     text = third_email.get_body(preferencelist=("plain",)).get_content()
     assert "urutan ke-2" in text and third.full_name in text
     assert training.title in str(third_email["Subject"])
+
+
+def test_under_the_seat_lock_only_the_count_and_three_inserts(make_training, make_active_member):
+    """The seat lock is held from its SELECT to the commit, and every statement in between makes
+    every other member wait: the count, the enrollment, its email, its audit entry, nothing else
+    (no savepoint round trips, no SELECTs of the content type and user that Wagtail's log
+    would add). The audit entry is still the one the participants' history shows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from wagtail.models import ModelLogEntry
+
+    training = make_training(capacity=1)
+    service.enroll(member=make_active_member(), training=training)
+    member = make_active_member(full_name="Nur'aini Siregar")
+    with CaptureQueriesContext(connection) as queries:
+        enrollment = service.enroll(member=member, training=training)
+    statements = [query["sql"] for query in queries.captured_queries]
+    lock = next(n for n, sql in enumerate(statements) if "members_trainingseats" in sql)
+    under_lock = [sql for sql in statements[lock + 1 :] if not sql.startswith("RELEASE SAVEPOINT")]
+    assert [sql.split()[0] for sql in under_lock] == ["SELECT", "INSERT", "INSERT", "INSERT"]
+    assert [sql.split()[2].strip('"') for sql in under_lock[1:]] == [
+        "members_enrollment",
+        "tasks_notification",
+        "wagtailcore_modellogentry",
+    ]
+    assert enrollment.status == Status.WAITLISTED
+    entry = ModelLogEntry.objects.get(object_id=str(enrollment.pk), action="members.enrollment.enroll")
+    assert entry.user == member.user and entry.data == {"status": "waitlisted"}
+    assert entry.label == str(enrollment) and "Nur'aini Siregar" in entry.label
+    assert entry.content_type.model_class() is Enrollment
