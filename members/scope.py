@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 
 from programs.models import TrainingPage
 
-from .models import CoordinatorScope, Enrollment, ImportJob, Member
+from .models import CoordinatorScope, Enrollment, ImportJob, Member, WaitlistOffer
 
 _CACHE_ATTRIBUTE = "_members_district_scope"
 _MISSING = object()
@@ -69,6 +69,8 @@ def scope_filter(*, user, model) -> Q | None:
         return Q(district__in=ids)
     if issubclass(model, Enrollment):
         return Q(member__district__in=ids) | Q(training__organising_district__in=ids)
+    if issubclass(model, WaitlistOffer):  # an offer is its participant's: the enrollment's rule
+        return Q(enrollment__member__district__in=ids) | Q(training__organising_district__in=ids)
     if issubclass(model, TrainingPage):
         return Q(organising_district__in=ids)
     if issubclass(model, ImportJob):
@@ -93,6 +95,8 @@ def in_scope(*, user, obj) -> bool:
         if obj.member.district_id in districts:
             return True
         return TrainingPage.objects.filter(pk=obj.training_id, organising_district__in=districts).exists()
+    if isinstance(obj, WaitlistOffer):
+        return in_scope(user=user, obj=obj.enrollment)
     if isinstance(obj, TrainingPage):
         return obj.organising_district_id in districts
     if isinstance(obj, ImportJob):

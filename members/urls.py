@@ -2,7 +2,7 @@ from django.urls import path
 
 import core.converters  # noqa: F401 - registers the <id:> and <token:> converters
 
-from . import views
+from . import link_views, views
 
 app_name = "members"
 
@@ -18,11 +18,11 @@ urlpatterns = [
     path("hapus/", views.delete_account, name="delete_account"),
     path("pelatihan/<id:training_id>/daftar/", views.enroll, name="enroll"),
     path("pelatihan/<id:training_id>/batal/", views.cancel, name="cancel"),
-    path("tawaran/<token:token>/", views.offer, name="offer"),
-    path("berhalangan/<token:token>/", views.absence, name="absence"),
-    path("hadir/<token:token>/", views.attend, name="attend"),
+    path("tawaran/<token:token>/", link_views.offer, name="offer"),
+    path("berhalangan/<token:token>/", link_views.absence, name="absence"),
+    path("hadir/<token:token>/", link_views.attend, name="attend"),
     path("kabar/", views.preferences, name="preferences"),
-    path("kabar/berhenti/<token:token>/", views.unsubscribe, name="unsubscribe"),
+    path("kabar/berhenti/<token:token>/", link_views.unsubscribe, name="unsubscribe"),
     path("kalender/<token:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("kalender/ganti/", views.calendar_rotate, name="calendar_rotate"),
     path("sertifikat/<str:number>/unduh/", views.certificate_download, name="certificate_download"),

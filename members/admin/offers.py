@@ -18,6 +18,7 @@ from core.admin_display import ReadableInspectMixin
 
 from ..models import WaitlistOffer
 from ..permissions import VIEW_ENROLLMENT
+from .access import ScopedViewSetMixin
 from .listing import ReturnToListingMixin
 from .viewsets import PeopleChooserViewSet
 
@@ -42,7 +43,7 @@ class OfferInspectView(ReadableInspectMixin, snippet_views.InspectView):
     pass
 
 
-class OfferViewSet(SnippetViewSet):
+class OfferViewSet(ScopedViewSetMixin, SnippetViewSet):
     model = WaitlistOffer
     chooser_viewset_class = PeopleChooserViewSet
     index_view_class = OfferIndexView
@@ -66,5 +67,5 @@ class OfferViewSet(SnippetViewSet):
     list_per_page = 100
     inspect_view_fields = ["enrollment", "training", "status", "offered_at", "expires_at", "reminded_at", "decided_at"]
 
-    def get_queryset(self, request):
+    def all_rows(self, request):  # narrowed to the user's districts by ScopedViewSetMixin
         return WaitlistOffer.objects.select_related("enrollment__member", "training")

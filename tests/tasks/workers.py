@@ -21,9 +21,13 @@ class Worker:
 
     def __init__(self, *, broker_url: str, smtp_port: int, name: str = "w1", beat: bool = False):
         self.log = tempfile.NamedTemporaryFile(prefix=f"worker-{name}-", suffix=".log", delete=False)  # noqa: SIM115
+        from django.conf import settings
+
         env = project_env(
             DJANGO_SETTINGS_MODULE="config.settings.dev",
             DEBUG="0",
+            # The web's key, as on a server: sealed outbox rows (emails with one-tap links) open with it.
+            SECRET_KEY=settings.SECRET_KEY,
             DATABASE_URL=database_url(),
             REDIS_URL=broker_url,
             EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
