@@ -228,37 +228,31 @@ def _offer_context(offer, *, links: dict | None = None) -> dict | None:
     return {"draft": draft, "context": context}
 
 
-def offer_made(*, offer, links: dict) -> None:
-    """The offer, with its Terima and Tolak links. Their token answers the offer without a login,
-    so the message is sealed in the outbox (``secret``): no reader of the row can use it."""
+def _offer_sealed(*, offer, links: dict, event: str) -> None:
+    """An offer email with its Terima and Tolak links. Their token answers the offer without a
+    login, so the message is sealed in the outbox (``secret``): no reader of the row can use it."""
     if (made := _offer_context(offer, links=links)) is None:
         return
     draft = made["draft"]
     notify(
-        kind="offer_made",
+        kind=f"offer_{event}",
         recipient=draft.recipient,
-        template="members/email/offer/made",
+        template=f"members/email/offer/{event}",
         context=made["context"],
         language=draft.language,
-        idempotency_key=f"offer-{offer.pk}-made",
+        idempotency_key=f"offer-{offer.pk}-{event}",
         secret=True,
     )
+
+
+def offer_made(*, offer, links: dict) -> None:
+    """The offer, with its links."""
+    _offer_sealed(offer=offer, links=links, event="made")
 
 
 def offer_reminder(*, offer, links: dict) -> None:
-    """The offer once more, some hours before it expires (sealed, like the offer)."""
-    if (made := _offer_context(offer, links=links)) is None:
-        return
-    draft = made["draft"]
-    notify(
-        kind="offer_reminder",
-        recipient=draft.recipient,
-        template="members/email/offer/reminder",
-        context=made["context"],
-        language=draft.language,
-        idempotency_key=f"offer-{offer.pk}-reminder",
-        secret=True,
-    )
+    """The offer once more, some hours before it expires."""
+    _offer_sealed(offer=offer, links=links, event="reminder")
 
 
 def offer_expired(*, offer, enrollment: Enrollment) -> None:
