@@ -36,7 +36,10 @@ Members (visitors with a session)
     entry it renders the page *as an anonymous visitor* (:func:`as_anonymous`), stores that,
     and draws the member's fragments into it: a member's state is never stored. Staff (the
     Wagtail userbar is theirs) get the whole stack, as do member, account and admin paths
-    (``NO_STORE_PATH_PREFIXES``).
+    (``NO_STORE_PATH_PREFIXES``). Fragments registered ``keep_per_visitor`` (the enrollment
+    panel, the account link) are drawn once per member and page and *kept* for them
+    (:class:`KeptDrawings`): a member's hit then costs no query until something they show
+    changes, and the stored copy of the page still never holds anyone's state.
 
 What is never cached
     Previews, pages with view restrictions (Wagtail marks their responses ``Cache-Control:
@@ -147,6 +150,8 @@ class _Render:
     canonical_query: bool = False
     fragments: list[tuple[str, tuple]] = dataclasses.field(default_factory=list)
     in_fragment: bool = False
+    # Drawing a fragment to be kept for its visitor: forms get CSRF_PLACEHOLDER, not a token.
+    keeping: bool = False
     # Marks the fragments in the rendered body; unguessable, so no content can forge one.
     marker: str = dataclasses.field(default_factory=lambda: secrets.token_hex(8))
 
@@ -187,16 +192,28 @@ def query_is_canonical() -> None:
 # -- per-visitor fragments: the holes a member's copy of a cached page is filled in ----------
 
 _fragment_renderers: dict[str, Callable[..., str]] = {}
+_kept_fragments: set[str] = set()
 
 
-def register_fragment(name: str, render: Callable[..., str]) -> None:
+def register_fragment(name: str, render: Callable[..., str], *, keep_per_visitor: bool = False) -> None:
     """``render(request, **args)`` draws the fragment ``name`` for one visitor (safe HTML).
 
     The app that owns a per-visitor part of a page registers it once (in its ``ready()``);
     :func:`per_visitor` calls it while the page renders and the member middleware calls it
     again for each member served from the stored page.
+
+    ``keep_per_visitor``: the member middleware keeps what it drew for a logged-in visitor
+    (see "Kept drawings" in :func:`kept_drawing_key`). Only for a fragment whose drawing
+    depends on nothing but its args, the content and seats generations, the visitor's own
+    generation (:func:`visitor_changed`, which its app bumps on every change of what it
+    reads of them) and moments it declares with :func:`valid_until`; its forms take their
+    token from :func:`csrf_token`.
     """
     _fragment_renderers[name] = render
+    if keep_per_visitor:
+        _kept_fragments.add(name)
+    else:
+        _kept_fragments.discard(name)
 
 
 def per_visitor(request, name: str, *, draw: Callable[[], str] | None = None, **args) -> str:
@@ -224,6 +241,24 @@ def per_visitor(request, name: str, *, draw: Callable[[], str] | None = None, **
     return mark_safe(f"<!--{render.marker}:{index}-->{html}<!--/{render.marker}:{index}-->")  # noqa: S308
 
 
+# Stands for the visitor's CSRF token in a kept drawing; replaced by a fresh token on each answer.
+CSRF_PLACEHOLDER = "pagecache-csrf-" + "0" * 32
+
+
+def csrf_token(request) -> str:
+    """The CSRF token for a form in a per-visitor fragment (the template's ``csrf_token``).
+
+    While the fragment is drawn to be kept, a placeholder, which :meth:`Entry.response_for`
+    replaces with this request's own token: a kept drawing never holds a token.
+    """
+    render = _render.get()
+    if render is not None and render.keeping:
+        return CSRF_PLACEHOLDER
+    from django.middleware.csrf import get_token
+
+    return get_token(request)
+
+
 INCLUDE_FRAGMENT = "core.include"
 
 
@@ -233,6 +268,10 @@ def render_include(request, *, template: str) -> str:
 
 
 register_fragment(INCLUDE_FRAGMENT, render_include)
+# ``{% per_visitor_include ... keep=True %}``: a template that shows nothing of its visitor but
+# what their user row says (the header's account link), kept for each member (KeptDrawings).
+KEPT_INCLUDE_FRAGMENT = "core.include.kept"
+register_fragment(KEPT_INCLUDE_FRAGMENT, render_include, keep_per_visitor=True)
 
 
 def _cut_fragments(body: str, render: _Render) -> tuple[str, tuple | None]:
@@ -275,13 +314,32 @@ def invalidate(scope: str = CONTENT) -> None:
     transaction.on_commit(partial(_bump, scope), robust=True)
 
 
+def visitor_changed(user_id: int | None) -> None:
+    """What was drawn for this user alone (kept drawings) is stale: now, and again on commit."""
+    if user_id is not None:
+        _bump_key(visitor_key(user_id), VISITOR_GENERATION_SECONDS)
+        transaction.on_commit(partial(_bump_key, visitor_key(user_id), VISITOR_GENERATION_SECONDS), robust=True)
+
+
+# A visitor's generation outlives their kept drawings (PAGE_CACHE_SECONDS at most); when it
+# expires, the next value is new (a time), so nothing kept under an older one is served.
+VISITOR_GENERATION_SECONDS = 24 * 3600
+
+
+def visitor_key(user_id: int) -> str:
+    return f"pagecache:visitor:{user_id}"
+
+
 def _bump(scope: str) -> None:
-    key = GENERATION_KEYS[scope]
+    _bump_key(GENERATION_KEYS[scope])
+
+
+def _bump_key(key: str, timeout: int | None = None) -> None:
     try:
         try:
             cache.incr(key)
         except ValueError:  # not there yet (or evicted): any new value makes every entry stale
-            cache.add(key, _fresh_generation(), timeout=None)
+            cache.add(key, _fresh_generation(), timeout=timeout)
     except Exception:  # the cache being down must not break publishing or enrolling
         _log_failure("could not invalidate the page cache")
 
@@ -409,13 +467,24 @@ class Entry:
             response = get_conditional_response(request, etag=self.etag, response=response) or response
         return response
 
-    def response_for(self, request) -> HttpResponse:
+    def response_for(self, request, *, kept: KeptDrawings | None = None) -> HttpResponse:
         """The page with each fragment drawn for this visitor (never compressed: it may hold a
-        CSRF token, which compression next to attacker-chosen text would leak, BREACH)."""
-        pieces, position = [], 0
-        for start, end, name, args in self.fragments:
+        CSRF token, which compression next to attacker-chosen text would leak, BREACH).
+
+        ``kept``: where this visitor's kept drawings are (a logged-in member); fragments
+        registered ``keep_per_visitor`` are then read from there, or drawn and kept.
+        """
+        drawings = kept.read(self.fragments) if kept is not None else {}
+        pieces, position, token = [], 0, None
+        for index, (start, end, name, args) in enumerate(self.fragments):
             pieces.append(self.body[position:start])
-            pieces.append(_fragment_renderers[name](request, **dict(args)).encode())
+            html = drawings.get(index)
+            if html is None:
+                html = _fragment_renderers[name](request, **dict(args))
+            if CSRF_PLACEHOLDER in html:
+                token = token or csrf_token(request)
+                html = html.replace(CSRF_PLACEHOLDER, token)
+            pieces.append(html.encode())
             position = end
         pieces.append(self.body[position:])
         body = b"".join(pieces)
@@ -425,16 +494,19 @@ class Entry:
         return response
 
 
-def _look_up(request) -> tuple[str | None, object, dict[str, int | None], _Sites | None]:
+def _look_up(request, *, user_id: int | None = None) -> tuple[str | None, object, dict[str, int | None], _Sites | None]:
     """The entry's key, what the cache holds under it, the current generations, the Sites.
 
     One cache round trip (``get_many``) when this process knows the Sites of the current
-    content generation; raises DisallowedHost for a host Django refuses.
+    content generation; raises DisallowedHost for a host Django refuses. ``user_id`` (a
+    logged-in member): their generation and what was kept for them on this page are read in
+    the same round trip, into ``request.page_cache_kept`` (a :class:`KeptDrawings`).
     """
     request.get_host()  # DisallowedHost: the inner stack answers 400
     sites = _sites
     key = entry_key(request, sites=sites)
-    found = cache.get_many([*GENERATION_KEYS.values(), key] if key else [*GENERATION_KEYS.values()])
+    member_keys = KeptDrawings.keys(key, user_id) if key and user_id is not None else ()
+    found = cache.get_many([*GENERATION_KEYS.values(), *member_keys, *([key] if key else [])])
     current = {scope: found.get(generation_key) for scope, generation_key in GENERATION_KEYS.items()}
     if sites is None or sites.generation != current[CONTENT] or current[CONTENT] is None:
         # The sites may have changed (a change to a Site bumps the content generation).
@@ -442,7 +514,17 @@ def _look_up(request) -> tuple[str | None, object, dict[str, int | None], _Sites
         fresh_key = entry_key(request, sites=sites)
         if fresh_key != key:
             key = fresh_key
-            found[key] = cache.get(key) if key else None
+            member_keys = KeptDrawings.keys(key, user_id) if key and user_id is not None else ()
+            found |= cache.get_many([*member_keys, *([key] if key else [])])
+    if member_keys:
+        request.page_cache_kept = KeptDrawings(
+            request,
+            key=member_keys[1],
+            user_id=user_id,
+            current=current,
+            visitor=found.get(member_keys[0]),
+            stored=found.get(member_keys[1]),
+        )
     return key, found.get(key) if key else None, current, sites
 
 
@@ -548,14 +630,16 @@ class MemberPageCacheMiddleware:
         ):
             return self.get_response(request)
         try:
-            key, stored, current, sites = _look_up(request)
+            user_id = request.user.pk if request.user.is_authenticated else None
+            key, stored, current, sites = _look_up(request, user_id=user_id)
             if key is None or stored == NOT_STORED:  # no Site for this host; a page not stored
                 return self.get_response(request)
+            kept = getattr(request, "page_cache_kept", None)
             entry = Entry.load(stored)
             if entry is not None and entry.frame_is_fresh(current):
                 if entry.fragments is None:  # its fragments could not be told apart: not for members
                     return self.get_response(request)
-                response = entry.response_for(request)
+                response = entry.response_for(request, kept=kept)
                 response.headers[HEADER] = "member-hit"
                 return response
             start_generations(current, sites=sites)
@@ -570,9 +654,101 @@ class MemberPageCacheMiddleware:
         if entry is None or entry.fragments is None:
             _remember_not_stored(key)  # (an entry stored for anonymous visitors is kept)
             return self.get_response(request)
-        response = entry.response_for(request)
+        response = entry.response_for(request, kept=kept)
         response.headers[HEADER] = "member-miss"
         return response
+
+
+class KeptDrawings:
+    """What was drawn for one logged-in member on one page, of its fragments registered ``keep_per_visitor``.
+
+    The drawings (the training's enrollment panel, the header's account link) lie in the cache
+    under a key of the page's entry and the member (the language is in the entry's key), with
+    the generations they were drawn from: content, seats, and the member's own, which their
+    app bumps (:func:`visitor_changed`) whenever what the fragment reads of them changes. They
+    are read with the entry in one round trip and served only while all three are current, so
+    a kept panel's seats are exactly as fresh as the anonymous page's and the member's state is
+    never older than their last change. They live until the first moment a drawing declared
+    (:func:`valid_until`), ``PAGE_CACHE_SECONDS`` at most. They hold no CSRF token
+    (:func:`csrf_token` gives a placeholder while they are drawn, replaced by the request's
+    own token in every answer); a drawing that took a real token anyway is served, never kept.
+    A cache failure only means drawing again.
+    """
+
+    FORMAT = 1
+
+    def __init__(self, request, *, key: str, user_id: int, current: dict[str, int | None], visitor, stored):
+        self.request = request
+        self.key = key
+        self.user_id = user_id
+        self.current = current
+        self.visitor = visitor
+        self.stored = stored
+
+    @staticmethod
+    def keys(entry_key: str, user_id: int) -> tuple[str, str]:
+        """The member's generation, and the key of what was kept for them on this page."""
+        return visitor_key(user_id), f"pagecache:kept:{entry_key.rsplit(':', 1)[-1]}:{user_id}"
+
+    def read(self, fragments) -> dict[int, str]:
+        """Index of each kept fragment of ``fragments`` -> its drawing (kept, or drawn and kept)."""
+        wanted = {
+            index: (name, args) for index, (_start, _end, name, args) in enumerate(fragments) if name in _kept_fragments
+        }
+        if not wanted or None in self.current.values():
+            return {}
+        generations = tuple(sorted(self.current.items()))
+        stored = self.stored
+        if (
+            isinstance(stored, tuple)
+            and len(stored) == 4
+            and stored[0] == self.FORMAT
+            and stored[1] == generations
+            and self.visitor is not None
+            and stored[2] == self.visitor
+            and {index: drawn[:2] for index, drawn in stored[3].items()} == wanted
+        ):
+            return {index: drawn[2] for index, drawn in stored[3].items()}
+        try:
+            if self.visitor is None:  # the member's first drawing (or their generation expired)
+                value = _fresh_generation()
+                if not cache.add(visitor_key(self.user_id), value, timeout=VISITOR_GENERATION_SECONDS):
+                    return {}  # bumped meanwhile: drawn, not kept, this time
+                self.visitor = value
+        except Exception:
+            _log_failure("the page cache cannot be written")
+            return {}
+        drawings, expires_at, keep = {}, None, True
+        for index, (name, args) in wanted.items():
+            html, moment, took_token = self._draw(name, args)
+            drawings[index] = (name, args, str(html))
+            keep = keep and not took_token
+            if moment is not None and (expires_at is None or moment < expires_at):
+                expires_at = moment
+        timeout = settings.PAGE_CACHE_SECONDS
+        if expires_at is not None:
+            timeout = min(timeout, int((expires_at - timezone.now()).total_seconds()))
+        if keep and timeout >= 1:
+            try:
+                cache.set(self.key, (self.FORMAT, generations, self.visitor, drawings), timeout)
+            except Exception:
+                _log_failure("the page cache cannot be written")
+        return {index: drawn[2] for index, drawn in drawings.items()}
+
+    def _draw(self, name: str, args: tuple) -> tuple[str, datetime | None, bool]:
+        """The drawing, the moment it changes by itself, whether it took a real CSRF token."""
+        meta = self.request.META
+        token_was_taken = meta.pop("CSRF_COOKIE_NEEDS_UPDATE", None)
+        render = _Render(in_fragment=True, keeping=True)
+        context_token = _render.set(render)
+        try:
+            html = _fragment_renderers[name](self.request, **dict(args))
+        finally:
+            _render.reset(context_token)
+            took_token = "CSRF_COOKIE_NEEDS_UPDATE" in meta
+            if token_was_taken is not None:
+                meta["CSRF_COOKIE_NEEDS_UPDATE"] = token_was_taken
+        return html, render.expires_at, took_token
 
 
 # What the cache holds under a page's key when its anonymous render could not be stored.

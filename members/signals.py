@@ -53,6 +53,15 @@ def address_refused(sender, address, reply, **kwargs):
     announcements.address_refused(address=address, reply=reply)
 
 
+def member_changed(sender, instance, **kwargs) -> None:
+    """A user or member row changed: what was drawn for them alone (kept panels) is stale."""
+    from core import pagecache
+
+    from .models import Member
+
+    pagecache.visitor_changed(instance.user_id if isinstance(instance, Member) else instance.pk)
+
+
 def connect() -> None:
     from django.contrib.auth import get_user_model
     from django.db.models.signals import post_delete, post_save
@@ -63,6 +72,12 @@ def connect() -> None:
 
     post_save.connect(forget_user, sender=get_user_model(), dispatch_uid="members_forget_cached_user")
     post_delete.connect(forget_user, sender=get_user_model(), dispatch_uid="members_forget_cached_user")
+    from .models import Member
+
+    # What the page cache kept drawn for a member (their enrollment panels) follows their row.
+    for model in (get_user_model(), Member):
+        post_save.connect(member_changed, sender=model, dispatch_uid=f"members_visitor_changed_{model.__name__}")
+        post_delete.connect(member_changed, sender=model, dispatch_uid=f"members_visitor_changed_{model.__name__}")
     from programs import signals as programs_signals
     from programs.models import ProgramPage, TrainingPage
     from tasks.signals import address_refused as address_refused_signal

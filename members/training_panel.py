@@ -7,6 +7,7 @@ Whether the member may enroll, and why not, is the enrollment service's one deci
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from core import pagecache
 
@@ -20,10 +21,28 @@ TRAINING_STATE_REFUSALS = {code for code, _message in enrollment.TRAINING_REFUSA
 
 
 def enrollment_panel(request, training) -> str:
-    """Seats left, the state of enrollment, and the one action that fits this visitor (HTML)."""
+    """Seats left, the state of enrollment, and the one action that fits this visitor (HTML).
+
+    The page cache keeps it per member (programs.panels): it changes with the seats (every
+    enrollment change bumps them), with the member (members.signals bumps their generation),
+    and by itself at the moments declared here.
+    """
     # Seats left are shown: an anonymous visitor's cached copy of the page lives until seats change.
     pagecache.depends_on(pagecache.SEATS)
-    return render_to_string(TEMPLATE, panel_context(user=request.user, training=training), request=request)
+    now = timezone.now()
+    context = panel_context(user=request.user, training=training, now=now)
+    item = context.get("item")
+    moments = (
+        training.next_change(now),  # enrollment opens or closes, the training ends
+        training.cancellation_deadline,  # cancel becomes "I cannot come"
+        training.starts_at,
+        item.offer.expires_at if item is not None and item.offer else None,
+    )
+    for moment in moments:
+        if moment is not None and moment > now:
+            pagecache.valid_until(moment)
+    context["csrf_token"] = lazy(pagecache.csrf_token, str)(request)
+    return render_to_string(TEMPLATE, context, request=request)
 
 
 def panel_context(*, user, training, now=None) -> dict:

@@ -14,4 +14,5 @@ class ProgramsConfig(AppConfig):
         from .models import Partner
 
         invalidate_on_change(Partner)  # partners show on the home, program and training pages
-        register_fragment(panels.FRAGMENT, panels.draw_for_visitor)
+        # Kept per member: the only panel (members') follows pagecache's rules for kept drawings.
+        register_fragment(panels.FRAGMENT, panels.draw_for_visitor, keep_per_visitor=True)

@@ -4,7 +4,10 @@ Each function registered with ``hooks.register("training_page_panels", fn)`` is 
 ``fn(request, training)`` and returns HTML (a safe string; anything else is escaped). The
 members app shows the visitor's own enrollment state. The panels are a per-visitor fragment of
 the page (core.pagecache): a member served the stored page gets them drawn again for them,
-from the training's id alone.
+from the training's id alone, and kept for that member (``keep_per_visitor``): a panel reads
+nothing of its visitor that does not bump their generation (``pagecache.visitor_changed``) or
+the seats generation when it changes, declares the moments it changes by itself
+(``pagecache.valid_until``), and puts ``pagecache.csrf_token(request)`` in its forms.
 """
 
 from django.utils.html import format_html_join

@@ -225,3 +225,99 @@ def test_pages_that_are_not_stored_keep_their_length_and_show_no_fragment_marks(
     assert response.status_code == 200 and b"<!--" not in body.split(b"<body", 1)[1]
     if response.has_header("Content-Length") and not response.has_header("Content-Encoding"):
         assert int(response["Content-Length"]) == len(body)
+
+
+# -- kept panels: a member's enrollment panel drawn once and kept for them --------------------
+
+
+@pytest.fixture
+def kept_drawings(monkeypatch):
+    """What the page cache keeps for members (key -> drawing), as it writes it."""
+    from core import pagecache
+
+    kept, set_in_cache = {}, pagecache.cache.set
+
+    def recording_set(key, value, *args, **kwargs):
+        if key.startswith("pagecache:kept:"):  # (format, generations, member's generation, drawings)
+            kept[key] = "".join(html for _name, _args, html in value[3].values())
+        return set_in_cache(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(pagecache.cache, "set", recording_set)
+    return kept
+
+
+def test_a_members_panel_is_kept_for_them_and_costs_no_query_on_their_next_visit(
+    page_cache, kept_drawings, make_training, make_active_member
+):
+    training = make_training(capacity=20)
+    visit(training.url)
+    client = logged_in(make_active_member(full_name=PEOPLE[0].full_name))
+    visit(HOME, client)  # the first page of the session asks once whether the user is staff
+    kept_drawings.clear()
+    first = visit(training.url, client)[1]
+    assert "Daftar sekarang" in first and len(kept_drawings) == 1
+    with CaptureQueriesContext(connection) as queries:
+        response, again = visit(training.url, client)
+    assert cache_state(response) == "member-hit" and "Daftar sekarang" in again and "Sisa kursi: 20" in again
+    assert len(queries) == 0, [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_kept_panel_holds_no_csrf_token_and_every_answer_carries_a_fresh_working_one(
+    page_cache, kept_drawings, make_training, make_active_member
+):
+    from core.pagecache import CSRF_PLACEHOLDER
+
+    training = make_training(capacity=5)
+    visit(training.url)
+    client = logged_in(make_active_member(full_name=PEOPLE[2].full_name))
+    tokens = [CSRF_FIELD.search(visit(training.url, client)[1]).group(1) for _ in range(2)]
+    assert tokens[0] != tokens[1] and CSRF_PLACEHOLDER not in tokens
+    (drawing,) = kept_drawings.values()
+    assert CSRF_PLACEHOLDER in drawing and not any(token in drawing for token in tokens)
+    # The older of the two works: both are masks of the member's own secret.
+    response = client.post(f"/anggota/pelatihan/{training.pk}/daftar/", {"csrfmiddlewaretoken": tokens[0]})
+    assert response.status_code == 302
+
+
+def test_a_kept_panel_shows_seats_taken_by_others_at_once(page_cache, make_training, make_active_member):
+    training = make_training(capacity=20)
+    visit(training.url)
+    nuraini = logged_in(make_active_member(full_name=PEOPLE[0].full_name))
+    jumat = logged_in(make_active_member(full_name=PEOPLE[1].full_name))
+    assert "Sisa kursi: 20" in visit(training.url, jumat)[1]
+    assert enroll_through_the_page(nuraini, training).status_code == 302
+    html = visit(training.url, jumat)[1]
+    assert "Sisa kursi: 19" in html and "Daftar sekarang" in html
+
+
+def test_a_kept_panel_follows_a_change_to_the_member_at_once(page_cache, make_training, make_active_member):
+    """Suspended by the secretariat, then verified again: the member's next page says so."""
+    from members.models import Member
+
+    training = make_training(capacity=20)
+    visit(training.url)
+    member = make_active_member(full_name=PEOPLE[3].full_name)
+    client = logged_in(member)
+    assert "Daftar sekarang" in visit(training.url, client)[1]
+    member.status = Member.Status.SUSPENDED
+    member.save()
+    html = visit(training.url, client)[1]
+    assert "Keanggotaan Anda ditangguhkan" in html and "Daftar sekarang" not in html
+    member.status = Member.Status.ACTIVE
+    member.save()
+    assert "Daftar sekarang" in visit(training.url, client)[1]
+
+
+def test_a_kept_panel_ends_when_enrollment_closes(page_cache, make_training, make_active_member):
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    training = make_training(capacity=20, enrollment_closes_at=timezone.now() + timedelta(seconds=3))
+    visit(training.url)
+    client = logged_in(make_active_member(full_name=PEOPLE[1].full_name))
+    assert "Daftar sekarang" in visit(training.url, client)[1]
+    time.sleep(max(0, (training.enrollment_closes_at - timezone.now()).total_seconds()) + 1.1)
+    html = visit(training.url, client)[1]
+    assert "Daftar sekarang" not in html and "Pendaftaran ditutup" in html

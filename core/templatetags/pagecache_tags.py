@@ -13,8 +13,11 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def per_visitor_include(context, template_name):
+def per_visitor_include(context, template_name, keep=False):
+    """``keep=True``: the drawing may be kept for each member (it shows only what their user row
+    says, which members.signals follows); never for anything shown once, such as messages."""
     request = context.get("request")
     if request is None:
         return pagecache.render_include(None, template=template_name)
-    return pagecache.per_visitor(request, pagecache.INCLUDE_FRAGMENT, template=template_name)
+    name = pagecache.KEPT_INCLUDE_FRAGMENT if keep else pagecache.INCLUDE_FRAGMENT
+    return pagecache.per_visitor(request, name, template=template_name)
