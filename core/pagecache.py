@@ -326,7 +326,7 @@ def visitor_changed(user_id: int | None) -> None:
 VISITOR_GENERATION_SECONDS = 24 * 3600
 
 
-def visitor_key(user_id: int) -> str:
+def visitor_key(user_id: int | str) -> str:
     return f"pagecache:visitor:{user_id}"
 
 
@@ -494,18 +494,20 @@ class Entry:
         return response
 
 
-def _look_up(request, *, user_id: int | None = None) -> tuple[str | None, object, dict[str, int | None], _Sites | None]:
+def _look_up(
+    request, *, member: tuple[str, str] | None = None
+) -> tuple[str | None, object, dict[str, int | None], _Sites | None]:
     """The entry's key, what the cache holds under it, the current generations, the Sites.
 
     One cache round trip (``get_many``) when this process knows the Sites of the current
-    content generation; raises DisallowedHost for a host Django refuses. ``user_id`` (a
-    logged-in member): their generation and what was kept for them on this page are read in
-    the same round trip, into ``request.page_cache_kept`` (a :class:`KeptDrawings`).
+    content generation; raises DisallowedHost for a host Django refuses. ``member`` (what
+    :func:`session_member` says): their generation and what was kept for them on this page
+    are read in the same round trip, into ``request.page_cache_kept`` (a :class:`KeptDrawings`).
     """
     request.get_host()  # DisallowedHost: the inner stack answers 400
     sites = _sites
     key = entry_key(request, sites=sites)
-    member_keys = KeptDrawings.keys(key, user_id) if key and user_id is not None else ()
+    member_keys = KeptDrawings.keys(key, member) if key and member is not None else ()
     found = cache.get_many([*GENERATION_KEYS.values(), *member_keys, *([key] if key else [])])
     current = {scope: found.get(generation_key) for scope, generation_key in GENERATION_KEYS.items()}
     if sites is None or sites.generation != current[CONTENT] or current[CONTENT] is None:
@@ -514,13 +516,13 @@ def _look_up(request, *, user_id: int | None = None) -> tuple[str | None, object
         fresh_key = entry_key(request, sites=sites)
         if fresh_key != key:
             key = fresh_key
-            member_keys = KeptDrawings.keys(key, user_id) if key and user_id is not None else ()
+            member_keys = KeptDrawings.keys(key, member) if key and member is not None else ()
             found |= cache.get_many([*member_keys, *([key] if key else [])])
     if member_keys:
         request.page_cache_kept = KeptDrawings(
             request,
             key=member_keys[1],
-            user_id=user_id,
+            user_id=member[0],
             current=current,
             visitor=found.get(member_keys[0]),
             stored=found.get(member_keys[1]),
@@ -630,8 +632,7 @@ class MemberPageCacheMiddleware:
         ):
             return self.get_response(request)
         try:
-            user_id = request.user.pk if request.user.is_authenticated else None
-            key, stored, current, sites = _look_up(request, user_id=user_id)
+            key, stored, current, sites = _look_up(request, member=session_member(request))
             if key is None or stored == NOT_STORED:  # no Site for this host; a page not stored
                 return self.get_response(request)
             kept = getattr(request, "page_cache_kept", None)
@@ -677,7 +678,7 @@ class KeptDrawings:
 
     FORMAT = 1
 
-    def __init__(self, request, *, key: str, user_id: int, current: dict[str, int | None], visitor, stored):
+    def __init__(self, request, *, key: str, user_id: str, current: dict[str, int | None], visitor, stored):
         self.request = request
         self.key = key
         self.user_id = user_id
@@ -686,9 +687,16 @@ class KeptDrawings:
         self.stored = stored
 
     @staticmethod
-    def keys(entry_key: str, user_id: int) -> tuple[str, str]:
-        """The member's generation, and the key of what was kept for them on this page."""
-        return visitor_key(user_id), f"pagecache:kept:{entry_key.rsplit(':', 1)[-1]}:{user_id}"
+    def keys(entry_key: str, member: tuple[str, str]) -> tuple[str, str]:
+        """The member's generation, and the key of what was kept for them on this page.
+
+        The key holds the session's password hash too: a session that a password change
+        ended (Django logs it out when it loads its user) never reads what was drawn for
+        the member's valid sessions.
+        """
+        user_id, session_hash = member
+        identity = f"{entry_key}\n{user_id}\n{session_hash}"
+        return visitor_key(user_id), "pagecache:kept:" + hashlib.sha256(identity.encode()).hexdigest()
 
     def read(self, fragments) -> dict[int, str]:
         """Index of each kept fragment of ``fragments`` -> its drawing (kept, or drawn and kept)."""
@@ -725,6 +733,8 @@ class KeptDrawings:
             keep = keep and not took_token
             if moment is not None and (expires_at is None or moment < expires_at):
                 expires_at = moment
+        # Drawn for the member the session names (not for a session Django just logged out).
+        keep = keep and str(self.request.user.pk) == self.user_id
         timeout = settings.PAGE_CACHE_SECONDS
         if expires_at is not None:
             timeout = min(timeout, int((expires_at - timezone.now()).total_seconds()))
@@ -900,6 +910,22 @@ def may_use_cache(request) -> bool:
     )
 
 
+def session_member(request) -> tuple[str, str] | None:
+    """The user id and password hash a session holds, when one of the site's backends logged
+    it in; None otherwise. Read from the session alone: the user row is loaded only when
+    something is drawn for them (a session whose hash no longer matches is then logged out
+    by Django, and what it drew is not kept)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = request.session
+    user_id, backend, session_hash = (
+        session.get(name) for name in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
+    )
+    if not (user_id and session_hash and backend in settings.AUTHENTICATION_BACKENDS):
+        return None
+    return str(user_id), str(session_hash)
+
+
 def may_serve_from_cache_with_session(request) -> bool:
     """A GET or HEAD by a visitor with a session who is not staff.
 
@@ -915,6 +941,10 @@ def may_serve_from_cache_with_session(request) -> bool:
         or getattr(request, "session", None) is None
     ):
         return False
+    # Asked once per session (is_staff): once known, the user need not be loaded for it.
+    known, member = request.session.get(SESSION_STAFF_KEY), session_member(request)
+    if member is not None and isinstance(known, list) and len(known) == 2 and str(known[0]) == member[0]:
+        return not known[1]
     user = request.user
     return not (user.is_authenticated and is_staff(user, session=request.session))
 

@@ -321,3 +321,29 @@ def test_a_kept_panel_ends_when_enrollment_closes(page_cache, make_training, mak
     time.sleep(max(0, (training.enrollment_closes_at - timezone.now()).total_seconds()) + 1.1)
     html = visit(training.url, client)[1]
     assert "Daftar sekarang" not in html and "Pendaftaran ditutup" in html
+
+
+def test_a_session_ended_by_a_password_change_elsewhere_never_sees_the_members_kept_panel(
+    page_cache, make_training, make_active_member
+):
+    """Her phone changes the password (and stays logged in); the old session on a lost phone
+    must show a visitor's page, though her phone has drawn and kept her panel again since."""
+    training = make_training(capacity=20)
+    visit(training.url)
+    member = make_active_member(full_name=PEOPLE[0].full_name)
+    member.user.set_password("Lama-Nur'aini-2024")
+    member.user.save()
+    her_phone, lost_phone = Client(), Client()
+    for client in (her_phone, lost_phone):
+        assert client.login(email=member.user.email, password="Lama-Nur'aini-2024")
+        assert "Daftar sekarang" in visit(training.url, client)[1]
+    new = "Baru-Nur'aini-&-2025"
+    changed = her_phone.post(
+        "/akun/password/change/", {"oldpassword": "Lama-Nur'aini-2024", "password1": new, "password2": new}
+    )
+    assert changed.status_code == 302
+    html = visit(training.url, her_phone)[1]
+    assert "Daftar sekarang" in html and "Akun saya" in html
+    html = visit(training.url, lost_phone)[1]
+    assert "Daftar sekarang" not in html and "Akun saya" not in html and "Masuk untuk mendaftar" in html
+    assert "Akun saya" in visit(training.url, her_phone)[1]  # hers is still kept and hers
