@@ -268,6 +268,19 @@ def render_include(request, *, template: str) -> str:
 
 
 register_fragment(INCLUDE_FRAGMENT, render_include)
+MESSAGES_FRAGMENT = "core.messages"
+
+
+def render_messages(request, *, template: str) -> str:
+    """The messages waiting for this visitor (``{% per_visitor_messages %}``); nothing, and no
+    template drawn, when none wait (most pages: counting them marks none as shown)."""
+    storage = getattr(request, "_messages", None)
+    if storage is not None and not len(storage):
+        return ""
+    return render_include(request, template=template)
+
+
+register_fragment(MESSAGES_FRAGMENT, render_messages)
 # ``{% per_visitor_include ... keep=True %}``: a template that shows nothing of its visitor but
 # what their user row says (the header's account link), kept for each member (KeptDrawings).
 KEPT_INCLUDE_FRAGMENT = "core.include.kept"

@@ -21,3 +21,12 @@ def per_visitor_include(context, template_name, keep=False):
         return pagecache.render_include(None, template=template_name)
     name = pagecache.KEPT_INCLUDE_FRAGMENT if keep else pagecache.INCLUDE_FRAGMENT
     return pagecache.per_visitor(request, name, template=template_name)
+
+
+@register.simple_tag(takes_context=True)
+def per_visitor_messages(context, template_name="includes/messages.html"):
+    """The messages waiting for the visitor, drawn for each visitor, never kept (shown once)."""
+    request = context.get("request")
+    if request is None:
+        return pagecache.render_include(None, template=template_name)
+    return pagecache.per_visitor(request, pagecache.MESSAGES_FRAGMENT, template=template_name)
