@@ -27,6 +27,7 @@ import logging
 import random
 import smtplib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.errors import HeaderParseError
@@ -70,6 +71,37 @@ class Attachment:
     mimetype: str
 
 
+@dataclass(frozen=True)
+class MadeAtDelivery:
+    """An attachment made when the message is built for sending, by the function an app registered
+    under ``maker`` (:func:`attachment_maker`) called with ``args``: the row keeps only these (JSON),
+    so that a caller holding a lock records it without building it (a calendar file)."""
+
+    maker: str
+    args: dict
+
+
+_ATTACHMENT_MAKERS: dict[str, Callable[..., Attachment]] = {}
+
+
+def attachment_maker(name: str):
+    """Register the function that makes the attachments recorded as ``MadeAtDelivery(name, args)``
+    (at import of the app's module that defines it: web and worker processes both import it)."""
+
+    def register(function: Callable[..., Attachment]) -> Callable[..., Attachment]:
+        _ATTACHMENT_MAKERS[name] = function
+        return function
+
+    return register
+
+
+def stored_attachment(data: dict) -> Attachment:
+    """An attachment as a row keeps it: as it was recorded, or made now by its registered maker."""
+    if "maker" in data:
+        return _ATTACHMENT_MAKERS[data["maker"]](**data["args"])
+    return Attachment(**data)
+
+
 def notify(
     *,
     kind: str,
@@ -78,22 +110,22 @@ def notify(
     context: dict | None = None,
     language: str | None = None,
     idempotency_key: str,
-    attachments: list[Attachment] | tuple[Attachment, ...] = (),
+    attachments: list[Attachment | MadeAtDelivery] | tuple[Attachment | MadeAtDelivery, ...] = (),
     secret: bool = False,
     new_key: bool = False,
 ) -> Notification:
     """Record an email for ``recipient`` and deliver it after the current transaction commits.
 
     ``template`` names ``<template>_subject.txt``, ``<template>.txt`` and optionally
-    ``<template>.html``. The row keeps the template and the context, rendered at delivery
-    (``rendered()``); a context JSON cannot hold as it is (a model instance) is rendered now
-    instead. A message with a credential (``secret``: a reset, confirmation, invitation or
-    one-tap answer link) keeps its context sealed (encrypted, like a rendered secret body) and
-    is never shown to staff. A second call with the same ``idempotency_key`` returns the first
-    row and sends nothing more. ``new_key``: the key names something this transaction created
-    (a new enrollment's id), so no row can hold it yet and the row is inserted without the
-    savepoint that catches a second call (two round trips fewer, which matters to a caller
-    holding a lock).
+    ``<template>.html``; an attachment may be ``MadeAtDelivery`` (made when it is sent). The row
+    keeps the template and the context, rendered at delivery (``rendered()``); a context JSON
+    cannot hold as it is (a model instance) is rendered now instead. A message with a credential
+    (``secret``: a reset, confirmation, invitation or one-tap answer link) keeps its context
+    sealed (encrypted, like a rendered secret body) and is never shown to staff. A second call
+    with the same ``idempotency_key`` returns the first row and sends nothing more. ``new_key``:
+    the key names something this transaction created (a new enrollment's id), so no row can hold
+    it yet and the row is inserted without the savepoint that catches a second call (two round
+    trips fewer, which matters to a caller holding a lock).
     """
     language = language or settings.LANGUAGE_CODE
     stored = encode_context(context or {}, language=language)
@@ -134,7 +166,7 @@ def notify_rendered(
     body_html: str = "",
     language: str | None = None,
     idempotency_key: str,
-    attachments: list[Attachment] | tuple[Attachment, ...] = (),
+    attachments: list[Attachment | MadeAtDelivery] | tuple[Attachment | MadeAtDelivery, ...] = (),
     secret: bool = False,
 ) -> Notification:
     """Like ``notify()``, for a message already rendered (by allauth, or by ``notify()`` itself)."""
@@ -451,8 +483,10 @@ def build_message(
     )
     if body_html:
         message.attach_alternative(body_html, "text/html")
-    for attachment in notification.attachments:
-        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    with translation.override(notification.language):  # one made now speaks the row's language
+        attachments = [stored_attachment(stored) for stored in notification.attachments]
+    for attachment in attachments:
+        message.attach(attachment.filename, attachment.content, attachment.mimetype)
     message.prototypes = prototypes
     return message
 
