@@ -110,11 +110,52 @@ def _key_not_found(key, *args, **kwargs):
     raise ValueError(f"Key '{key}' not found (Redis does not answer).")
 
 
+# Sliding-window rate limits (core/throttle.py) checked and recorded in one round trip: each
+# KEYS[i] is a sorted set of hit times for a rate of ARGV[2 + 2i] hits per ARGV[3 + 2i] seconds;
+# ARGV[1] is now, ARGV[2] a unique name of this hit. A hit is recorded under every rate, or, when
+# any rate is used up, under none (then 0).
+RATE_SCRIPT = """
+local now = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - tonumber(ARGV[2 + 2 * i]))
+    if redis.call('ZCARD', key) >= tonumber(ARGV[1 + 2 * i]) then
+        return 0
+    end
+end
+for i, key in ipairs(KEYS) do
+    redis.call('ZADD', key, now, ARGV[2])
+    redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[2 + 2 * i]) * 1000))
+end
+return 1
+"""
+
+
 class RedisCacheClient(redis.RedisCacheClient):
     def __init__(self, servers, **options):
         super().__init__(servers, **options)
         self._clients = {}
         self._outage = _outages.setdefault(",".join(servers), Outage())
+        self._rate_script = None
+
+    @_degrades(lambda key, fresh, timeout: None)  # Redis down: dropped, as a write
+    def bump(self, key: str, fresh: int, timeout) -> None:
+        """A counter one up, or ``fresh`` plus one when it is missing (then living ``timeout``, as
+        ``add`` would set it): one round trip (``incr`` is two, an EXISTS first, and raises on a
+        missing key)."""
+        # Sent together, no MULTI: whatever another client interleaves, the value only goes up.
+        pipeline = self.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.set(key, fresh, nx=True, ex=timeout)
+        pipeline.incr(key)
+        pipeline.execute()
+
+    @_degrades(lambda keys, rates, now, hit: True)  # Redis down: not counted (fails open)
+    def consume_rates(self, keys: list[str], rates: list[tuple[int, float]], now: float, hit: str) -> bool:
+        """Whether a hit fits every ``(amount, seconds)`` rate, each counted under its key; recorded if so."""
+        client = self.get_client(write=True)
+        if self._rate_script is None:
+            self._rate_script = client.register_script(RATE_SCRIPT)  # EVALSHA: the script is sent once
+        args = [now, hit, *(value for rate in rates for value in rate)]
+        return bool(self._rate_script(keys=keys, args=args, client=client))
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -139,3 +180,11 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def bump(self, key: str, fresh: int, timeout=None) -> None:
+        """``timeout``: seconds for a missing key, None for ever (as ``add``'s)."""
+        self._cache.bump(self.make_and_validate_key(key), fresh, self.get_backend_timeout(timeout))
+
+    def consume_rates(self, keys: list[str], rates: list[tuple[int, float]], now: float, hit: str) -> bool:
+        keys = [self.make_and_validate_key(key) for key in keys]
+        return self._cache.consume_rates(keys, rates, now, hit)

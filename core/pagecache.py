@@ -349,6 +349,9 @@ def _bump(scope: str) -> None:
 
 def _bump_key(key: str, timeout: int | None = None) -> None:
     try:
+        if hasattr(cache, "bump"):  # the site's Redis cache (core.cache): one round trip
+            cache.bump(key, _fresh_generation(), timeout=timeout)
+            return
         try:
             cache.incr(key)
         except ValueError:  # not there yet (or evicted): any new value makes every entry stale

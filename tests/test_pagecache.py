@@ -355,6 +355,37 @@ def test_page_cache_works_on_redis(page_cache, settings, demo_site):
         cache.clear()
 
 
+def test_on_redis_a_bump_is_one_round_trip_and_a_new_generation(page_cache, settings, monkeypatch):
+    """A generation goes up by one round trip (SET NX and INCR sent together); a missing one starts
+    at a value no earlier generation had, as with the local cache."""
+    import redis.connection
+
+    from core import pagecache
+
+    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": require_redis()}}
+    cache.clear()
+    key = pagecache.GENERATION_KEYS[pagecache.SEATS]
+    sent = []
+    original = redis.connection.Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    try:
+        before = pagecache._fresh_generation()
+        monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+        pagecache._bump(pagecache.SEATS)
+        assert len(sent) == 1
+        monkeypatch.undo()
+        first = cache.get(key)
+        assert first > before
+        pagecache._bump(pagecache.SEATS)
+        assert cache.get(key) == first + 1
+    finally:
+        cache.clear()
+
+
 # -- issue 13, finding 7: nobody fills the cache -----------------------------------------------
 
 
