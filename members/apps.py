@@ -7,6 +7,6 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self):
-        from . import signals
+        from . import notifications, signals  # noqa: F401 - notifications registers its attachment maker
 
         signals.connect()

@@ -1,10 +1,12 @@
 """Enrollment: every change of an enrollment's status happens here (invariants 1 to 3 of docs/architecture.md).
 
-Seat decisions lock the training's ``TrainingSeats`` row (``select_for_update`` on
-PostgreSQL; on SQLite every write transaction is IMMEDIATE, so writers queue up).
-Under that lock the service counts confirmed enrollments and decides: confirm, put on
-the waiting list, or refuse. A seat that frees up goes to the first eligible person on
-the waiting list in the same transaction.
+Seat decisions lock the training's ``TrainingSeats`` row (on SQLite every write transaction
+is IMMEDIATE, so writers queue up). A new enrollment takes it with one conditional UPDATE of
+the row's counters (a seat while ``taken`` is under the capacity, else the end of the waiting
+list), held only for that, the enrollment's INSERTs and the commit; every other transition
+locks the row (``select_for_update``), counts with :func:`seats_by_training`, decides, and
+sets the counters to what it counts. A seat that frees up goes to the first eligible person
+on the waiting list in the same transaction.
 
 Longer than 400 lines on purpose: every status change shares the seat lock and the rules
 (why a member may or may not enroll, the order of the waiting list), and writing each of them
@@ -19,8 +21,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
-from django.db.models import Count, FilteredRelation, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import CharField, Count, F, FilteredRelation, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import get_active_log_context
@@ -155,6 +158,26 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def with_district_ids(trainings):
+    """Trainings that carry the ids of the districts they are for (``district_ids``, text: "3,7",
+    or None for every district) from their own query, for :func:`ineligibility`: a query fewer."""
+    through = TrainingPage.districts.through
+    ids = (
+        through.objects.filter(trainingpage_id=OuterRef("pk"))
+        .order_by()
+        .values("trainingpage_id")
+        .annotate(ids=StringAgg(Cast("district_id", CharField()), Value(",")))
+        .values("ids")
+    )
+    return trainings.annotate(district_ids=Subquery(ids))
+
+
+def _district_ids(training: TrainingPage) -> set[int]:
+    if hasattr(training, "district_ids"):  # read with the training (with_district_ids)
+        return {int(pk) for pk in (training.district_ids or "").split(",") if pk}
+    return {district.pk for district in training.districts.all()}
+
+
 def ineligibility(*, member: Member, training: TrainingPage) -> list[str]:
     """Why this member may not join this training (empty when they may), in plain words."""
     reasons = []
@@ -162,7 +185,7 @@ def ineligibility(*, member: Member, training: TrainingPage) -> list[str]:
         reasons.append(_("This training is for women only."))
     elif training.gender == Gender.MEN and member.gender != Member.Gender.MALE:
         reasons.append(_("This training is for men only."))
-    district_ids = {district.pk for district in training.districts.all()}
+    district_ids = _district_ids(training)
     if district_ids and member.district_id not in district_ids:
         reasons.append(_("This training is for cadres of other districts."))
     if CadreLevel.rank(member.cadre_level) < CadreLevel.rank(training.min_cadre_level):
@@ -206,7 +229,7 @@ def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | No
     # One query for both of the member's own rules: an active enrollment, a rejection.
     mine = list(
         Enrollment.objects.filter(
-            member=member, training=training, status__in=(*Enrollment.ACTIVE_STATUSES, Status.REJECTED)
+            member_id=member.pk, training_id=training.pk, status__in=(*Enrollment.ACTIVE_STATUSES, Status.REJECTED)
         )
     )
     for enrollment in mine:  # what the caller reads of them next (e.g. may_cancel), without a query
@@ -301,16 +324,73 @@ def lock_seats(*, training: TrainingPage) -> None:
 
     Every transition that may change what seats_for() counts takes this lock, so this is
     also where pages showing seat counts are marked stale (again when the transaction commits).
+    A new row starts with the counters as counted (no transition could change them without it).
     """
     pagecache.invalidate(pagecache.SEATS)
     if TrainingSeats.objects.select_for_update().filter(training=training).exists():
         return
     try:
         with transaction.atomic():
-            TrainingSeats.objects.create(training=training)
+            seats = seats_for(training=training)
+            TrainingSeats.objects.create(
+                training=training, taken=seats.confirmed + seats.offered, waiting=seats.waitlisted
+            )
     except IntegrityError:
         pass  # created by a concurrent transaction, which we waited for
     TrainingSeats.objects.select_for_update().filter(training=training).exists()
+
+
+def recount_seats(*, training: TrainingPage) -> None:
+    """The seat row's counters set to what seats_for() counts, at the end of every transition but
+    a new enrollment (which counts itself in, :func:`take_place`); under the seat lock."""
+    seats = seats_for(training=training)
+    TrainingSeats.objects.filter(training=training).update(
+        taken=seats.confirmed + seats.offered, waiting=seats.waitlisted
+    )
+
+
+def _counter_sql(column: str, comparison: str) -> str:
+    """The counter's conditional UPDATE: names from the models' own metadata, values as parameters."""
+    quote = connection.ops.quote_name
+    page = TrainingPage._meta
+    return (
+        f"UPDATE {quote(TrainingSeats._meta.db_table)} SET {quote(column)} = {quote(column)} + 1"  # noqa: S608
+        f" WHERE {quote('training_id')} = %s AND {quote('taken')} {comparison}"
+        f" (SELECT COALESCE({quote('capacity')}, 0) FROM {quote(page.db_table)} WHERE {quote(page.pk.column)} = %s)"
+        f" RETURNING {quote('waiting')}"
+    )
+
+
+# Which of the two UPDATEs took this process's last enrollment in a training (True: the waiting
+# list's): tried first next time, so that a storm on a full training costs one statement under the
+# lock, not two. Only an order: each UPDATE checks the row itself, so a stale guess costs a statement.
+_found_full: dict[int, bool] = {}
+
+
+def take_place(*, training: TrainingPage) -> tuple[bool, int]:
+    """A new enrollment's place: ``(True, _)`` a seat, else ``(False, n)`` the n-th place on the waiting list.
+
+    Counted into the seat row by one conditional UPDATE (a seat while ``taken`` is under the
+    capacity the page row holds now; else the end of the waiting list), which locks the row until
+    the transaction commits: the seat lock, taken without a count. When the row is missing, or
+    the capacity changed between the two statements, the lock is taken first and the row decides.
+    """
+    pagecache.invalidate(pagecache.SEATS)
+    attempts = (("taken", "<"), ("waiting", ">="))
+    if _found_full.get(training.pk):  # a full training's next request is most likely full too
+        attempts = attempts[::-1]
+    with connection.cursor() as cursor:
+        for column, comparison in attempts:
+            cursor.execute(_counter_sql(column, comparison), [training.pk, training.pk])
+            if (row := cursor.fetchone()) is not None:
+                _found_full[training.pk] = column == "waiting"
+                return column == "taken", row[0]
+    lock_seats(training=training)
+    capacity = TrainingPage.objects.filter(pk=training.pk).values_list("capacity", flat=True).get() or 0
+    counters = TrainingSeats.objects.filter(training=training)
+    seated = counters.get().taken < capacity
+    counters.update(**{"taken" if seated else "waiting": F("taken" if seated else "waiting") + 1})
+    return seated, counters.values_list("waiting", flat=True).get()
 
 
 # -- transitions ----------------------------------------------------------------------------
@@ -329,12 +409,15 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
         raise refusal
     draft = notifications.enrollment_draft(member=member, training=training)
     stamped_under_lock = now is None
-    lock_seats(training=training)
-    seats = seats_for(training=training)
+    if training.requires_approval:  # no seat decided now: approve() decides under the lock
+        lock_seats(training=training)
+        seated, waiting = False, 0
+    else:
+        seated, waiting = take_place(training=training)
     # Stamped under the lock, so the order of requests is the order of decisions.
     now = now or timezone.now()
     enrollment = Enrollment(member=member, training=training, requested_at=now)
-    enrollment.status = enrollment_outcome(training=training, free_seat=seats.left > 0)
+    enrollment.status = enrollment_outcome(training=training, free_seat=seated)
     if enrollment.status == Status.CONFIRMED:
         enrollment.confirmed_at = now
     elif enrollment.status == Status.WAITLISTED:
@@ -345,8 +428,8 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
         raise _already_enrolled() from error  # (the transaction rolls back whole, nothing half-written)
     position = None
     if enrollment.status == Status.WAITLISTED:
-        # Requested after everyone waiting (stamped under the lock): last in line, so counted already.
-        position = seats.waitlisted + 1 if stamped_under_lock else waitlist_position(enrollment=enrollment)
+        # Requested after everyone waiting (stamped under the lock): last in line, as counted in.
+        position = waiting if stamped_under_lock else waitlist_position(enrollment=enrollment)
     notifications.enrollment_changed(enrollment=enrollment, draft=draft, position=position, new=True)
     audit(enrollment=enrollment, action="members.enrollment.enroll", by=member.user)
     return enrollment
@@ -393,6 +476,7 @@ def cancel(
     audit(enrollment=enrollment, action="members.enrollment.cancel", by=by, reason=reason)
     if freed_seat:
         promote_waitlist(training=training, now=now, locked=True)
+    recount_seats(training=training)
     return enrollment
 
 
@@ -435,6 +519,8 @@ def promote_waitlist(*, training: TrainingPage, now: datetime | None = None, loc
             notifications.enrollment_changed(enrollment=enrollment, promoted=True)
             audit(enrollment=enrollment, action="members.enrollment.promote")
         promoted.append(enrollment)
+    if promoted and not locked:  # a caller holding the lock recounts once it is done
+        recount_seats(training=training)
     return promoted
 
 
@@ -523,6 +609,7 @@ def offer_accept(*, offer: WaitlistOffer, now: datetime | None = None) -> Enroll
     enrollment.save(update_fields=["status", "confirmed_at"])
     notifications.enrollment_changed(enrollment=enrollment, promoted=True)
     audit(enrollment=enrollment, action="members.offer.accept", by=enrollment.member.user)
+    recount_seats(training=offer.training)
     return enrollment
 
 
@@ -538,6 +625,7 @@ def offer_decline(*, offer: WaitlistOffer, now: datetime | None = None) -> Enrol
     enrollment = _leave_waitlist(offer, now=now, reason=str(_("Declined the offered seat")))
     audit(enrollment=enrollment, action="members.offer.decline", by=enrollment.member.user)
     promote_waitlist(training=offer.training, now=now, locked=True)
+    recount_seats(training=offer.training)
     return enrollment
 
 
@@ -564,6 +652,7 @@ def offer_expire(*, offer: WaitlistOffer, now: datetime | None = None) -> bool:
     notifications.offer_expired(offer=offer, enrollment=enrollment)
     audit(enrollment=enrollment, action="members.offer.expire")
     promote_waitlist(training=offer.training, now=now, locked=True)
+    recount_seats(training=offer.training)
     return True
 
 
@@ -614,6 +703,7 @@ def promote(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrol
     enrollment.save(update_fields=["status", "confirmed_at", "decided_by"])
     notifications.enrollment_changed(enrollment=enrollment, promoted=True)
     audit(enrollment=enrollment, action="members.enrollment.promote", by=by)
+    recount_seats(training=training)
     return enrollment
 
 
@@ -634,6 +724,7 @@ def approve(*, enrollment: Enrollment, by, now: datetime | None = None) -> Enrol
     enrollment.save(update_fields=["status", "confirmed_at", "waitlisted_at", "decided_by"])
     notifications.enrollment_changed(enrollment=enrollment, approved=True)
     audit(enrollment=enrollment, action="members.enrollment.approve", by=by)
+    recount_seats(training=enrollment.training)
     return enrollment
 
 
@@ -655,6 +746,7 @@ def reject(*, enrollment: Enrollment, by, reason: str = "", now: datetime | None
     audit(enrollment=enrollment, action="members.enrollment.reject", by=by, reason=reason)
     if freed_seat:
         promote_waitlist(training=training, now=now, locked=True)
+    recount_seats(training=training)
     return enrollment
 
 
@@ -698,6 +790,7 @@ def admit_walk_in(*, member: Member, training: TrainingPage, by, now: datetime |
         raise _already_enrolled() from error
     notifications.enrollment_changed(enrollment=enrollment, by_staff=True)
     audit(enrollment=enrollment, action="members.enrollment.walk_in", by=by)
+    recount_seats(training=training)
     return enrollment
 
 

@@ -260,6 +260,11 @@ class TrainingSeats(models.Model):
     training = models.OneToOneField(
         "programs.TrainingPage", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
+    # Counters kept by members.enrollment under this row's lock, equal at every commit to what
+    # seats_by_training() counts: an enrollment takes a seat with one conditional UPDATE of
+    # ``taken`` (the capacity read from the page row), and every other transition recounts.
+    taken = models.PositiveIntegerField(_("seats taken"), default=0, help_text=_("Confirmed, and held by open offers."))
+    waiting = models.PositiveIntegerField(_("waiting"), default=0, help_text=_("On the waiting list."))
 
     class Meta:
         verbose_name = _("training seats")

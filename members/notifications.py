@@ -22,7 +22,7 @@ from core.clock import WIB
 from programs.changes import Change
 from programs.ical import build_calendar, calendar_address
 from programs.schedule import format_wib
-from tasks.outbox import Attachment, notify, sender
+from tasks.outbox import Attachment, MadeAtDelivery, attachment_maker, notify, sender
 
 from . import links
 from .accounts import member_language
@@ -85,27 +85,29 @@ def holds_calendar_event(enrollment: Enrollment) -> bool:
     return enrollment.confirmed_at is not None
 
 
-def calendar_sequence_offset(enrollment: Enrollment) -> int:
+def calendar_sequence_offset(enrollment: Enrollment, *, ended: bool | None = None) -> int:
     """What the member's own history adds to the training's SEQUENCE in the .ics we email them.
 
     The training's SEQUENCE (``TrainingCalendarVersion``) rises only when its time, venue or
     status change, but one member may see the same UID confirmed, cancelled, confirmed again:
     each .ics must carry a higher SEQUENCE than the last one their calendar took. Every
     earlier enrollment of theirs in this training that held a seat and ended counts twice (its
-    cancellation and the next confirmation); this enrollment's own end counts once.
+    cancellation and the next confirmation); this enrollment's own end counts once (``ended``:
+    whether the email is about that end; by default, whether it has ended). Earlier enrollments
+    ended before this one was made and never change again: the same count at delivery as when
+    the email was recorded.
     """
-    ended = (Status.CANCELLED, Status.REJECTED)
-    earlier = (
-        Enrollment.objects.filter(
-            member_id=enrollment.member_id,
-            training_id=enrollment.training_id,
-            status__in=ended,
-            confirmed_at__isnull=False,
-        )
-        .exclude(pk=enrollment.pk)
-        .count()
-    )
-    return 2 * earlier + (1 if enrollment.status in ended else 0)
+    ended_statuses = (Status.CANCELLED, Status.REJECTED)
+    earlier = Enrollment.objects.filter(
+        member_id=enrollment.member_id,
+        training_id=enrollment.training_id,
+        status__in=ended_statuses,
+        confirmed_at__isnull=False,
+        pk__lt=enrollment.pk,
+    ).count()
+    if ended is None:
+        ended = enrollment.status in ended_statuses
+    return 2 * earlier + (1 if ended else 0)
 
 
 def calendar_organizer():
@@ -114,7 +116,7 @@ def calendar_organizer():
     return calendar_address(identity.address, identity.name)
 
 
-def calendar_attachment(enrollment: Enrollment, *, cancel: bool = False) -> Attachment:
+def calendar_attachment(enrollment: Enrollment, *, cancel: bool = False, ended: bool | None = None) -> Attachment:
     """The training as an .ics for this member: PUBLISH to add or update it, CANCEL to take it out."""
     method = "CANCEL" if cancel else "PUBLISH"
     member = enrollment.member
@@ -123,11 +125,26 @@ def calendar_attachment(enrollment: Enrollment, *, cancel: bool = False) -> Atta
         request=None,
         name=enrollment.training.title,
         method=method,
-        sequence_offset=calendar_sequence_offset(enrollment),
+        sequence_offset=calendar_sequence_offset(enrollment, ended=ended),
         organizer=calendar_organizer(),
         attendee=calendar_address(member.user.email, member.full_name) if cancel else None,
     )
     return Attachment("pelatihan.ics", calendar.to_ical().decode(), f"text/calendar; method={method}")
+
+
+CALENDAR_MAKER = "members.enrollment_calendar"
+
+
+@attachment_maker(CALENDAR_MAKER)
+def _calendar_at_delivery(*, enrollment: int, cancel: bool) -> Attachment:
+    """The .ics of an enrollment email, made when it is sent (recorded under the seat lock): the
+    training as it is then, with the SEQUENCE of this member's history up to this change."""
+    row = Enrollment.objects.select_related("member__user", "training").get(pk=enrollment)
+    return calendar_attachment(row, cancel=cancel, ended=cancel)
+
+
+def calendar_at_delivery(enrollment: Enrollment, *, cancel: bool = False) -> MadeAtDelivery:
+    return MadeAtDelivery(CALENDAR_MAKER, {"enrollment": enrollment.pk, "cancel": cancel})
 
 
 @dataclass(frozen=True)
@@ -197,10 +214,10 @@ def enrollment_changed(
         # same UID with METHOD:CANCEL and a higher SEQUENCE takes it out again.
         attachments = []
         if enrollment.status == Status.CONFIRMED:
-            attachments = [calendar_attachment(enrollment)]
+            attachments = [calendar_at_delivery(enrollment)]
             context["absence_url"] = links.absence_url(enrollment=enrollment)
         elif enrollment.status in (Status.CANCELLED, Status.REJECTED) and holds_calendar_event(enrollment):
-            attachments = [calendar_attachment(enrollment, cancel=True)]
+            attachments = [calendar_at_delivery(enrollment, cancel=True)]
         context["calendar_cancel"] = bool(attachments) and enrollment.status != Status.CONFIRMED
         notify(
             kind=f"enrollment_{event}",

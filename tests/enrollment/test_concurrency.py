@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from members import enrollment as service
-from members.models import Enrollment
+from members.models import Enrollment, TrainingSeats
 from tasks import outbox
 from tasks.models import Notification
 
@@ -21,6 +21,14 @@ from tasks.models import Notification
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 Status = Enrollment.Status
+
+
+def assert_counted(training):
+    """The seat row's counters (taken with one conditional UPDATE, recounted by other transitions)
+    equal what seats_for() counts, after every concurrent run."""
+    seats = service.seats_for(training=training)
+    row = TrainingSeats.objects.get(training=training)
+    assert (row.taken, row.waiting) == (seats.confirmed + seats.offered, seats.waitlisted)
 
 
 def run_at_once(functions):
@@ -55,6 +63,7 @@ def test_fifty_simultaneous_requests_for_five_seats(make_training, make_active_m
     assert enrollments.filter(status=Status.CONFIRMED).count() == 5
     assert enrollments.filter(status=Status.WAITLISTED).count() == 45
     assert enrollments.count() == 50
+    assert_counted(training)
 
     # Confirmed seats went to the first five requests; the waiting list keeps arrival order.
     by_arrival = list(enrollments.order_by("requested_at", "pk"))
@@ -81,6 +90,7 @@ def test_fifty_simultaneous_requests_for_five_seats(make_training, make_active_m
         service.cancel(enrollment=enrollment)
     promoted = list(enrollments.filter(status=Status.CONFIRMED).order_by("requested_at", "pk"))[3:]
     assert [enrollment.pk for enrollment in promoted] == [enrollment.pk for enrollment in waiting[:2]]
+    assert_counted(training)
 
 
 def test_simultaneous_cancellations_never_overfill(make_training, make_active_member):
@@ -96,6 +106,7 @@ def test_simultaneous_cancellations_never_overfill(make_training, make_active_me
     assert errors == []
     assert Enrollment.objects.filter(training=training, status=Status.CONFIRMED).count() == 3
     assert Enrollment.objects.filter(training=training, status=Status.WAITLISTED).count() == 14
+    assert_counted(training)
 
 
 def test_the_same_member_clicking_twice_at_once_gets_one_enrollment(make_training, make_active_member):
@@ -107,6 +118,7 @@ def test_the_same_member_clicking_twice_at_once_gets_one_enrollment(make_trainin
     assert Enrollment.objects.filter(training=training, member=member).count() == 1
     assert len(errors) == 4
     assert all(getattr(error, "code", None) == "already_enrolled" for error in errors)
+    assert_counted(training)  # the clicks that lost counted nothing in
 
 
 def test_offers_hold_seats_under_interleaved_cancellations_answers_and_expiries(make_training, make_active_member):
@@ -153,6 +165,7 @@ def test_offers_hold_seats_under_interleaved_cancellations_answers_and_expiries(
     seats = service.seats_for(training=training)
     assert seats.confirmed + seats.offered == 5  # no seat lost, none given twice
     assert WaitlistOffer.objects.filter(status=OfferStatus.OPEN).count() == seats.offered
+    assert_counted(training)
     # Every offer ended one way, and the enrollment agrees with it.
     for offer in WaitlistOffer.objects.select_related("enrollment"):
         expected = {
@@ -200,3 +213,4 @@ def test_the_expiry_job_running_twice_at_once_passes_the_seat_on_once(make_train
     ]
     assert Notification.objects.filter(kind="offer_expired").count() == 1
     assert Notification.objects.filter(kind="offer_made").count() == 2
+    assert_counted(training)

@@ -5,15 +5,32 @@ training per 10 minutes, 30 per member per hour (ACCOUNT_RATE_LIMITS["enrollment
 """
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 
+from core import throttle
 from members.models import Enrollment
 from tasks.models import Notification
 from tests.people import JUMAT, NURAINI
+from tests.services import require_redis
 
 pytestmark = pytest.mark.django_db
 
 Status = Enrollment.Status
+
+
+@pytest.fixture(autouse=True, params=["local memory", "redis"])
+def cache_kind(request, settings):
+    """Every test twice: through allauth (a local-memory cache), and with the site's Redis cache,
+    where core.throttle counts every rate in one round trip."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": require_redis(), "KEY_PREFIX": "throttle-test"}
+        }
+    from django.core.cache import cache
+
+    cache.clear()
+    yield request.param
+    cache.clear()
 
 
 def logged_in(user) -> Client:
@@ -75,3 +92,25 @@ def test_thirty_changes_an_hour_over_all_trainings(make_training, make_person):
     response = client.post(f"/anggota/pelatihan/{trainings[5].pk}/daftar/")
     assert response.status_code == 429
     assert not Enrollment.objects.filter(member=member, training=trainings[5]).exists()
+
+
+def test_with_redis_both_rates_are_one_round_trip(cache_kind, make_person, monkeypatch):
+    if cache_kind != "redis":
+        pytest.skip("the round trips of the Redis cache")
+    import redis.connection
+
+    member = make_person(NURAINI)
+    request = RequestFactory().post("/")
+    request.user = member.user
+    sent = []
+    original = redis.connection.Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+    assert throttle.consume(request, action="enrollment_change", key="a")  # loads the script once, if needed
+    sent.clear()
+    assert [throttle.consume(request, action="enrollment_change", key="a") for _ in range(6)] == [True] * 5 + [False]
+    assert len(sent) == 6  # one EVALSHA each, for both rates

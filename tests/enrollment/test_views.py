@@ -206,3 +206,39 @@ def test_dashboard_shows_the_check_in_code_of_confirmed_trainings_only(make_trai
     html = logged_in(member).get("/anggota/").content.decode()
     assert html.count("<svg") == 1
     assert "Tampilkan kode presensi saya" in html
+
+
+def test_a_training_under_a_view_restriction_takes_no_enrollment(make_training, make_active_member, program):
+    """The enroll POST finds the training with the restrictions checked in the same query
+    (core.visibility.public_alone): restricted on the training or on a page above it, a 404."""
+    from wagtail.models import PageViewRestriction
+
+    own, below, open_one = make_training(), make_training(), make_training()
+    PageViewRestriction.objects.create(page=own, restriction_type=PageViewRestriction.PASSWORD, password="rahasia")
+    client = logged_in(make_active_member())
+    assert client.post(f"/anggota/pelatihan/{own.pk}/daftar/").status_code == 404
+    assert client.post(f"/anggota/pelatihan/{open_one.pk}/daftar/").status_code == 302
+    PageViewRestriction.objects.create(page=program, restriction_type=PageViewRestriction.LOGIN)
+    assert client.post(f"/anggota/pelatihan/{below.pk}/daftar/").status_code == 404
+    assert list(Enrollment.objects.values_list("training_id", flat=True)) == [open_one.pk]
+
+
+def test_the_enroll_post_reads_the_trainings_districts_with_it(make_training, make_active_member):
+    """The district rule holds when the training's districts come with its own query."""
+    from core.models import District
+
+    talawi, other = District.objects.get(slug="talawi"), District.objects.exclude(slug="talawi").first()
+    theirs, elsewhere = make_training(), make_training()
+    theirs.districts.set([talawi, other])
+    elsewhere.districts.set([other])
+    for training in (theirs, elsewhere):
+        training.save_revision().publish()
+    client = logged_in(make_active_member())  # a cadre of Talawi
+    assert client.post(f"/anggota/pelatihan/{theirs.pk}/daftar/").status_code == 302
+    response = client.post(f"/anggota/pelatihan/{elsewhere.pk}/daftar/", follow=True)
+    assert "Pelatihan ini untuk kader dari kecamatan lain." in response.content.decode()
+    assert list(Enrollment.objects.values_list("training_id", flat=True)) == [theirs.pk]
+    assert service._district_ids(service.with_district_ids(type(theirs).objects.filter(pk=theirs.pk)).get()) == {
+        talawi.pk,
+        other.pk,
+    }
