@@ -1,0 +1,223 @@
+# ruff: noqa  -- a profiling script run by hand: Django set up before its imports, terse on purpose
+"""The storm's requests in-process: CPU, queries and Redis commands per POST, the ceiling beside them.
+
+.venv/bin/python bench/profile/storm.py [--members 200] [--seats 30] [--setup] [--profile FILE]
+
+Production-like (``bench.settings``: production, PostgreSQL, Redis) in this one process, through
+Django's test client with CSRF checks on, each member with a logged-in session. Per POST it
+measures this process's CPU (``time.process_time``), the PostgreSQL backend's CPU (read from
+/proc for the connection's backend), wall time, SQL queries and Redis commands; for ``enroll()``
+it also times the seat lock (from taking it to the commit). Run ``--setup`` once: it makes a
+database of its own (``BENCH_PROFILE_DB``, default ``portal_perf_storm_profile``) with the demo
+content, a training with ``--seats`` seats and the members. Redis: ``BENCH_REDIS_URL``.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness
+import storm as storm_bench
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--members", type=int, default=200)
+parser.add_argument("--seats", type=int, default=30)
+parser.add_argument("--setup", action="store_true")
+parser.add_argument("--profile", help="write cProfile stats of the enroll POSTs here")
+parser.add_argument("--top", type=int, default=0, help="print the top N functions by cumulative time")
+args = parser.parse_args()
+
+DB = os.environ.get("BENCH_PROFILE_DB", "portal_perf_storm_profile")
+scratch = Path("/tmp") / f"{DB}-scratch"
+scratch.mkdir(exist_ok=True)
+if args.setup:
+    database_url = harness.recreate_database(DB)
+else:
+    database_url = f"{harness.POSTGRES_URL}/{DB}"
+env = harness.production_env(database_url=database_url, scratch=scratch, port=8000)
+env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+env["LOG_LEVEL"] = "ERROR"
+if args.setup:
+    harness.prepare_site(env)
+    harness.manage("seed_demo", "-v0", env=env)
+harness.setup_django(env)
+
+import redis.connection
+from django.db import connection, transaction
+from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from members import enrollment as service
+from members.models import Enrollment
+from programs.models import TrainingPage
+from tasks.models import Notification
+
+if args.setup:
+    storm_bench.make_training(seats=args.seats)
+    storm_bench.make_members(count=args.members, prefix="storm")
+    storm_bench.make_members(count=20, prefix="warmup")
+    print("set up", flush=True)
+
+training = TrainingPage.objects.get(slug="storm-pelatihan")
+warm = TrainingPage.objects.get(slug="pelatihan-digital-marketing")
+# Start every run from an empty training (and no outbox), so runs compare.
+with transaction.atomic():
+    Notification.objects.all().delete()
+    from members.models import WaitlistOffer
+
+    WaitlistOffer.objects.all().delete()
+    from wagtail.models import ModelLogEntry
+
+    ModelLogEntry.objects.all().delete()
+    from members.models import Attendance
+
+    Enrollment.objects.all().delete()
+    from members.models import TrainingSeats
+
+    TrainingSeats.objects.all().delete()
+redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+
+from django.contrib.auth import get_user_model
+
+User = get_user_model()
+users = list(User.objects.filter(email__startswith="storm").order_by("pk"))[: args.members]
+warm_users = list(User.objects.filter(email__startswith="warmup").order_by("pk"))
+
+redis_commands = 0
+_send = redis.connection.Connection.send_packed_command
+
+
+last_commands = []
+
+
+def counting_send(self, command, check_health=True):
+    global redis_commands
+    redis_commands += 1
+    if redis_commands == 1:
+        last_commands.clear()
+    packed = b"".join(command) if isinstance(command, list) else command
+    last_commands.append(b" ".join(packed.split(b"\r\n")[2:7:2])[:60])
+    return _send(self, command, check_health)
+
+
+redis.connection.Connection.send_packed_command = counting_send
+
+lock_times = []
+
+
+def timed(function):
+    """The seat lock's time: from the call that takes it (the lock, or the counter's UPDATE) to the commit."""
+
+    def call(**kwargs):
+        started = time.perf_counter()
+        result = function(**kwargs)
+        transaction.on_commit(lambda: lock_times.append(time.perf_counter() - started))
+        return result
+
+    return call
+
+
+for name in ("lock_seats", "take_place"):  # take_place: the counter's UPDATE (if the tree has it)
+    if hasattr(service, name):
+        setattr(service, name, timed(getattr(service, name)))
+
+
+def client_for(user):
+    client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1:8000")
+    client.force_login(user)
+    token = _get_new_csrf_string()
+    client.cookies["csrftoken"] = token
+    return client, token
+
+
+def backend_cpu() -> float:
+    """Seconds of CPU of this connection's PostgreSQL backend (utime + stime)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(label, posts, profiler=None):
+    global redis_commands
+    cpu, wall, queries, commands = [], [], [], []
+    pg_before = backend_cpu()
+    for client, token, path in posts:
+        redis_commands = 0
+        with CaptureQueriesContext(connection) as captured:
+            start_wall, start_cpu = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            response = client.post(path, {"csrfmiddlewaretoken": token})
+            if profiler:
+                profiler.disable()
+            cpu.append(time.process_time() - start_cpu)
+            wall.append(time.perf_counter() - start_wall)
+        assert response.status_code == 302, (label, response.status_code, response.content[:300])
+        queries.append(len(captured.captured_queries))
+        commands.append(redis_commands)
+    pg = backend_cpu() - pg_before
+    n = len(posts)
+    print(
+        f"{label:28} n={n:4}  cpu {statistics.mean(cpu) * 1000:6.2f} ms (median {statistics.median(cpu) * 1000:6.2f})"
+        f"  wall {statistics.median(wall) * 1000:6.2f} ms  PG cpu {pg / n * 1000:5.2f} ms"
+        f"  queries {min(queries)}-{max(queries)}  redis {min(commands)}-{max(commands)}",
+        flush=True,
+    )
+    return captured
+
+
+ceiling_path = "/bench/ceiling/"
+enroll_path = reverse("members:enroll", args=[training.pk])
+warm_path = reverse("members:enroll", args=[warm.pk])
+
+clients = [client_for(user) for user in users]
+warm_clients = [client_for(user) for user in warm_users]
+# Warm up: imports, templates, caches, the warm-up training's enrollments.
+measure("warm-up enroll (other)", [(c, t, warm_path) for c, t in warm_clients[:10]])
+measure("warm-up ceiling", [(c, t, ceiling_path) for c, t in warm_clients[10:]])
+measure("ceiling", [(c, t, ceiling_path) for c, t in clients])
+profiler = cProfile.Profile() if args.profile or args.top else None
+confirmed = measure("enroll: confirmed", [(c, t, enroll_path) for c, t in clients[: args.seats]], profiler)
+lock_confirmed = lock_times[:]
+del lock_times[:]
+waitlisted = measure("enroll: waiting list", [(c, t, enroll_path) for c, t in clients[args.seats :]], profiler)
+print("--- Redis commands of the last waiting-list POST:", last_commands)
+print(
+    f"seat lock held (median): confirmed {statistics.median(lock_confirmed) * 1000:.2f} ms,"
+    f" waiting list {statistics.median(lock_times) * 1000:.2f} ms"
+)
+ceiling_profiler = cProfile.Profile() if profiler else None
+measure("ceiling again", [(c, t, ceiling_path) for c, t in clients], ceiling_profiler)
+if ceiling_profiler:
+    print(
+        f"Python function calls per ceiling POST (cProfile): {pstats.Stats(ceiling_profiler).total_calls / len(clients):.0f}"
+    )
+counts = dict(
+    Enrollment.objects.filter(training=training)
+    .values_list("status")
+    .annotate(n=__import__("django").db.models.Count("pk"))
+)
+print("enrollments:", counts, "outbox rows:", Notification.objects.count())
+print("--- Redis commands of the last POST (a ceiling's):", last_commands)
+print("--- queries of the last waiting-list POST")
+for query in waitlisted.captured_queries:
+    print("   ", query["sql"][:220])
+print("--- queries of the last confirmed POST")
+for query in confirmed.captured_queries:
+    print("   ", query["sql"][:220])
+if profiler:
+    print(f"Python function calls per enroll POST (cProfile): {pstats.Stats(profiler).total_calls / args.members:.0f}")
+    if args.profile:
+        profiler.dump_stats(args.profile)
+    if args.top:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
