@@ -9,7 +9,8 @@ measures this process's CPU (``time.process_time``), the PostgreSQL backend's CP
 /proc for the connection's backend), wall time, SQL queries and Redis commands; for ``enroll()``
 it also times the seat lock (from taking it to the commit). Run ``--setup`` once: it makes a
 database of its own (``BENCH_PROFILE_DB``, default ``portal_perf_storm_profile``) with the demo
-content, a training with ``--seats`` seats and the members. Redis: ``BENCH_REDIS_URL``.
+content, a training with ``--seats`` seats and the members. Redis: ``BENCH_REDIS_URL`` (required;
+flushed at every run).
 """
 
 import argparse
@@ -33,6 +34,8 @@ parser.add_argument("--profile", help="write cProfile stats of the enroll POSTs 
 parser.add_argument("--top", type=int, default=0, help="print the top N functions by cumulative time")
 args = parser.parse_args()
 
+if "BENCH_REDIS_URL" not in os.environ:  # it flushes that database: never the benchmarks' db 9 by default
+    sys.exit("Set BENCH_REDIS_URL to a Redis database of your own (this script flushes it).")
 DB = os.environ.get("BENCH_PROFILE_DB", "portal_perf_storm_profile")
 scratch = Path("/tmp") / f"{DB}-scratch"
 scratch.mkdir(exist_ok=True)
