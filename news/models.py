@@ -201,11 +201,13 @@ class NewsArticlePage(ServedPageMixin, Page):
         full_url = self.get_full_url(request)
         articles = selectors.live_articles()  # one read of the view restrictions for both lists
         previous_article, next_article = selectors.neighbours(article=self, articles=articles)
+        related_articles = selectors.related_articles(article=self, articles=articles)
+        selectors.prefetch_for_article(article=self, cards=related_articles)
         context.update(
             canonical_url=full_url,
             # Titles and URLs only: the router's chain of parents, no specific pages fetched.
             breadcrumbs=[page for page in self.breadcrumb_pages() if page.depth > 1],
-            related_articles=selectors.related_articles(article=self, articles=articles),
+            related_articles=related_articles,
             related_pages=[link.page for link in self.related_pages.select_related("page") if link.page.live],
             previous_article=previous_article,
             next_article=next_article,
