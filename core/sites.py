@@ -37,7 +37,11 @@ def remember(request) -> None:
     if hasattr(request, "_wagtail_site") and hasattr(request, "_wagtail_cached_site_root_paths"):
         return
     # Wagtail's order of the root paths: most specific first.
-    sites = list(Site.objects.select_related("root_page__locale").order_by("-root_page__url_path", "-is_default_site", "hostname"))
+    sites = list(
+        Site.objects.select_related("root_page__locale").order_by(
+            "-root_page__url_path", "-is_default_site", "hostname"
+        )
+    )
     if not hasattr(request, "_wagtail_site"):
         hostname = split_domain_port(request._get_raw_host())[0]  # as Site.find_for_request
         try:

@@ -145,7 +145,9 @@ def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePag
     from django.db.models import prefetch_related_objects
 
     pages = [article, *cards]
-    prefetch_related_objects(pages, Prefetch("categories", queryset=NewsCategory.objects.order_by("sort_order", "name")))
+    prefetch_related_objects(
+        pages, Prefetch("categories", queryset=NewsCategory.objects.order_by("sort_order", "name"))
+    )
     images = [page.feature_image for page in pages if page.feature_image_id]
     if images:
         prefetch_related_objects(images, "renditions")
