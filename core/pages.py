@@ -64,7 +64,9 @@ class ServedPageMixin:
             # Children of several kinds: each kind's own row joined to the page's, in one query.
             from wagtail.models import Page
 
-            pages = Page.objects.child_of(self).select_related(*self.child_kind_links)
+            pages = Page.objects.child_of(self)
+            if self.child_kind_links:  # select_related() without names would follow every key
+                pages = pages.select_related(*self.child_kind_links)
         subpage = pages.filter(slug=path_components[0]).first()
         if subpage is None:  # a child of an older kind, or none: Wagtail's own way (or its 404)
             return super().route(request, path_components)
