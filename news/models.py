@@ -199,9 +199,8 @@ class NewsArticlePage(ServedPageMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         full_url = self.get_full_url(request)
-        articles = selectors.live_articles()  # one read of the view restrictions for both lists
-        previous_article, next_article = selectors.neighbours(article=self, articles=articles)
-        related_articles = selectors.related_articles(article=self, articles=articles)
+        previous_article, next_article = selectors.neighbours(article=self)
+        related_articles = selectors.related_articles(article=self)
         selectors.prefetch_for_article(article=self, cards=related_articles)
         context.update(
             canonical_url=full_url,

@@ -153,16 +153,21 @@ def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePag
         prefetch_related_objects(images, "renditions")
 
 
-def neighbours(*, article: NewsArticlePage, articles=None) -> tuple[NewsArticlePage | None, NewsArticlePage | None]:
-    """The previous (older) and next (newer) live sibling by date (``articles``: :func:`live_articles`)."""
-    siblings = (live_articles() if articles is None else articles).sibling_of(article, inclusive=False)
+def neighbours(*, article: NewsArticlePage) -> tuple[NewsArticlePage | None, NewsArticlePage | None]:
+    """The previous (older) and next (newer) live, public sibling by date."""
+    # The siblings as plainly as they can be said (the cost is in building the query, not running it).
+    parent_path = article.path[: (article.depth - 1) * article.steplen]
+    siblings = visibility.public(
+        NewsArticlePage.objects.filter(live=True, path__startswith=parent_path, depth=article.depth)
+    )
     older = siblings.filter(Q(date__lt=article.date) | Q(date=article.date, pk__lt=article.pk))
     newer = siblings.filter(Q(date__gt=article.date) | Q(date=article.date, pk__gt=article.pk))
-    # One query for both: each side's nearest as a one-row subquery (SQLite and PostgreSQL allow it).
+    # One query for both: each side's nearest as a one-row subquery (SQLite and PostgreSQL allow it),
+    # which already holds every condition.
     nearest_older = older.order_by("-date", "-pk").values("pk")[:1]
     nearest_newer = newer.order_by("date", "pk").values("pk")[:1]
-    found = (
-        siblings.filter(Q(pk__in=nearest_older) | Q(pk__in=nearest_newer)).order_by().only("title", "url_path", "date")
+    found = NewsArticlePage.objects.filter(Q(pk__in=nearest_older) | Q(pk__in=nearest_newer)).only(
+        "title", "url_path", "date"
     )
     previous_article = next_article = None
     for neighbour in found:
