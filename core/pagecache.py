@@ -119,6 +119,8 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import split_header_value, urlencode
 from django.utils.safestring import mark_safe
 
+from . import sites as site_rules
+
 logger = logging.getLogger(__name__)
 
 CONTENT = "content"
@@ -848,7 +850,7 @@ class _SiteRow:
     pk: int
     hostname: str
     port: int
-    is_default: bool
+    is_default_site: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -860,20 +862,8 @@ class _Sites:
 
     def site_for(self, hostname: str, port: int) -> int | None:
         """The id of the Site that Wagtail's ``Site.find_for_request`` picks (same rules), or None."""
-        candidates = [row for row in self.rows if row.hostname == hostname or row.is_default]
-        for row in candidates:
-            if row.hostname == hostname and row.port == port:
-                return row.pk
-        for row in candidates:
-            if row.hostname == hostname and row.is_default:
-                return row.pk
-        if len(candidates) == 1:
-            return candidates[0].pk
-        defaults = [row for row in candidates if row.is_default]
-        if defaults:
-            named = [row for row in candidates if not row.is_default]
-            return named[0].pk if len(named) == 1 else defaults[0].pk
-        return None
+        row = site_rules.choose(self.rows, hostname, port)
+        return row.pk if row is not None else None
 
 
 _sites: _Sites | None = None

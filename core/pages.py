@@ -2,7 +2,8 @@
 
 Wagtail's router fetches each child as a plain ``Page`` and then again as its specific class,
 and checks view restrictions with two more reads. A parent that holds one kind of child fetches
-it as that kind at once; a page the router found answers its restrictions from the rows
+it as that kind at once; a parent of several kinds joins each kind's table to the page's row
+(one query, not Wagtail's two); a page the router found answers its restrictions from the rows
 ``core.visibility`` reads once per request.
 """
 
@@ -26,6 +27,31 @@ class ServedPageMixin:
             cls._single_child_model = resolve_model_string(types[0], cls._meta.app_label) if len(types) == 1 else None
         return cls._single_child_model
 
+    @classproperty
+    def child_kind_links(cls) -> tuple[str, ...]:
+        """The reverse links from ``Page`` to each kind of child that extends ``Page`` directly."""
+        if "_child_kind_links" not in cls.__dict__:
+            from wagtail.models import Page
+
+            cls._child_kind_links = tuple(
+                model._meta.model_name
+                for model in cls.allowed_subpage_models()
+                if model is not Page and list(model._meta.parents) == [Page]
+            )
+        return cls._child_kind_links
+
+    def _as_its_kind(self, page):
+        """The child as its own class: from the row joined by ``child_kind_links``, else Wagtail's query."""
+        model = page.specific_class
+        if model is None or isinstance(page, model):
+            return page
+        if model._meta.model_name in self.child_kind_links:
+            try:
+                return getattr(page, model._meta.model_name)  # selected with the page: no query
+            except model.DoesNotExist:
+                pass
+        return page.specific
+
     def route(self, request, path_components):
         if not path_components:
             return super().route(request, path_components)
@@ -35,14 +61,17 @@ class ServedPageMixin:
             if model.serve_select_related:  # select_related() without names would follow every key
                 pages = pages.select_related(*model.serve_select_related)
         else:
-            # Children of several kinds: the kind first (ids only), then the page as that kind,
-            # without building the plain Page that Wagtail's router throws away.
+            # Children of several kinds: each kind's own row joined to the page's, in one query.
             from wagtail.models import Page
 
-            pages = Page.objects.child_of(self).specific()
+            pages = Page.objects.child_of(self)
+            if self.child_kind_links:  # select_related() without names would follow every key
+                pages = pages.select_related(*self.child_kind_links)
         subpage = pages.filter(slug=path_components[0]).first()
         if subpage is None:  # a child of an older kind, or none: Wagtail's own way (or its 404)
             return super().route(request, path_components)
+        if model is None:
+            subpage = self._as_its_kind(subpage)
         subpage._cached_parent_obj = self
         return subpage.route(request, path_components[1:])
 

@@ -37,7 +37,12 @@ def restrictions() -> list:
 
     found = _restrictions.get()
     if found is None:
-        found = list(PageViewRestriction.objects.select_related("page"))
+        # Of the restricted page only its place in the tree (a page row has some forty columns).
+        found = list(
+            PageViewRestriction.objects.select_related("page").only(
+                "restriction_type", "password", "page", "page__path", "page__depth", "page__url_path"
+            )
+        )
         if _in_request.get():
             _restrictions.set(found)
     return found

@@ -69,6 +69,8 @@ class HomePage(ServedPageMixin, Page):
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
     cache_anonymous = True  # core/pagecache.py
+    # core/sites.py: the root page is read with its hero image and its featured article with that one's image.
+    serve_select_related = ("hero_image", "featured_article__feature_image")
 
     class Meta:
         verbose_name = _("home page")

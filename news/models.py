@@ -199,19 +199,27 @@ class NewsArticlePage(ServedPageMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         full_url = self.get_full_url(request)
-        articles = selectors.live_articles()  # one read of the view restrictions for both lists
-        previous_article, next_article = selectors.neighbours(article=self, articles=articles)
+        previous_article, next_article = selectors.neighbours(article=self)
+        related_articles = selectors.related_articles(article=self)
+        selectors.prefetch_for_article(article=self, cards=related_articles)
         context.update(
             canonical_url=full_url,
             # Titles and URLs only: the router's chain of parents, no specific pages fetched.
             breadcrumbs=[page for page in self.breadcrumb_pages() if page.depth > 1],
-            related_articles=selectors.related_articles(article=self, articles=articles),
-            related_pages=[link.page for link in self.related_pages.select_related("page") if link.page.live],
+            related_articles=related_articles,
+            related_pages=self.related_page_links(),
             previous_article=previous_article,
             next_article=next_article,
             share_links=selectors.share_links(title=self.title, url=full_url),
         )
         return context
+
+    def related_page_links(self) -> list[Page]:
+        """The live pages the article points to, with what a link shows (a page row has some forty columns)."""
+        links = self.related_pages.select_related("page").only(
+            "article", "sort_order", "page__title", "page__url_path", "page__live", "page__path", "page__depth"
+        )
+        return [link.page for link in links if link.page.live]
 
     # What home.sharing shows when the article is shared, and its NewsArticle JSON-LD.
     share_type = "article"

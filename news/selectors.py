@@ -121,29 +121,53 @@ def latest_articles(*, limit: int = 3, exclude_pk: int | None = None) -> list[Ne
 
 
 def related_articles(*, article: NewsArticlePage, limit: int = 3, articles=None) -> list[NewsArticlePage]:
-    """Other live articles that share a category with ``article``, newest first."""
-    category_ids = [category.pk for category in article.category_list]
-    if not category_ids:
-        return []
+    """Other live articles that share a category with ``article``, newest first, as cards.
+
+    Their categories and image renditions are not read here: :func:`prefetch_for_article`
+    reads them with the article's own, one query each.
+    """
+    shared = NewsArticlePage.categories.through.objects.filter(newsarticlepage=article.pk).values("newscategory")
     articles = (
         (live_articles() if articles is None else articles)
-        .filter(categories__in=category_ids)
+        .filter(categories__in=shared)
         .exclude(pk=article.pk)
         .distinct()
     )
-    return list(with_listing_data(articles)[:limit])
+    return list(articles.only(*CARD_FIELDS).select_related("feature_image")[:limit])
 
 
-def neighbours(*, article: NewsArticlePage, articles=None) -> tuple[NewsArticlePage | None, NewsArticlePage | None]:
-    """The previous (older) and next (newer) live sibling by date (``articles``: :func:`live_articles`)."""
-    siblings = (live_articles() if articles is None else articles).sibling_of(article, inclusive=False)
+def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePage]) -> None:
+    """The categories of the article and its cards in one query, every rendition of their images in another.
+
+    An image has a rendition per size the site shows (a few, however many articles there are),
+    so reading them all answers the lead picture, the sharing image and the cards at once.
+    """
+    from django.db.models import prefetch_related_objects
+
+    pages = [article, *cards]
+    prefetch_related_objects(
+        pages, Prefetch("categories", queryset=NewsCategory.objects.order_by("sort_order", "name"))
+    )
+    images = [page.feature_image for page in pages if page.feature_image_id]
+    if images:
+        prefetch_related_objects(images, "renditions")
+
+
+def neighbours(*, article: NewsArticlePage) -> tuple[NewsArticlePage | None, NewsArticlePage | None]:
+    """The previous (older) and next (newer) live, public sibling by date."""
+    # The siblings as plainly as they can be said (the cost is in building the query, not running it).
+    parent_path = article.path[: (article.depth - 1) * article.steplen]
+    siblings = visibility.public(
+        NewsArticlePage.objects.filter(live=True, path__startswith=parent_path, depth=article.depth)
+    )
     older = siblings.filter(Q(date__lt=article.date) | Q(date=article.date, pk__lt=article.pk))
     newer = siblings.filter(Q(date__gt=article.date) | Q(date=article.date, pk__gt=article.pk))
-    # One query for both: each side's nearest as a one-row subquery (SQLite and PostgreSQL allow it).
+    # One query for both: each side's nearest as a one-row subquery (SQLite and PostgreSQL allow it),
+    # which already holds every condition.
     nearest_older = older.order_by("-date", "-pk").values("pk")[:1]
     nearest_newer = newer.order_by("date", "pk").values("pk")[:1]
-    found = (
-        siblings.filter(Q(pk__in=nearest_older) | Q(pk__in=nearest_newer)).order_by().only("title", "url_path", "date")
+    found = NewsArticlePage.objects.filter(Q(pk__in=nearest_older) | Q(pk__in=nearest_newer)).only(
+        "title", "url_path", "date"
     )
     previous_article = next_article = None
     for neighbour in found:

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "core.middleware.RequestBodyLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # A page's Site and every Site's root path from one query (core/sites.py).
+    "core.sites.SiteMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,0 +1,105 @@
+"""The request's Wagtail Site and every Site's root path, from one read of the Sites table.
+
+Wagtail reads the Sites twice for a page: ``Site.find_for_request`` (the request's Site and
+its root page) and ``Site.get_site_root_paths`` (for every URL it builds), the latter from the
+cache when there is one, else from the database. The table holds a row or two: one query with
+the root pages answers both, the same way with or without a cache. The request's root page is
+then read as its own class with what it shows (Wagtail reads it as its class anyway).
+``SiteMiddleware`` does it for the requests Wagtail serves (``process_view``), and leaves what
+it found where Wagtail looks first (``request._wagtail_site``,
+``request._wagtail_cached_site_root_paths``).
+"""
+
+from django.conf import settings
+from django.http.request import split_domain_port
+
+SITE_FIELDS = ("hostname", "port", "site_name", "root_page", "is_default_site")
+ROOT_PAGE_FIELDS = ("root_page__url_path", "root_page__content_type", "root_page__locale__language_code")
+
+
+def choose(rows, hostname: str, port: int):
+    """The row (with ``hostname``, ``port``, ``is_default_site``) Wagtail's ``get_site_for_hostname`` picks, or None."""
+    candidates = [row for row in rows if row.hostname == hostname or row.is_default_site]
+    for row in candidates:
+        if row.hostname == hostname and row.port == port:
+            return row
+    for row in candidates:
+        if row.hostname == hostname and row.is_default_site:
+            return row
+    if len(candidates) == 1:
+        return candidates[0]
+    defaults = [row for row in candidates if row.is_default_site]
+    if defaults:
+        named = [row for row in candidates if not row.is_default_site]
+        return named[0] if len(named) == 1 else defaults[0]
+    return None
+
+
+def remember(request, *, path: str | None = None) -> None:
+    """Find the request's Site and the root paths in one query, where Wagtail will look for them.
+
+    ``path``: the page's path below the site root, as Wagtail's ``serve`` view was given it.
+    """
+    from wagtail.models import Site, SiteRootPath
+
+    if hasattr(request, "_wagtail_site") and hasattr(request, "_wagtail_cached_site_root_paths"):
+        return
+    # Wagtail's order of the root paths: most specific first.
+    sites = list(
+        Site.objects.select_related("root_page__locale")
+        # Of the root pages, what the root paths and finding the root's class need (the request's
+        # root is read as its class below: a page row has some forty columns).
+        .only(*SITE_FIELDS, *ROOT_PAGE_FIELDS)
+        .order_by("-root_page__url_path", "-is_default_site", "hostname")
+    )
+    if not hasattr(request, "_wagtail_cached_site_root_paths"):
+        request._wagtail_cached_site_root_paths = [
+            SiteRootPath(site.id, site.root_page.url_path, site.root_url, site.root_page.locale.language_code)
+            for site in sites
+        ]
+    if not hasattr(request, "_wagtail_site"):
+        hostname = split_domain_port(request._get_raw_host())[0]  # as Site.find_for_request
+        try:
+            port = int(request.get_port())
+        except (TypeError, ValueError):
+            port = None
+        request._wagtail_site = choose(sites, hostname, port)
+        _root_as_its_kind(request._wagtail_site, served=path is not None and not path.strip("/"))
+
+
+def _root_as_its_kind(site, *, served: bool) -> None:
+    """The site's root page as its own class; when it is the page served, with what it shows.
+
+    Wagtail's router asks ``site.root_page.specific`` (a query); asked here instead, the same
+    query also brings what the root's template reads one by one (``serve_select_related``: its
+    images, its featured page), when the root is the page served and not a step on the way.
+    """
+    if site is None:
+        return
+    root = site.root_page
+    model = root.specific_class
+    if model is None or isinstance(root, model):
+        return
+    related = getattr(model, "serve_select_related", ()) if served else ()
+    pages = model._default_manager.select_related(*related) if related else model._default_manager.all()
+    specific = pages.filter(pk=root.pk).first()
+    if specific is not None:
+        site.root_page = specific
+
+
+class SiteMiddleware:
+    """Before a Wagtail page is served: the Site and root paths of the request in one query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        from wagtail.views import serve
+
+        self.serve = serve
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Only with Wagtail's i18n off: with it, the root paths hold every translation of each root.
+        if view_func is self.serve and not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+            remember(request, path=view_args[0] if view_args else view_kwargs.get("path", ""))
