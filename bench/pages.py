@@ -335,14 +335,16 @@ def main() -> int:
         harness.write_result("pages", result)
         harness.write_report("pages", text)
         uncached_failures: list[str] = []
+        uncached_missed: list[str] = []
         if not args.skip_uncached:
             import uncached
 
             uncached_text, uncached_result, uncached_failures = uncached.run(urls, scratch=scratch)
             harness.write_result("uncached", uncached_result)
             harness.write_report("uncached", uncached_text)
+            uncached_missed = uncached_result["missed"]
     harness.flush_redis()
-    return 1 if failures or missed or uncached_failures else 0
+    return 1 if failures or missed or uncached_failures or uncached_missed else 0
 
 
 def static_url(static_root: Path) -> str:
