@@ -920,16 +920,16 @@ def session_member(request) -> tuple[str, str] | None:
     """The user id and password hash a session holds, when one of the site's backends logged
     it in; None otherwise. Read from the session alone: the user row is loaded only when
     something is drawn for them (a session whose hash no longer matches is then logged out
-    by Django, and what it drew is not kept)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    by Django, and what it drew is not kept). Read once per request (the middleware asks twice)."""
+    if not hasattr(request, "_page_cache_member"):
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-    session = request.session
-    user_id, backend, session_hash = (
-        session.get(name) for name in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
-    )
-    if not (user_id and session_hash and backend in settings.AUTHENTICATION_BACKENDS):
-        return None
-    return str(user_id), str(session_hash)
+        user_id, backend, session_hash = (
+            request.session.get(name) for name in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
+        )
+        found = user_id and session_hash and backend in settings.AUTHENTICATION_BACKENDS
+        request._page_cache_member = (str(user_id), str(session_hash)) if found else None
+    return request._page_cache_member
 
 
 def may_serve_from_cache_with_session(request) -> bool:
