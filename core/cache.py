@@ -129,13 +129,40 @@ end
 return 1
 """
 
+# A value kept for an owner (a member's kept drawings, core/pagecache.py), stored only while the
+# owner's generation is still the one it was made under, and listed in the owner's index so that
+# FORGET_SCRIPT can delete it. KEYS: the value's key, the owner's index (a set), the owner's
+# generation; ARGV: the value, its lifetime and the index's (ms), the generation it was made under.
+KEEP_SCRIPT = """
+if redis.call('GET', KEYS[3]) ~= ARGV[4] then
+    return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], KEYS[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
+"""
+# Everything kept for an owner goes, and their generation moves on (a value being made now is
+# then not stored). KEYS: the owner's index, the owner's generation; ARGV: a fresh generation for
+# a missing one, its lifetime (s).
+FORGET_SCRIPT = """
+redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2])
+redis.call('INCR', KEYS[2])
+local kept = redis.call('SMEMBERS', KEYS[1])
+for first = 1, #kept, 500 do
+    redis.call('DEL', unpack(kept, first, math.min(first + 499, #kept)))
+end
+redis.call('DEL', KEYS[1])
+return #kept
+"""
+
 
 class RedisCacheClient(redis.RedisCacheClient):
     def __init__(self, servers, **options):
         super().__init__(servers, **options)
         self._clients = {}
         self._outage = _outages.setdefault(",".join(servers), Outage())
-        self._rate_script = None
+        self._scripts = {}
 
     @_degrades(lambda key, fresh, timeout: None)  # Redis down: dropped, as a write
     def bump(self, key: str, fresh: int, timeout) -> None:
@@ -151,11 +178,25 @@ class RedisCacheClient(redis.RedisCacheClient):
     @_degrades(lambda keys, rates, now, hit: True)  # Redis down: not counted (fails open)
     def consume_rates(self, keys: list[str], rates: list[tuple[int, float]], now: float, hit: str) -> bool:
         """Whether a hit fits every ``(amount, seconds)`` rate, each counted under its key; recorded if so."""
-        client = self.get_client(write=True)
-        if self._rate_script is None:
-            self._rate_script = client.register_script(RATE_SCRIPT)  # EVALSHA: the script is sent once
         args = [now, hit, *(value for rate in rates for value in rate)]
-        return bool(self._rate_script(keys=keys, args=args, client=client))
+        return bool(self._run(RATE_SCRIPT, keys, args))
+
+    @_degrades(lambda key, value, timeout, index, index_timeout, generation_key, generation: False)
+    def keep_for_owner(self, key, value, timeout, index, index_timeout, generation_key, generation) -> bool:
+        """Store ``value`` under ``key`` for its owner unless their generation moved on since it was made."""
+        args = [self._serializer.dumps(value), int(timeout * 1000), int(index_timeout * 1000), generation]
+        return bool(self._run(KEEP_SCRIPT, [key, index, generation_key], args))
+
+    @_degrades(lambda index, generation_key, fresh, timeout: None)  # Redis down: dropped, as a write
+    def forget_owner(self, index, generation_key, fresh, timeout) -> None:
+        """Delete every value kept for an owner and move their generation on, in one step."""
+        self._run(FORGET_SCRIPT, [index, generation_key], [fresh, timeout])
+
+    def _run(self, script: str, keys: list, args: list):
+        client = self.get_client(write=True)
+        if script not in self._scripts:
+            self._scripts[script] = client.register_script(script)  # EVALSHA: the script is sent once
+        return self._scripts[script](keys=keys, args=args, client=client)
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -188,3 +229,18 @@ class RedisCache(redis.RedisCache):
     def consume_rates(self, keys: list[str], rates: list[tuple[int, float]], now: float, hit: str) -> bool:
         keys = [self.make_and_validate_key(key) for key in keys]
         return self._cache.consume_rates(keys, rates, now, hit)
+
+    def keep_for_owner(self, key, value, timeout, *, index, index_timeout, generation_key, generation) -> bool:
+        """Store ``value`` under ``key`` (for ``timeout`` seconds) and list it in the owner's
+        ``index`` (living ``index_timeout``), only while ``generation_key`` still holds
+        ``generation``; whether it was stored. :meth:`forget_owner` deletes what the index lists."""
+        make = self.make_and_validate_key
+        return self._cache.keep_for_owner(
+            make(key), value, timeout, make(index), index_timeout, make(generation_key), generation
+        )
+
+    def forget_owner(self, *, index, generation_key, fresh: int, timeout) -> None:
+        """Delete everything :meth:`keep_for_owner` listed in ``index`` and bump ``generation_key``
+        (``fresh`` plus one when missing, then living ``timeout`` seconds), atomically."""
+        make = self.make_and_validate_key
+        self._cache.forget_owner(make(index), make(generation_key), fresh, self.get_backend_timeout(timeout))

@@ -77,9 +77,11 @@ How it is invalidated
     process has its own local-memory cache, which is only right for a single process (dev).
 
 An anonymous hit costs one cache round trip and no database query: the middleware sits right
-after WhiteNoise, before sessions, CSRF and CSP. A member's hit costs the session, the user and
-what the fragments read. Responses carry ``X-Page-Cache: hit`` or ``miss`` (anonymous),
-``member-hit`` or ``member-miss`` (drawn for a session), absent: not cacheable. Anonymous
+after WhiteNoise, before sessions, CSRF and CSP. A member's hit costs one cache round trip too
+(the generations, the entry, the session and what was kept for it, read at once) and no query
+once their fragments are kept; drawing them costs what they read. Responses carry
+``X-Page-Cache: hit`` or ``miss`` (anonymous), ``member-hit`` or ``member-miss`` (drawn for a
+session), absent: not cacheable. Anonymous
 answers carry a weak ETag (a revisit costs a 304), ``Vary: Cookie, Accept-Encoding``, and are
 sent gzip-compressed to browsers that accept it (safe here: a cached page holds no secret for
 BREACH to extract).
@@ -108,7 +110,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache
 from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpResponse
@@ -205,11 +207,10 @@ def register_fragment(name: str, render: Callable[..., str], *, keep_per_visitor
     again for each member served from the stored page.
 
     ``keep_per_visitor``: the member middleware keeps what it drew for a logged-in visitor
-    (see "Kept drawings" in :func:`kept_drawing_key`). Only for a fragment whose drawing
-    depends on nothing but its args, the content and seats generations, the visitor's own
-    generation (:func:`visitor_changed`, which its app bumps on every change of what it
-    reads of them) and moments it declares with :func:`valid_until`; its forms take their
-    token from :func:`csrf_token`.
+    (:class:`KeptDrawings`). Only for a fragment whose drawing depends on nothing but its
+    args, the content and seats generations, the visitor's own rows (its app calls
+    :func:`visitor_changed` on every change of what it reads of them) and moments it
+    declares with :func:`valid_until`; its forms take their token from :func:`csrf_token`.
     """
     _fragment_renderers[name] = render
     if keep_per_visitor:
@@ -330,19 +331,63 @@ def invalidate(scope: str = CONTENT) -> None:
 
 
 def visitor_changed(user_id: int | None) -> None:
-    """What was drawn for this user alone (kept drawings) is stale: now, and again on commit."""
+    """What was drawn for this user alone (kept drawings) is stale: deleted now, and again on commit."""
     if user_id is not None:
-        _bump_key(visitor_key(user_id), VISITOR_GENERATION_SECONDS)
-        transaction.on_commit(partial(_bump_key, visitor_key(user_id), VISITOR_GENERATION_SECONDS), robust=True)
+        _forget_visitor(user_id)
+        transaction.on_commit(partial(_forget_visitor, user_id), robust=True)
 
 
 # A visitor's generation outlives their kept drawings (PAGE_CACHE_SECONDS at most); when it
-# expires, the next value is new (a time), so nothing kept under an older one is served.
+# expires, the next value is new (a time), so a drawing made under an older one is not kept.
 VISITOR_GENERATION_SECONDS = 24 * 3600
 
 
 def visitor_key(user_id: int | str) -> str:
     return f"pagecache:visitor:{user_id}"
+
+
+def kept_index_key(user_id: int | str) -> str:
+    """The set of the keys of what is kept for this user (every session, every page)."""
+    return f"pagecache:kept-for:{user_id}"
+
+
+def _forget_visitor(user_id: int | str) -> None:
+    try:
+        if hasattr(cache, "forget_owner"):  # the site's Redis cache (core.cache): one atomic step
+            cache.forget_owner(
+                index=kept_index_key(user_id),
+                generation_key=visitor_key(user_id),
+                fresh=_fresh_generation(),
+                timeout=VISITOR_GENERATION_SECONDS,
+            )
+            return
+        # A local-memory cache (one process, development): the same steps one after the other.
+        _bump_key(visitor_key(user_id), VISITOR_GENERATION_SECONDS)
+        cache.delete_many([*cache.get(kept_index_key(user_id), ()), kept_index_key(user_id)])
+    except Exception:  # the cache being down must not break a member's change
+        _log_failure("could not invalidate the page cache")
+
+
+def _keep_for_visitor(key: str, value, timeout: int, *, user_id: str, generation: int) -> None:
+    """Store what was drawn for a member, listed under them, unless they changed since ``generation``."""
+    index = kept_index_key(user_id)
+    try:
+        if hasattr(cache, "keep_for_owner"):  # the site's Redis cache (core.cache): one atomic step
+            cache.keep_for_owner(
+                key,
+                value,
+                timeout,
+                index=index,
+                index_timeout=settings.PAGE_CACHE_SECONDS,
+                generation_key=visitor_key(user_id),
+                generation=generation,
+            )
+            return
+        if cache.get(visitor_key(user_id)) == generation:
+            cache.set(key, value, timeout)
+            cache.set(index, {*cache.get(index, ()), key}, settings.PAGE_CACHE_SECONDS)
+    except Exception:
+        _log_failure("the page cache cannot be written")
 
 
 def _bump(scope: str) -> None:
@@ -512,21 +557,23 @@ class Entry:
         return response
 
 
-def _look_up(
-    request, *, member: tuple[str, str] | None = None
-) -> tuple[str | None, object, dict[str, int | None], _Sites | None]:
+def _look_up(request, *, session=None) -> tuple[str | None, object, dict[str, int | None], _Sites | None]:
     """The entry's key, what the cache holds under it, the current generations, the Sites.
 
     One cache round trip (``get_many``) when this process knows the Sites of the current
-    content generation; raises DisallowedHost for a host Django refuses. ``member`` (what
-    :func:`session_member` says): their generation and what was kept for them on this page
-    are read in the same round trip, into ``request.page_cache_kept`` (a :class:`KeptDrawings`).
+    content generation; raises DisallowedHost for a host Django refuses. ``session`` (a
+    member's request): the session itself and what was kept for it on this page are read in
+    the same round trip; the session is handed over (``prime``), so reading it costs nothing
+    more, and the kept drawings wait in ``request.page_cache_kept`` (a :class:`KeptDrawings`).
     """
     request.get_host()  # DisallowedHost: the inner stack answers 400
     sites = _sites
     key = entry_key(request, sites=sites)
-    member_keys = KeptDrawings.keys(key, member) if key and member is not None else ()
-    found = cache.get_many([*GENERATION_KEYS.values(), *member_keys, *([key] if key else [])])
+    session_key = _session_cache_key(session)
+    kept_key = KeptDrawings.key_for(key, session.session_key) if key and session_key else None
+    found = cache.get_many([*GENERATION_KEYS.values(), *_present(session_key, kept_key, key)])
+    if session_key:
+        session.prime(found.get(session_key))
     current = {scope: found.get(generation_key) for scope, generation_key in GENERATION_KEYS.items()}
     if sites is None or sites.generation != current[CONTENT] or current[CONTENT] is None:
         # The sites may have changed (a change to a Site bumps the content generation).
@@ -534,18 +581,23 @@ def _look_up(
         fresh_key = entry_key(request, sites=sites)
         if fresh_key != key:
             key = fresh_key
-            member_keys = KeptDrawings.keys(key, member) if key and member is not None else ()
-            found |= cache.get_many([*member_keys, *([key] if key else [])])
-    if member_keys:
-        request.page_cache_kept = KeptDrawings(
-            request,
-            key=member_keys[1],
-            user_id=member[0],
-            current=current,
-            visitor=found.get(member_keys[0]),
-            stored=found.get(member_keys[1]),
-        )
+            kept_key = KeptDrawings.key_for(key, session.session_key) if key and session_key else None
+            found |= cache.get_many(_present(kept_key, key))
+    if kept_key:
+        request.page_cache_kept = KeptDrawings(request, key=kept_key, current=current, stored=found.get(kept_key))
     return key, found.get(key) if key else None, current, sites
+
+
+def _present(*keys: str | None) -> list[str]:
+    return [key for key in keys if key]
+
+
+def _session_cache_key(session) -> str | None:
+    """Where the page cache's cache holds this session (``core.sessions``), if it does."""
+    lookup_key = getattr(session, "lookup_key", None)
+    if lookup_key is None or settings.SESSION_CACHE_ALIAS != DEFAULT_CACHE_ALIAS:
+        return None
+    return lookup_key()
 
 
 class AnonymousPageCacheMiddleware:
@@ -646,12 +698,14 @@ class MemberPageCacheMiddleware:
         if (
             settings.PAGE_CACHE_SECONDS <= 0
             or request.path.startswith(self.skipped_prefixes)
-            or not may_serve_from_cache_with_session(request)
+            or not may_try_cache_with_session(request)
         ):
             return self.get_response(request)
         try:
-            key, stored, current, sites = _look_up(request, member=session_member(request))
+            key, stored, current, sites = _look_up(request, session=request.session)
             if key is None or stored == NOT_STORED:  # no Site for this host; a page not stored
+                return self.get_response(request)
+            if not may_serve_from_cache_with_session(request):  # staff
                 return self.get_response(request)
             kept = getattr(request, "page_cache_kept", None)
             entry = Entry.load(stored)
@@ -679,70 +733,71 @@ class MemberPageCacheMiddleware:
 
 
 class KeptDrawings:
-    """What was drawn for one logged-in member on one page, of its fragments registered ``keep_per_visitor``.
+    """What was drawn for one logged-in member's session on one page, of its fragments registered ``keep_per_visitor``.
 
     The drawings (the training's enrollment panel, the header's account link) lie in the cache
-    under a key of the page's entry and the member (the language is in the entry's key), with
-    the generations they were drawn from: content, seats, and the member's own, which their
-    app bumps (:func:`visitor_changed`) whenever what the fragment reads of them changes. They
-    are read with the entry in one round trip and served only while all three are current, so
-    a kept panel's seats are exactly as fresh as the anonymous page's and the member's state is
-    never older than their last change. They live until the first moment a drawing declared
-    (:func:`valid_until`), ``PAGE_CACHE_SECONDS`` at most. They hold no CSRF token
-    (:func:`csrf_token` gives a placeholder while they are drawn, replaced by the request's
-    own token in every answer); a drawing that took a real token anyway is served, never kept.
-    A cache failure only means drawing again.
+    under a key of the page's entry and the session (the language is in the entry's key), with
+    the member's id and the session's password hash, and the generations they were drawn
+    from (content and seats); they are read with the entry and the session in one round trip
+    and served only to that member, while both generations are current, so a kept panel's
+    seats are exactly as fresh as the anonymous page's. Whatever is kept for a member is
+    deleted when their app says something they show changed (:func:`visitor_changed`, which
+    also moves their generation on, so a drawing made from the old rows meanwhile is not
+    stored): the member's state is never older than their last change. They live until the
+    first moment a drawing declared (:func:`valid_until`), ``PAGE_CACHE_SECONDS`` at most.
+    They hold no CSRF token (:func:`csrf_token` gives a placeholder while they are drawn,
+    replaced by the request's own token in every answer); a drawing that took a real token
+    anyway is served, never kept. A cache failure only means drawing again.
     """
 
-    FORMAT = 1
+    FORMAT = 2
 
-    def __init__(self, request, *, key: str, user_id: str, current: dict[str, int | None], visitor, stored):
+    def __init__(self, request, *, key: str, current: dict[str, int | None], stored):
         self.request = request
         self.key = key
-        self.user_id = user_id
         self.current = current
-        self.visitor = visitor
         self.stored = stored
 
     @staticmethod
-    def keys(entry_key: str, member: tuple[str, str]) -> tuple[str, str]:
-        """The member's generation, and the key of what was kept for them on this page.
-
-        The key holds the session's password hash too: a session that a password change
-        ended (Django logs it out when it loads its user) never reads what was drawn for
-        the member's valid sessions.
-        """
-        user_id, session_hash = member
-        identity = f"{entry_key}\n{user_id}\n{session_hash}"
-        return visitor_key(user_id), "pagecache:kept:" + hashlib.sha256(identity.encode()).hexdigest()
+    def key_for(entry_key: str, session_key: str) -> str:
+        """The key of what was kept for a session on a page (hashed: no session key in the cache's keys)."""
+        identity = f"{entry_key}\n{session_key}"
+        return "pagecache:kept:" + hashlib.sha256(identity.encode()).hexdigest()
 
     def read(self, fragments) -> dict[int, str]:
-        """Index of each kept fragment of ``fragments`` -> its drawing (kept, or drawn and kept)."""
+        """Index of each kept fragment of ``fragments`` -> its drawing (kept, or drawn and kept).
+
+        Nothing for a session that logged in nobody. The session's password hash is checked
+        too: a session that a password change ended (Django logs it out when it loads its
+        user) never reads what was drawn before.
+        """
         wanted = {
             index: (name, args) for index, (_start, _end, name, args) in enumerate(fragments) if name in _kept_fragments
         }
-        if not wanted or None in self.current.values():
+        member = session_member(self.request)
+        if not wanted or member is None or None in self.current.values():
             return {}
+        user_id, session_hash = member
         generations = tuple(sorted(self.current.items()))
         stored = self.stored
         if (
             isinstance(stored, tuple)
-            and len(stored) == 4
+            and len(stored) == 5
             and stored[0] == self.FORMAT
             and stored[1] == generations
-            and self.visitor is not None
-            and stored[2] == self.visitor
-            and {index: drawn[:2] for index, drawn in stored[3].items()} == wanted
+            and stored[2:4] == (user_id, session_hash)
+            and {index: drawn[:2] for index, drawn in stored[4].items()} == wanted
         ):
-            return {index: drawn[2] for index, drawn in stored[3].items()}
+            return {index: drawn[2] for index, drawn in stored[4].items()}
         try:
-            if self.visitor is None:  # the member's first drawing (or their generation expired)
-                value = _fresh_generation()
-                if not cache.add(visitor_key(self.user_id), value, timeout=VISITOR_GENERATION_SECONDS):
-                    return {}  # bumped meanwhile: drawn, not kept, this time
-                self.visitor = value
+            # Read before drawing: if the member changes meanwhile, what is drawn is not kept.
+            generation = cache.get(visitor_key(user_id))
+            if generation is None:  # the member's first drawing (or their generation expired)
+                generation = _fresh_generation()
+                if not cache.add(visitor_key(user_id), generation, timeout=VISITOR_GENERATION_SECONDS):
+                    return {}  # changed meanwhile: drawn, not kept, this time
         except Exception:
-            _log_failure("the page cache cannot be written")
+            _log_failure("the page cache cannot be read")
             return {}
         drawings, expires_at, keep = {}, None, True
         for index, (name, args) in wanted.items():
@@ -752,15 +807,13 @@ class KeptDrawings:
             if moment is not None and (expires_at is None or moment < expires_at):
                 expires_at = moment
         # Drawn for the member the session names (not for a session Django just logged out).
-        keep = keep and str(self.request.user.pk) == self.user_id
+        keep = keep and str(self.request.user.pk) == user_id
         timeout = settings.PAGE_CACHE_SECONDS
         if expires_at is not None:
             timeout = min(timeout, int((expires_at - timezone.now()).total_seconds()))
         if keep and timeout >= 1:
-            try:
-                cache.set(self.key, (self.FORMAT, generations, self.visitor, drawings), timeout)
-            except Exception:
-                _log_failure("the page cache cannot be written")
+            value = (self.FORMAT, generations, user_id, session_hash, drawings)
+            _keep_for_visitor(self.key, value, timeout, user_id=user_id, generation=generation)
         return {index: drawn[2] for index, drawn in drawings.items()}
 
     def _draw(self, name: str, args: tuple) -> tuple[str, datetime | None, bool]:
@@ -932,21 +985,25 @@ def session_member(request) -> tuple[str, str] | None:
     return request._page_cache_member
 
 
-def may_serve_from_cache_with_session(request) -> bool:
-    """A GET or HEAD by a visitor with a session who is not staff.
-
-    Staff are served by the whole stack: the Wagtail userbar on their pages is theirs. The
-    messages waiting for a visitor are a fragment of every page (``includes/messages.html``),
-    shown once like any other.
-    """
-    if (
+def may_try_cache_with_session(request) -> bool:
+    """A GET or HEAD by a visitor with a session cookie: the member middleware looks the page up
+    (reading the session with it), then asks :func:`may_serve_from_cache_with_session`."""
+    return not (
         getattr(request, "is_dummy", False)
         or settings.SESSION_COOKIE_NAME not in request.COOKIES  # without one: the anonymous cache's
         or request.method not in ("GET", "HEAD")
         or "HTTP_AUTHORIZATION" in request.META
         or getattr(request, "session", None) is None
-    ):
-        return False
+    )
+
+
+def may_serve_from_cache_with_session(request) -> bool:
+    """A visitor with a session who is not staff (asked once the session is read).
+
+    Staff are served by the whole stack: the Wagtail userbar on their pages is theirs. The
+    messages waiting for a visitor are a fragment of every page (``includes/messages.html``),
+    shown once like any other.
+    """
     # Asked once per session (is_staff): once known, the user need not be loaded for it.
     known, member = request.session.get(SESSION_STAFF_KEY), session_member(request)
     if member is not None and isinstance(known, list) and len(known) == 2 and str(known[0]) == member[0]:

@@ -38,3 +38,15 @@ class SessionStore(cached_db.SessionStore):
     def __init__(self, session_key=None):
         super().__init__(session_key)
         self._cache = _ShortLivedCache(self._cache)
+
+    def lookup_key(self) -> str | None:
+        """The cache key this session is kept under, for a caller that reads it together with
+        other keys (the page cache: one round trip for a member's page); None without a valid
+        session key (nothing to read)."""
+        return self.cache_key if self.session_key else None
+
+    def prime(self, data) -> None:
+        """This session's data as the caller read it from the cache under :meth:`lookup_key`;
+        loading the session then costs no round trip. A miss (None) leaves it to load as usual."""
+        if isinstance(data, dict) and not hasattr(self, "_session_cache"):
+            self._session_cache = data

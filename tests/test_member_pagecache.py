@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from .people import PEOPLE
+from .services import require_redis
 from .test_pagecache import ARTICLE, HOME, NEWS, PROGRAM, PROGRAMS, cache_state, visit
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,19 @@ def page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 300
     cache.clear()
     yield
+    cache.clear()
+
+
+@pytest.fixture(params=["local memory", "redis"])
+def either_cache(request, settings, page_cache):
+    """The page cache on the tests' local memory, then on production's Redis (core.cache), where
+    keeping and forgetting a member's drawings are scripts of their own."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": require_redis(), "KEY_PREFIX": "member-pages"}
+        }
+    cache.clear()
+    yield request.param
     cache.clear()
 
 
@@ -230,24 +244,37 @@ def test_pages_that_are_not_stored_keep_their_length_and_show_no_fragment_marks(
 # -- kept panels: a member's enrollment panel drawn once and kept for them --------------------
 
 
+class KeptDrawings:
+    """What the page cache keeps for members, read back from the cache: key -> the drawings' HTML."""
+
+    def __init__(self):
+        self.keys = []
+
+    def clear(self):
+        self.keys.clear()
+
+    def stored(self) -> dict[str, str]:
+        found = {key: cache.get(key) for key in dict.fromkeys(self.keys)}
+        # (format, generations, user id, session's password hash, {index: (name, args, html)})
+        return {key: "".join(html for _name, _args, html in value[4].values()) for key, value in found.items() if value}
+
+
 @pytest.fixture
 def kept_drawings(monkeypatch):
-    """What the page cache keeps for members (key -> drawing), as it writes it."""
     from core import pagecache
 
-    kept, set_in_cache = {}, pagecache.cache.set
+    kept, keep = KeptDrawings(), pagecache._keep_for_visitor
 
-    def recording_set(key, value, *args, **kwargs):
-        if key.startswith("pagecache:kept:"):  # (format, generations, member's generation, drawings)
-            kept[key] = "".join(html for _name, _args, html in value[3].values())
-        return set_in_cache(key, value, *args, **kwargs)
+    def recording(key, *args, **kwargs):
+        kept.keys.append(key)
+        return keep(key, *args, **kwargs)
 
-    monkeypatch.setattr(pagecache.cache, "set", recording_set)
+    monkeypatch.setattr(pagecache, "_keep_for_visitor", recording)
     return kept
 
 
 def test_a_members_panel_is_kept_for_them_and_costs_no_query_on_their_next_visit(
-    page_cache, kept_drawings, make_training, make_active_member
+    either_cache, kept_drawings, make_training, make_active_member
 ):
     training = make_training(capacity=20)
     visit(training.url)
@@ -255,7 +282,7 @@ def test_a_members_panel_is_kept_for_them_and_costs_no_query_on_their_next_visit
     visit(HOME, client)  # the first page of the session asks once whether the user is staff
     kept_drawings.clear()
     first = visit(training.url, client)[1]
-    assert "Daftar sekarang" in first and len(kept_drawings) == 1
+    assert "Daftar sekarang" in first and len(kept_drawings.stored()) == 1
     with CaptureQueriesContext(connection) as queries:
         response, again = visit(training.url, client)
     assert cache_state(response) == "member-hit" and "Daftar sekarang" in again and "Sisa kursi: 20" in again
@@ -263,7 +290,7 @@ def test_a_members_panel_is_kept_for_them_and_costs_no_query_on_their_next_visit
 
 
 def test_a_kept_panel_holds_no_csrf_token_and_every_answer_carries_a_fresh_working_one(
-    page_cache, kept_drawings, make_training, make_active_member
+    either_cache, kept_drawings, make_training, make_active_member
 ):
     from core.pagecache import CSRF_PLACEHOLDER
 
@@ -272,14 +299,14 @@ def test_a_kept_panel_holds_no_csrf_token_and_every_answer_carries_a_fresh_worki
     client = logged_in(make_active_member(full_name=PEOPLE[2].full_name))
     tokens = [CSRF_FIELD.search(visit(training.url, client)[1]).group(1) for _ in range(2)]
     assert tokens[0] != tokens[1] and CSRF_PLACEHOLDER not in tokens
-    (drawing,) = kept_drawings.values()
+    (drawing,) = kept_drawings.stored().values()
     assert CSRF_PLACEHOLDER in drawing and not any(token in drawing for token in tokens)
     # The older of the two works: both are masks of the member's own secret.
     response = client.post(f"/anggota/pelatihan/{training.pk}/daftar/", {"csrfmiddlewaretoken": tokens[0]})
     assert response.status_code == 302
 
 
-def test_a_kept_panel_shows_seats_taken_by_others_at_once(page_cache, make_training, make_active_member):
+def test_a_kept_panel_shows_seats_taken_by_others_at_once(either_cache, make_training, make_active_member):
     training = make_training(capacity=20)
     visit(training.url)
     nuraini = logged_in(make_active_member(full_name=PEOPLE[0].full_name))
@@ -290,22 +317,83 @@ def test_a_kept_panel_shows_seats_taken_by_others_at_once(page_cache, make_train
     assert "Sisa kursi: 19" in html and "Daftar sekarang" in html
 
 
-def test_a_kept_panel_follows_a_change_to_the_member_at_once(page_cache, make_training, make_active_member):
-    """Suspended by the secretariat, then verified again: the member's next page says so."""
+def test_a_kept_panel_follows_a_change_to_the_member_at_once_on_each_of_their_devices(
+    either_cache, make_training, make_active_member
+):
+    """Suspended by the secretariat, then verified again: the member's next page says so, on
+    the phone and on the laptop where each kept its own panel."""
     from members.models import Member
 
     training = make_training(capacity=20)
     visit(training.url)
     member = make_active_member(full_name=PEOPLE[3].full_name)
-    client = logged_in(member)
-    assert "Daftar sekarang" in visit(training.url, client)[1]
+    phone, laptop = logged_in(member), logged_in(member)
+    for client in (phone, laptop):
+        assert "Daftar sekarang" in visit(training.url, client)[1]
+        assert "Daftar sekarang" in visit(training.url, client)[1]
     member.status = Member.Status.SUSPENDED
     member.save()
-    html = visit(training.url, client)[1]
-    assert "Keanggotaan Anda ditangguhkan" in html and "Daftar sekarang" not in html
+    for client in (phone, laptop):
+        html = visit(training.url, client)[1]
+        assert "Keanggotaan Anda ditangguhkan" in html and "Daftar sekarang" not in html
     member.status = Member.Status.ACTIVE
     member.save()
+    for client in (laptop, phone):
+        assert "Daftar sekarang" in visit(training.url, client)[1]
+
+
+def test_a_panel_drawn_while_the_member_changes_is_not_kept(
+    either_cache, monkeypatch, make_training, make_active_member
+):
+    """The secretariat suspends her while her page is being drawn from her old row: that page may
+    show the old state once, never again after it."""
+    from core import pagecache
+    from members.models import Member
+    from programs import panels
+
+    training = make_training(capacity=20)
+    visit(training.url)
+    member = make_active_member(full_name=PEOPLE[0].full_name)
+    client = logged_in(member)
+    visit(HOME, client)
+    draw = pagecache._fragment_renderers[panels.FRAGMENT]
+
+    def drawn_then_suspended(request, **args):
+        html = draw(request, **args)
+        Member.objects.filter(pk=member.pk).update(status=Member.Status.SUSPENDED)
+        Member.objects.get(pk=member.pk).save()  # what the admin's save does: the member changed
+        return html
+
+    monkeypatch.setitem(pagecache._fragment_renderers, panels.FRAGMENT, drawn_then_suspended)
     assert "Daftar sekarang" in visit(training.url, client)[1]
+    monkeypatch.setitem(pagecache._fragment_renderers, panels.FRAGMENT, draw)
+    html = visit(training.url, client)[1]
+    assert "Keanggotaan Anda ditangguhkan" in html and "Daftar sekarang" not in html
+
+
+def test_a_members_hit_on_redis_is_one_round_trip(either_cache, monkeypatch, make_training, make_active_member):
+    """Session, page and the member's kept panel come in one read: a member's page costs what an
+    anonymous visitor's does in waiting on Redis."""
+    import redis.connection
+
+    if either_cache != "redis":
+        pytest.skip("round trips to Redis")
+    training = make_training(capacity=20)
+    visit(training.url)
+    client = logged_in(make_active_member(full_name=PEOPLE[1].full_name))
+    for _ in range(2):
+        visit(training.url, client)
+    sent, original = [], redis.connection.Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+    with CaptureQueriesContext(connection) as queries:
+        response, html = visit(training.url, client)
+    assert cache_state(response) == "member-hit" and "Daftar sekarang" in html and "Akun saya" in html
+    assert len(sent) == 1 and len(queries) == 0
 
 
 def test_a_kept_panel_ends_when_enrollment_closes(page_cache, make_training, make_active_member):
@@ -324,7 +412,7 @@ def test_a_kept_panel_ends_when_enrollment_closes(page_cache, make_training, mak
 
 
 def test_a_session_ended_by_a_password_change_elsewhere_never_sees_the_members_kept_panel(
-    page_cache, make_training, make_active_member
+    either_cache, make_training, make_active_member
 ):
     """Her phone changes the password (and stays logged in); the old session on a lost phone
     must show a visitor's page, though her phone has drawn and kept her panel again since."""
