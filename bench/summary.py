@@ -77,7 +77,7 @@ def rows(pages: dict | None, uncached: dict | None, storm: dict | None, fanout: 
                 f"{row['label']} {row['ratio']:.2f}" for row in anonymous
             )
             lines.append(("anonymous pages / static", figure, "≥ 0.6 each", mark(lowest["ratio"] >= 0.6)))
-        lines.append(("static file (the ceiling)", f"{pages['static']:,.0f} req/s", "", ""))
+        lines.append(("static file (median of its runs beside the pages)", f"{pages['static']:,.0f} req/s", "", ""))
     else:
         lines.append(("pages / static", *missing))
     if uncached:

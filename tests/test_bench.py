@@ -289,3 +289,20 @@ def test_summary_says_what_a_run_did_not_measure(tmp_path):
     assert "| storm / ceiling | not measured in this run |" in text
     assert "| member's home / static | 0.50 | ≥ 0.33 | ✓ |" in text
     assert "| anonymous pages / static | lowest 0.50 (home)" in text
+
+
+def test_a_pages_ratio_is_the_median_of_its_rounds_beside_the_static_file():
+    """The VM slows down by half between rounds: each round's ratio is unchanged, and so is the
+    figure the target is checked against; one odd round does not move it either."""
+
+    def run(rate):
+        return pages.WrkResult(
+            requests=int(rate * 5), seconds=5.0, rate=rate, p50=1.0, p99=2.0, non_2xx_3xx=0, socket_errors=0
+        )
+
+    drifting = pages.Row(
+        "home", "/", 200, "hit", [(run(4000), run(1600)), (run(2000), run(800)), (run(3000), run(1200))]
+    )
+    assert drifting.ratio == pytest.approx(0.4) and drifting.static_rate == 3000
+    odd = pages.Row("home", "/", 200, "hit", [(run(4000), run(1600)), (run(4000), run(400)), (run(4000), run(1800))])
+    assert odd.ratio == pytest.approx(0.4) and odd.result.rate == 1600
