@@ -17,8 +17,9 @@ SQLite, every cache off. Here:
    CaptureQueriesContext on the same database, a page requested twice; the second is what a
    running worker does).
 5. Both trees are served at once by gunicorn (2 sync workers each, on two ports) and measured
-   page by page in turn, this tree then the baseline, so that the machine's noise falls on
-   both alike: a warm-up, then ``wrk -t2 -c16 -d10s`` as an anonymous visitor.
+   page by page, so that the machine's noise falls on both alike: a warm-up of each, then
+   BENCH_ROUNDS (3) rounds of ``wrk -t2 -c16 -d<BENCH_UNCACHED_SECONDS, 5>s`` as an anonymous
+   visitor on this tree then on the baseline; the ratio is the median of the rounds'.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -140,19 +142,29 @@ def page_title(body: bytes) -> str:
     return found.group(1).decode(errors="replace").strip() if found else ""
 
 
-def measure(base_url: str, path: str, *, seconds: int, warmup: int) -> tuple[int, str, harness.WrkResult]:
+def warm(base_url: str, path: str, *, warmup: int) -> tuple[int, str]:
     import pages
 
     status, _, body = pages.fetch(base_url + path)
     if warmup:
         harness.wrk(base_url + path, seconds=warmup, connections=CONNECTIONS)
-    result, _ = harness.wrk(base_url + path, seconds=seconds, connections=CONNECTIONS)
-    return status, page_title(body), result
+    return status, page_title(body)
+
+
+def measure_pair(current_url: str, baseline_url: str, path: str, *, rounds: int, seconds: int) -> list:
+    """``rounds`` times: this tree, then the baseline, each for ``seconds`` (the VM's drift falls on both)."""
+    pairs = []
+    for _ in range(rounds):
+        now, _ = harness.wrk(current_url + path, seconds=seconds, connections=CONNECTIONS)
+        then, _ = harness.wrk(baseline_url + path, seconds=seconds, connections=CONNECTIONS)
+        pairs.append((now, then))
+    return pairs
 
 
 def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[str]]:
     """Measure ``urls`` on both trees; returns the report's section, the figures, the failures."""
-    seconds = harness.env_int("BENCH_UNCACHED_SECONDS", 10)
+    seconds = harness.env_int("BENCH_UNCACHED_SECONDS", 5)
+    rounds = harness.env_int("BENCH_ROUNDS", 3)
     warmup = harness.env_int("BENCH_WARMUP_SECONDS", 2)
     paths = [path for _, path in urls]
     baseline_commit = git("rev-parse", "--short=12", BASELINE_REF)
@@ -185,11 +197,15 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
             ) as baseline_url,
         ):
             for label, path in urls:
-                status_now, title_now, now = measure(current_url, path, seconds=seconds, warmup=warmup)
-                status_then, title_then, then = measure(baseline_url, path, seconds=seconds, warmup=warmup)
+                status_now, title_now = warm(current_url, path, warmup=warmup)
+                status_then, title_then = warm(baseline_url, path, warmup=warmup)
+                pairs = measure_pair(current_url, baseline_url, path, rounds=rounds, seconds=seconds)
+                ratios = [now.rate / then.rate if then.rate else 0.0 for now, then in pairs]
+                # The round of the median ratio gives the rates and latencies shown.
+                now, then = sorted(pairs, key=lambda pair: pair[0].rate / (pair[1].rate or 1))[len(pairs) // 2]
                 print(
                     f"  {label:30} {now.rate:7.1f} req/s, baseline {then.rate:7.1f} "
-                    f"(x{now.rate / (then.rate or 1):.2f}); "
+                    f"(x{statistics.median(ratios):.2f}; rounds {', '.join(f'{ratio:.2f}' for ratio in ratios)}); "
                     f"GET {status_now}/{status_then}; queries {queries['current'][path]} against "
                     f"{queries['baseline'][path]}",
                     flush=True,
@@ -200,10 +216,11 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
                         "path": path,
                         "current": now.rate,
                         "baseline": then.rate,
-                        "ratio": now.rate / then.rate if then.rate else 0.0,
+                        "ratio": statistics.median(ratios),
+                        "ratios": ratios,
                         "current_p50_ms": now.p50,
                         "baseline_p50_ms": then.p50,
-                        "errors": now.errors + then.errors,
+                        "errors": sum(now.errors + then.errors for now, then in pairs),
                         "status": [status_now, status_then],
                         "same_page": title_now == title_then,
                         "queries": queries["current"][path]["again"],
@@ -235,10 +252,10 @@ def run(urls: list[tuple[str, str]], *, scratch: Path) -> tuple[str, dict, list[
         if row["label"].startswith("article") and row["ratio"] < ARTICLE_TARGET
     ]
     result = {"baseline_ref": BASELINE_REF, "baseline_commit": baseline_commit, "rows": rows, "missed": missed}
-    return section(result, seconds=seconds), result, failures
+    return section(result, seconds=seconds, rounds=rounds), result, failures
 
 
-def section(result: dict, *, seconds: int) -> str:
+def section(result: dict, *, seconds: int, rounds: int) -> str:
     load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
     lines = [
         "## Every cache off, SQLite: this tree against the baseline (bench/uncached.py)",
@@ -249,19 +266,21 @@ def section(result: dict, *, seconds: int) -> str:
         "same virtualenv, its own SQLite database seeded with the same content by its own code",
         f"- server: gunicorn, {WORKERS} sync workers per tree, both running, measured in turn page by page; settings "
         "`uncached_settings` (production, PAGE_CACHE_SECONDS=0, every cache a DummyCache, no REDIS_URL)",
-        f"- load: `wrk -t2 -c{CONNECTIONS} -d{seconds}s --latency`, anonymous, after a warm-up",
+        f"- load: `wrk -t2 -c{CONNECTIONS} -d{seconds}s --latency`, anonymous, after a warm-up; {rounds} rounds "
+        "per page, this tree then the baseline; the ratio is the median of the rounds' (req/s: the median round's)",
         "- queries: Django's test client in a process of each tree, CaptureQueriesContext, the page's second request",
         "",
-        "| page | req/s | baseline req/s | x baseline | issue 16's req/s | queries | baseline queries "
+        "| page | req/s | baseline req/s | x baseline | per round | issue 16's req/s | queries | baseline queries "
         "| issue 16's queries | p50 | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in result["rows"]:
         ratio_mark = " ✗" if row["label"].startswith("article") and row["ratio"] < ARTICLE_TARGET else ""
         query_mark = " ✗" if row["queries"] > QUERY_TARGET else ""
         lines.append(
             f"| {row['label']} | {row['current']:,.0f} | {row['baseline']:,.0f} | {row['ratio']:.2f}{ratio_mark} "
-            f"| {row['issue_rate']} | {row['queries']}{query_mark} | {row['baseline_queries']} "
+            f"| {', '.join(f'{ratio:.2f}' for ratio in row['ratios'])} | {row['issue_rate']} "
+            f"| {row['queries']}{query_mark} | {row['baseline_queries']} "
             f"| {row['issue_queries']} | {harness.format_ms(row['current_p50_ms'])} | {row['errors']} |"
         )
     lines += [
