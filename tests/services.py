@@ -35,6 +35,18 @@ def require_redis() -> str:
     return REDIS_URL
 
 
+CACHE_KINDS = ["local memory", "redis"]
+
+
+def use_cache(settings, kind: str, *, prefix: str) -> None:
+    """The tests' cache: local memory (the settings' default) or, for ``"redis"``, production's
+    Redis backend (core.cache) with keys under ``prefix``."""
+    if kind == "redis":
+        settings.CACHES = {
+            "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": require_redis(), "KEY_PREFIX": prefix}
+        }
+
+
 def require_postgres() -> str:
     _require("PostgreSQL", "127.0.0.1", 5432)
     return POSTGRES_URL

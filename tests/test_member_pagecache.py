@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from .people import PEOPLE
-from .services import require_redis
+from .services import CACHE_KINDS, use_cache
 from .test_pagecache import ARTICLE, HOME, NEWS, PROGRAM, PROGRAMS, cache_state, visit
 
 pytestmark = pytest.mark.django_db
@@ -32,14 +32,11 @@ def page_cache(settings):
     cache.clear()
 
 
-@pytest.fixture(params=["local memory", "redis"])
+@pytest.fixture(params=CACHE_KINDS)
 def either_cache(request, settings, page_cache):
     """The page cache on the tests' local memory, then on production's Redis (core.cache), where
     keeping and forgetting a member's drawings are scripts of their own."""
-    if request.param == "redis":
-        settings.CACHES = {
-            "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": require_redis(), "KEY_PREFIX": "member-pages"}
-        }
+    use_cache(settings, request.param, prefix="member-pages")
     cache.clear()
     yield request.param
     cache.clear()

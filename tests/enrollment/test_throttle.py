@@ -11,21 +11,18 @@ from core import throttle
 from members.models import Enrollment
 from tasks.models import Notification
 from tests.people import JUMAT, NURAINI
-from tests.services import require_redis
+from tests.services import CACHE_KINDS, use_cache
 
 pytestmark = pytest.mark.django_db
 
 Status = Enrollment.Status
 
 
-@pytest.fixture(autouse=True, params=["local memory", "redis"])
+@pytest.fixture(autouse=True, params=CACHE_KINDS)
 def cache_kind(request, settings):
     """Every test twice: through allauth (a local-memory cache), and with the site's Redis cache,
     where core.throttle counts every rate in one round trip."""
-    if request.param == "redis":
-        settings.CACHES = {
-            "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": require_redis(), "KEY_PREFIX": "throttle-test"}
-        }
+    use_cache(settings, request.param, prefix="throttle-test")
     from django.core.cache import cache
 
     cache.clear()
