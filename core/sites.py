@@ -13,6 +13,8 @@ it found where Wagtail looks first (``request._wagtail_site``,
 from django.conf import settings
 from django.http.request import split_domain_port
 
+from . import prepared
+
 SITE_FIELDS = ("hostname", "port", "site_name", "root_page", "is_default_site")
 ROOT_PAGE_FIELDS = ("root_page__url_path", "root_page__content_type", "root_page__locale__language_code")
 
@@ -45,12 +47,13 @@ def remember(request, *, path: str | None = None) -> None:
     if hasattr(request, "_wagtail_site") and hasattr(request, "_wagtail_cached_site_root_paths"):
         return
     # Wagtail's order of the root paths: most specific first.
-    sites = list(
-        Site.objects.select_related("root_page__locale")
+    sites = prepared.run(
+        "core.sites.sites",
+        lambda: Site.objects.select_related("root_page__locale")
         # Of the root pages, what the root paths and finding the root's class need (the request's
         # root is read as its class below: a page row has some forty columns).
         .only(*SITE_FIELDS, *ROOT_PAGE_FIELDS)
-        .order_by("-root_page__url_path", "-is_default_site", "hostname")
+        .order_by("-root_page__url_path", "-is_default_site", "hostname"),
     )
     if not hasattr(request, "_wagtail_cached_site_root_paths"):
         request._wagtail_cached_site_root_paths = [
@@ -81,10 +84,14 @@ def _root_as_its_kind(site, *, served: bool) -> None:
     if model is None or isinstance(root, model):
         return
     related = getattr(model, "serve_select_related", ()) if served else ()
-    pages = model._default_manager.select_related(*related) if related else model._default_manager.all()
-    specific = pages.filter(pk=root.pk).first()
-    if specific is not None:
-        site.root_page = specific
+
+    def build(pk):
+        pages = model._default_manager.select_related(*related) if related else model._default_manager.all()
+        return pages.filter(pk=pk)
+
+    found = prepared.run(f"core.sites.root:{model._meta.label}:{bool(related)}", build, root.pk)
+    if found:
+        site.root_page = found[0]
 
 
 class SiteMiddleware:

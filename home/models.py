@@ -7,7 +7,7 @@ from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Page
 from wagtail.search import index
 
-from core import numbering
+from core import numbering, prepared
 from core.pages import ServedPageMixin
 
 # The fields a member number's pattern may use besides ``seq`` (members.numbers fills them).
@@ -147,6 +147,15 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("site settings")
+
+    @classmethod
+    def for_site(cls, site):
+        """Wagtail's get_or_create for the site: the read compiled once per process (core/prepared.py)."""
+        if site is not None and site.pk:
+            found = prepared.run("home.site_settings", lambda site_id: cls.base_queryset().filter(site=site_id), site.pk)
+            if found:
+                return found[0]
+        return super().for_site(site)
 
     def clean(self):
         super().clean()
