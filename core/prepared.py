@@ -119,6 +119,10 @@ def _compile_with(build, values, *, seed: int) -> _Entry:
             raise ValueError(f"prepared: value {n} is written into the SQL, not passed as a parameter")
     # Django's iterables ask the query for a compiler: they get this one, whose SQL is set per call.
     queryset.query.get_compiler = lambda *args, **kwargs: compiler
+    # The converters of its columns (from the connection's backend and the fields: code, no data)
+    # are the same on every call.
+    converters = compiler.get_converters([column[0] for column in compiler.select[0 : compiler.col_count]])
+    compiler.get_converters = lambda expressions: converters
     entry = _Entry()
     entry.compiler, entry.queryset, entry.sql, entry.params, entry.slots = compiler, queryset, sql, list(params), slots
     return entry

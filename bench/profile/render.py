@@ -132,10 +132,11 @@ for label, url in URLS:
 
         profiler = Profiler(interval=0.001)
         profiler.start()
-        for _ in range(10):
+        for _ in range(int(os.environ.get("PROFN", "10"))):
             client.get(url)
         profiler.stop()
         name = label.replace(" ", "_").replace("?", "").replace("=", "").replace(".", "_")
+        profiler.last_session.save(os.path.join(args.profile, f"{name}.pyisession"))
         with open(os.path.join(args.profile, f"{name}.txt"), "w") as f:
             f.write(profiler.output_text(unicode=True, color=False, show_all=False))
 print(json.dumps(results))
