@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from core import prepared, visibility
@@ -149,16 +149,17 @@ def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePag
     ``image.renditions.all()``), so the templates read it as before.
     """
     pages = [article, *cards]
-    links = prepared.run(
+    # The SQL of prefetch_related("categories"): each category row with the article it belongs to.
+    categories = prepared.run(
         "news.prefetch_for_article.categories",
-        lambda pks: NewsArticlePage.categories.through.objects.filter(newsarticlepage__in=pks)
-        .select_related("newscategory")
-        .order_by("newscategory__sort_order", "newscategory__name"),
+        lambda pks: NewsCategory.objects.filter(articles__in=pks)
+        .annotate(_article_id=F("articles"))
+        .order_by("sort_order", "name"),
         [page.pk for page in pages],
     )
     by_page = {page.pk: [] for page in pages}
-    for link in links:
-        by_page[link.newsarticlepage_id].append(link.newscategory)
+    for category in categories:
+        by_page[category._article_id].append(category)
     for page in pages:
         _prefetched(page, "categories", NewsCategory.objects.all(), by_page[page.pk])
     images = [page.feature_image for page in pages if page.feature_image_id]
