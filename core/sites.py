@@ -49,11 +49,13 @@ def remember(request, *, path: str | None = None) -> None:
     # Wagtail's order of the root paths: most specific first.
     sites = prepared.run(
         "core.sites.sites",
-        lambda: Site.objects.select_related("root_page__locale")
-        # Of the root pages, what the root paths and finding the root's class need (the request's
-        # root is read as its class below: a page row has some forty columns).
-        .only(*SITE_FIELDS, *ROOT_PAGE_FIELDS)
-        .order_by("-root_page__url_path", "-is_default_site", "hostname"),
+        lambda: (
+            Site.objects.select_related("root_page__locale")
+            # Of the root pages, what the root paths and finding the root's class need (the request's
+            # root is read as its class below: a page row has some forty columns).
+            .only(*SITE_FIELDS, *ROOT_PAGE_FIELDS)
+            .order_by("-root_page__url_path", "-is_default_site", "hostname")
+        ),
     )
     if not hasattr(request, "_wagtail_cached_site_root_paths"):
         request._wagtail_cached_site_root_paths = [

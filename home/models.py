@@ -152,7 +152,9 @@ class SiteSettings(BaseSiteSetting):
     def for_site(cls, site):
         """Wagtail's get_or_create for the site: the read compiled once per process (core/prepared.py)."""
         if site is not None and site.pk:
-            found = prepared.run("home.site_settings", lambda site_id: cls.base_queryset().filter(site=site_id), site.pk)
+            found = prepared.run(
+                "home.site_settings", lambda site_id: cls.base_queryset().filter(site=site_id), site.pk
+            )
             if found:
                 return found[0]
         return super().for_site(site)

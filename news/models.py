@@ -177,6 +177,9 @@ class NewsArticlePage(ServedPageMixin, Page):
     class Meta:
         verbose_name = _("news article")
         verbose_name_plural = _("news articles")
+        # An article's neighbours (news.selectors.neighbours) are the nearest by (date, id) on
+        # each side: found through this index instead of a scan of every article.
+        indexes = [models.Index(fields=["date", "page_ptr"], name="news_article_date_id")]
 
     @property
     def pubdate(self) -> datetime.datetime:

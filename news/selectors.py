@@ -152,9 +152,11 @@ def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePag
     # The SQL of prefetch_related("categories"): each category row with the article it belongs to.
     categories = prepared.run(
         "news.prefetch_for_article.categories",
-        lambda pks: NewsCategory.objects.filter(articles__in=pks)
-        .annotate(_article_id=F("articles"))
-        .order_by("sort_order", "name"),
+        lambda pks: (
+            NewsCategory.objects.filter(articles__in=pks)
+            .annotate(_article_id=F("articles"))
+            .order_by("sort_order", "name")
+        ),
         [page.pk for page in pages],
     )
     by_page = {page.pk: [] for page in pages}

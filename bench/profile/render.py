@@ -104,7 +104,7 @@ for label, url in URLS:
     if args.sql:
         print(f"--- {label}")
         for q in queries.captured_queries:
-            print("   ", q["sql"][:int(os.environ.get("SQLW", "300"))])
+            print("   ", q["sql"][: int(os.environ.get("SQLW", "300"))])
     start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(args.n):
         client.get(url)

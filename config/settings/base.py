@@ -115,8 +115,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
             ],
-            # Wagtail's image tags with their filters parsed once per template (core/templatetags/kept_images.py).
-            "libraries": {"wagtailimages_tags": "core.templatetags.kept_images"},
         },
     },
     # Plain text for people: email subjects and text/plain parts are rendered without HTML

@@ -5,8 +5,8 @@ operations again (``inspect.getcallargs`` per operation): about a tenth of an un
 The specs are written in the template, so the nodes here keep the filters they built: code, like
 the compiled template that holds them, never an image or a rendition (those are read per render).
 
-Registered in place of ``wagtailimages_tags`` (``TEMPLATES`` ``libraries`` in config/settings/base.py):
-templates keep ``{% load wagtailimages_tags %}``, and every other tag of the library is Wagtail's own.
+The site's templates ``{% load kept_images %}`` where they would load ``wagtailimages_tags``: the
+same tags and filters (every other one is Wagtail's own), the same HTML.
 """
 
 from django import template

@@ -19,9 +19,11 @@ def main_menu(context):
     # get_children().live().in_menu(), compiled once per process (core/prepared.py).
     return prepared.run(
         "home.main_menu",
-        lambda path, depth: Page.objects.filter(path__startswith=path, depth=depth, live=True, show_in_menus=True)
-        .only("id", "title", "url_path", "path", "depth")
-        .order_by("path"),
+        lambda path, depth: (
+            Page.objects.filter(path__startswith=path, depth=depth, live=True, show_in_menus=True)
+            .only("id", "title", "url_path", "path", "depth")
+            .order_by("path")
+        ),
         root.path,
         root.depth + 1,
     )
