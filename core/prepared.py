@@ -80,7 +80,9 @@ def _compile(build, values) -> _Entry:
         check.sql != entry.sql
         or len(check.params) != len(entry.params)
         or [(slot.index, slot.n, slot.how) for slot in check.slots] != [(s.index, s.n, s.how) for s in entry.slots]
-        or any(a != b for index, (a, b) in enumerate(zip(entry.params, check.params)) if index not in placed)
+        or any(
+            a != b for index, (a, b) in enumerate(zip(entry.params, check.params, strict=True)) if index not in placed
+        )
     ):
         raise ValueError("prepared: the query's shape depends on its values; give what it depends on as shape")
     return entry

@@ -2,7 +2,6 @@ from django import template
 from wagtail.models import Page, Site
 
 from core import prepared
-
 from home import sharing
 
 register = template.Library()
