@@ -33,10 +33,11 @@ _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 class _Slot:
     """Where value ``n`` goes in the parameters: as it is, as a date's text (SQLite), or in a LIKE pattern."""
 
-    __slots__ = ("how", "index", "n")
+    __slots__ = ("how", "index", "n", "wrap")
 
-    def __init__(self, index: int, n: int, how: str):
-        self.index, self.n, self.how = index, n, how
+    def __init__(self, index: int, n: int, how: str, wrap=None):
+        # wrap: the type the backend gave the value (psycopg's Int4 for an integer column), or None.
+        self.index, self.n, self.how, self.wrap = index, n, how, wrap
 
 
 class _Entry:
@@ -79,7 +80,7 @@ def _compile(build, values) -> _Entry:
     if (
         check.sql != entry.sql
         or len(check.params) != len(entry.params)
-        or [(slot.index, slot.n, slot.how) for slot in check.slots] != [(s.index, s.n, s.how) for s in entry.slots]
+        or [(s.index, s.n, s.how, s.wrap) for s in check.slots] != [(s.index, s.n, s.how, s.wrap) for s in entry.slots]
         or any(
             a != b for index, (a, b) in enumerate(zip(entry.params, check.params, strict=True)) if index not in placed
         )
@@ -100,6 +101,14 @@ def _compile_with(build, values, *, seed: int) -> _Entry:
         for n, stand_in in enumerate(flat_stand_ins):
             if type(param) is type(stand_in) and param == stand_in:
                 slots.append(_Slot(index, n, "same"))
+                break
+            if (
+                isinstance(stand_in, int)
+                and isinstance(param, int)
+                and not isinstance(param, bool)
+                and param == stand_in
+            ):
+                slots.append(_Slot(index, n, "same", wrap=type(param)))
                 break
             if isinstance(stand_in, datetime.date) and param == stand_in.isoformat():
                 slots.append(_Slot(index, n, "date"))
@@ -156,7 +165,7 @@ def run(key: str, build, *values, shape=()) -> list:
     for slot in entry.slots:
         value = flat[slot.n]
         if slot.how == "same":
-            params[slot.index] = value
+            params[slot.index] = value if slot.wrap is None else slot.wrap(value)
         elif slot.how == "date":
             params[slot.index] = ops.adapt_datefield_value(value)
         else:
