@@ -10,6 +10,8 @@ it found where Wagtail looks first (``request._wagtail_site``,
 ``request._wagtail_cached_site_root_paths``).
 """
 
+import functools
+
 from django.conf import settings
 from django.http.request import split_domain_port
 
@@ -42,21 +44,15 @@ def remember(request, *, path: str | None = None) -> None:
 
     ``path``: the page's path below the site root, as Wagtail's ``serve`` view was given it.
     """
-    from wagtail.models import Site, SiteRootPath
+    from wagtail.models import SiteRootPath
 
     if hasattr(request, "_wagtail_site") and hasattr(request, "_wagtail_cached_site_root_paths"):
         return
-    # Wagtail's order of the root paths: most specific first.
-    sites = prepared.run(
-        "core.sites.sites",
-        lambda: (
-            Site.objects.select_related("root_page__locale")
-            # Of the root pages, what the root paths and finding the root's class need (the request's
-            # root is read as its class below: a page row has some forty columns).
-            .only(*SITE_FIELDS, *ROOT_PAGE_FIELDS)
-            .order_by("-root_page__url_path", "-is_default_site", "hostname")
-        ),
-    )
+    served = path is not None and not path.strip("/")
+    # A page below the root: each root's whole row with its kind's joined (the router starts from
+    # the root as its class). The root served: read below as its class with what it shows.
+    links = () if served else root_kind_links()
+    sites = prepared.run("core.sites.sites", lambda: _sites(links=links), shape=links)
     if not hasattr(request, "_wagtail_cached_site_root_paths"):
         request._wagtail_cached_site_root_paths = [
             SiteRootPath(site.id, site.root_page.url_path, site.root_url, site.root_page.locale.language_code)
@@ -69,10 +65,35 @@ def remember(request, *, path: str | None = None) -> None:
         except (TypeError, ValueError):
             port = None
         request._wagtail_site = choose(sites, hostname, port)
-        _root_as_its_kind(request._wagtail_site, served=path is not None and not path.strip("/"))
+        _root_as_its_kind(request._wagtail_site, served=served, joined=links)
 
 
-def _root_as_its_kind(site, *, served: bool) -> None:
+def _sites(*, links: tuple[str, ...] = ()):
+    from wagtail.models import Site
+
+    if links:
+        sites = Site.objects.select_related("root_page__locale", *(f"root_page__{link}" for link in links))
+    else:
+        # Of the root pages, what the root paths and finding the root's class need (the request's
+        # root is read as its class below: a page row has some forty columns).
+        sites = Site.objects.select_related("root_page__locale").only(*SITE_FIELDS, *ROOT_PAGE_FIELDS)
+    # Wagtail's order of the root paths: most specific first.
+    return sites.order_by("-root_page__url_path", "-is_default_site", "hostname")
+
+
+@functools.cache
+def root_kind_links() -> tuple[str, ...]:
+    """The reverse links from ``Page`` to each kind of page that may be a site's root (a child of the tree's root)."""
+    from wagtail.models import Page, get_page_models
+
+    return tuple(
+        model._meta.model_name
+        for model in get_page_models()
+        if model is not Page and list(model._meta.parents) == [Page] and Page in model.allowed_parent_page_models()
+    )
+
+
+def _root_as_its_kind(site, *, served: bool, joined: tuple[str, ...] = ()) -> None:
     """The site's root page as its own class; when it is the page served, with what it shows.
 
     Wagtail's router asks ``site.root_page.specific`` (a query); asked here instead, the same
@@ -85,6 +106,12 @@ def _root_as_its_kind(site, *, served: bool) -> None:
     model = root.specific_class
     if model is None or isinstance(root, model):
         return
+    if model._meta.model_name in joined:
+        try:
+            site.root_page = getattr(root, model._meta.model_name)  # selected with the Site: no query
+            return
+        except model.DoesNotExist:
+            pass
     related = getattr(model, "serve_select_related", ()) if served else ()
 
     def build(pk):
