@@ -71,14 +71,33 @@ def remember(request, *, path: str | None = None) -> None:
 def _sites(*, links: tuple[str, ...] = ()):
     from wagtail.models import Site
 
+    # And each Site's own rows (its Wagtail site settings: what the header and footer show).
+    own = per_site_rows()
+    related = ("root_page__locale", *(link for link, _ in own))
     if links:
-        sites = Site.objects.select_related("root_page__locale", *(f"root_page__{link}" for link in links))
+        sites = Site.objects.select_related(*related, *(f"root_page__{link}" for link in links))
     else:
         # Of the root pages, what the root paths and finding the root's class need (the request's
         # root is read as its class below: a page row has some forty columns).
-        sites = Site.objects.select_related("root_page__locale").only(*SITE_FIELDS, *ROOT_PAGE_FIELDS)
+        fields = [field for _, fields in own for field in fields]
+        sites = Site.objects.select_related(*related).only(*SITE_FIELDS, *ROOT_PAGE_FIELDS, *fields)
     # Wagtail's order of the root paths: most specific first.
     return sites.order_by("-root_page__url_path", "-is_default_site", "hostname")
+
+
+@functools.cache
+def per_site_rows() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The rows kept one per Site (a reverse one-to-one, e.g. Wagtail's site settings): (link, its fields)."""
+    from wagtail.models import Site
+
+    return tuple(
+        (
+            rel.get_accessor_name(),
+            tuple(f"{rel.get_accessor_name()}__{f.name}" for f in rel.related_model._meta.concrete_fields),
+        )
+        for rel in Site._meta.related_objects
+        if rel.one_to_one
+    )
 
 
 @functools.cache

@@ -150,8 +150,14 @@ class SiteSettings(BaseSiteSetting):
 
     @classmethod
     def for_site(cls, site):
-        """Wagtail's get_or_create for the site: the read compiled once per process (core/prepared.py)."""
+        """Wagtail's get_or_create for the site: read with the Site when core.sites read it (the
+        request's Site, for a page Wagtail serves), else compiled once per process (core/prepared.py)."""
         if site is not None and site.pk:
+            relation = getattr(type(site), cls._meta.get_field("site").remote_field.get_accessor_name()).related
+            if relation.is_cached(site):
+                found = relation.get_cached_value(site)
+                if found is not None:
+                    return found
             found = prepared.run(
                 "home.site_settings", lambda site_id: cls.base_queryset().filter(site=site_id), site.pk
             )
