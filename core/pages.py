@@ -10,7 +10,7 @@ it as that kind at once; a parent of several kinds joins each kind's table to th
 from django.utils.functional import classproperty
 from wagtail.coreutils import resolve_model_string
 
-from . import visibility
+from . import prepared, visibility
 
 
 class ServedPageMixin:
@@ -52,22 +52,35 @@ class ServedPageMixin:
                 pass
         return page.specific
 
-    def route(self, request, path_components):
-        if not path_components:
-            return super().route(request, path_components)
+    def _child_query(self, path: str, depth: int, slug: str):
+        """The child with ``slug`` (``path``, ``depth``: the children's), as its kind when there is one kind."""
         model = self.single_child_model
         if model is not None:
-            pages = model.objects.child_of(self)
+            pages = model.objects.all()
             if model.serve_select_related:  # select_related() without names would follow every key
                 pages = pages.select_related(*model.serve_select_related)
         else:
             # Children of several kinds: each kind's own row joined to the page's, in one query.
             from wagtail.models import Page
 
-            pages = Page.objects.child_of(self)
+            pages = Page.objects.all()
             if self.child_kind_links:  # select_related() without names would follow every key
                 pages = pages.select_related(*self.child_kind_links)
-        subpage = pages.filter(slug=path_components[0]).first()
+        return pages.filter(path__startswith=path, depth=depth, slug=slug).order_by("path")[:1]
+
+    def route(self, request, path_components):
+        if not path_components:
+            return super().route(request, path_components)
+        model = self.single_child_model
+        # Wagtail's child_of() and the slug, said plainly, compiled once per process (core/prepared.py).
+        found = prepared.run(
+            f"core.pages.route:{type(self)._meta.label}",
+            self._child_query,
+            self.path,
+            self.depth + 1,
+            path_components[0],
+        )
+        subpage = found[0] if found else None
         if subpage is None:  # a child of an older kind, or none: Wagtail's own way (or its 404)
             return super().route(request, path_components)
         if model is None:

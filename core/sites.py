@@ -10,8 +10,12 @@ it found where Wagtail looks first (``request._wagtail_site``,
 ``request._wagtail_cached_site_root_paths``).
 """
 
+import functools
+
 from django.conf import settings
 from django.http.request import split_domain_port
+
+from . import prepared
 
 SITE_FIELDS = ("hostname", "port", "site_name", "root_page", "is_default_site")
 ROOT_PAGE_FIELDS = ("root_page__url_path", "root_page__content_type", "root_page__locale__language_code")
@@ -40,18 +44,15 @@ def remember(request, *, path: str | None = None) -> None:
 
     ``path``: the page's path below the site root, as Wagtail's ``serve`` view was given it.
     """
-    from wagtail.models import Site, SiteRootPath
+    from wagtail.models import SiteRootPath
 
     if hasattr(request, "_wagtail_site") and hasattr(request, "_wagtail_cached_site_root_paths"):
         return
-    # Wagtail's order of the root paths: most specific first.
-    sites = list(
-        Site.objects.select_related("root_page__locale")
-        # Of the root pages, what the root paths and finding the root's class need (the request's
-        # root is read as its class below: a page row has some forty columns).
-        .only(*SITE_FIELDS, *ROOT_PAGE_FIELDS)
-        .order_by("-root_page__url_path", "-is_default_site", "hostname")
-    )
+    served = path is not None and not path.strip("/")
+    # A page below the root: each root's whole row with its kind's joined (the router starts from
+    # the root as its class). The root served: read below as its class with what it shows.
+    links = () if served else root_kind_links()
+    sites = prepared.run("core.sites.sites", lambda: _sites(links=links), shape=links)
     if not hasattr(request, "_wagtail_cached_site_root_paths"):
         request._wagtail_cached_site_root_paths = [
             SiteRootPath(site.id, site.root_page.url_path, site.root_url, site.root_page.locale.language_code)
@@ -64,10 +65,54 @@ def remember(request, *, path: str | None = None) -> None:
         except (TypeError, ValueError):
             port = None
         request._wagtail_site = choose(sites, hostname, port)
-        _root_as_its_kind(request._wagtail_site, served=path is not None and not path.strip("/"))
+        _root_as_its_kind(request._wagtail_site, served=served, joined=links)
 
 
-def _root_as_its_kind(site, *, served: bool) -> None:
+def _sites(*, links: tuple[str, ...] = ()):
+    from wagtail.models import Site
+
+    # And each Site's own rows (its Wagtail site settings: what the header and footer show).
+    own = per_site_rows()
+    related = ("root_page__locale", *(link for link, _ in own))
+    if links:
+        sites = Site.objects.select_related(*related, *(f"root_page__{link}" for link in links))
+    else:
+        # Of the root pages, what the root paths and finding the root's class need (the request's
+        # root is read as its class below: a page row has some forty columns).
+        fields = [field for _, fields in own for field in fields]
+        sites = Site.objects.select_related(*related).only(*SITE_FIELDS, *ROOT_PAGE_FIELDS, *fields)
+    # Wagtail's order of the root paths: most specific first.
+    return sites.order_by("-root_page__url_path", "-is_default_site", "hostname")
+
+
+@functools.cache
+def per_site_rows() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The rows kept one per Site (a reverse one-to-one, e.g. Wagtail's site settings): (link, its fields)."""
+    from wagtail.models import Site
+
+    return tuple(
+        (
+            rel.get_accessor_name(),
+            tuple(f"{rel.get_accessor_name()}__{f.name}" for f in rel.related_model._meta.concrete_fields),
+        )
+        for rel in Site._meta.related_objects
+        if rel.one_to_one
+    )
+
+
+@functools.cache
+def root_kind_links() -> tuple[str, ...]:
+    """The reverse links from ``Page`` to each kind of page that may be a site's root (a child of the tree's root)."""
+    from wagtail.models import Page, get_page_models
+
+    return tuple(
+        model._meta.model_name
+        for model in get_page_models()
+        if model is not Page and list(model._meta.parents) == [Page] and Page in model.allowed_parent_page_models()
+    )
+
+
+def _root_as_its_kind(site, *, served: bool, joined: tuple[str, ...] = ()) -> None:
     """The site's root page as its own class; when it is the page served, with what it shows.
 
     Wagtail's router asks ``site.root_page.specific`` (a query); asked here instead, the same
@@ -80,11 +125,21 @@ def _root_as_its_kind(site, *, served: bool) -> None:
     model = root.specific_class
     if model is None or isinstance(root, model):
         return
+    if model._meta.model_name in joined:
+        try:
+            site.root_page = getattr(root, model._meta.model_name)  # selected with the Site: no query
+            return
+        except model.DoesNotExist:
+            pass
     related = getattr(model, "serve_select_related", ()) if served else ()
-    pages = model._default_manager.select_related(*related) if related else model._default_manager.all()
-    specific = pages.filter(pk=root.pk).first()
-    if specific is not None:
-        site.root_page = specific
+
+    def build(pk):
+        pages = model._default_manager.select_related(*related) if related else model._default_manager.all()
+        return pages.filter(pk=pk)
+
+    found = prepared.run(f"core.sites.root:{model._meta.label}:{bool(related)}", build, root.pk)
+    if found:
+        site.root_page = found[0]
 
 
 class SiteMiddleware:

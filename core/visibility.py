@@ -12,6 +12,8 @@ from django.core.signals import request_finished, request_started
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Substr
 
+from . import prepared
+
 _restrictions: ContextVar[list | None] = ContextVar("page_view_restrictions", default=None)
 _in_request: ContextVar[bool] = ContextVar("page_view_restrictions_in_request", default=False)
 
@@ -38,27 +40,39 @@ def restrictions() -> list:
     found = _restrictions.get()
     if found is None:
         # Of the restricted page only its place in the tree (a page row has some forty columns).
-        found = list(
-            PageViewRestriction.objects.select_related("page").only(
+        found = prepared.run(
+            "core.visibility.restrictions",
+            lambda: PageViewRestriction.objects.select_related("page").only(
                 "restriction_type", "password", "page", "page__path", "page__depth", "page__url_path"
-            )
+            ),
         )
         if _in_request.get():
             _restrictions.set(found)
     return found
 
 
-def public_q() -> Q:
-    """Wagtail's ``PageQuerySet.public_q()`` from the rows read once: no page under a restriction."""
+def restricted() -> tuple[list[str], list[int]]:
+    """The paths and depths of the restricted pages, as values for a query compiled once (core/prepared.py)."""
+    found = restrictions()
+    return [restriction.page.path for restriction in found], [restriction.page.depth for restriction in found]
+
+
+def public_q(paths=None, depths=None) -> Q:
+    """Wagtail's ``PageQuerySet.public_q()`` from the rows read once: no page under a restriction.
+
+    ``paths``, ``depths``: the restricted pages' (``restricted()``), when the caller has them.
+    """
+    if paths is None:
+        paths, depths = restricted()
     q = Q()
-    for restriction in restrictions():
-        q &= ~(Q(path__startswith=restriction.page.path) & Q(depth__gte=restriction.page.depth))
+    for path, depth in zip(paths, depths, strict=True):
+        q &= ~(Q(path__startswith=path) & Q(depth__gte=depth))
     return q
 
 
-def public(pages):
+def public(pages, paths=None, depths=None):
     """``pages.public()`` without reading the restrictions again."""
-    return pages.filter(public_q())
+    return pages.filter(public_q(paths, depths))
 
 
 def public_alone(pages):

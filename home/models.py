@@ -7,7 +7,7 @@ from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Page
 from wagtail.search import index
 
-from core import numbering
+from core import numbering, prepared
 from core.pages import ServedPageMixin
 
 # The fields a member number's pattern may use besides ``seq`` (members.numbers fills them).
@@ -147,6 +147,23 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("site settings")
+
+    @classmethod
+    def for_site(cls, site):
+        """Wagtail's get_or_create for the site: read with the Site when core.sites read it (the
+        request's Site, for a page Wagtail serves), else compiled once per process (core/prepared.py)."""
+        if site is not None and site.pk:
+            relation = getattr(type(site), cls._meta.get_field("site").remote_field.get_accessor_name()).related
+            if relation.is_cached(site):
+                found = relation.get_cached_value(site)
+                if found is not None:
+                    return found
+            found = prepared.run(
+                "home.site_settings", lambda site_id: cls.base_queryset().filter(site=site_id), site.pk
+            )
+            if found:
+                return found[0]
+        return super().for_site(site)
 
     def clean(self):
         super().clean()

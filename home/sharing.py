@@ -20,6 +20,7 @@ neither ``news`` nor ``programs``:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from urllib.parse import urljoin
 
@@ -165,10 +166,18 @@ def _image_of(page, *, site, site_settings):
     return image
 
 
+@functools.cache
+def _og_filter():
+    """OG_IMAGE_FILTER parsed once per process (Wagtail parses a spec string on every call; the spec never changes)."""
+    from wagtail.images.models import Filter
+
+    return Filter(spec=OG_IMAGE_FILTER)
+
+
 def _picture(image, *, base_url: str) -> Picture | None:
     if image is None:
         return None
-    rendition = image.get_rendition(OG_IMAGE_FILTER)
+    rendition = image.get_rendition(_og_filter())
     return Picture(
         url=urljoin(base_url, rendition.url),
         width=rendition.width,

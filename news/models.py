@@ -18,7 +18,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from core import pagecache
+from core import pagecache, prepared
 from core.pages import ServedPageMixin
 
 from .blocks import ArticleBodyBlock
@@ -177,6 +177,9 @@ class NewsArticlePage(ServedPageMixin, Page):
     class Meta:
         verbose_name = _("news article")
         verbose_name_plural = _("news articles")
+        # An article's neighbours (news.selectors.neighbours) are the nearest by (date, id) on
+        # each side: found through this index instead of a scan of every article.
+        indexes = [models.Index(fields=["date", "page_ptr"], name="news_article_date_id")]
 
     @property
     def pubdate(self) -> datetime.datetime:
@@ -192,7 +195,18 @@ class NewsArticlePage(ServedPageMixin, Page):
     @cached_property
     def tag_list(self) -> list:
         """The tags, read once for the page and its JSON-LD (home.sharing)."""
-        return list(self.tags.all())
+        if "tagged_items" in getattr(self, "_cluster_related_objects", {}) or not self.pk:
+            return list(self.tags.all())  # a preview: the tags in the editor's form
+        from taggit.models import Tag
+
+        # taggit's query for self.tags.all(), compiled once per process (core/prepared.py).
+        return prepared.run(
+            "news.tag_list",
+            lambda pk: Tag.objects.filter(news_newsarticletag_items__content_object=pk).order_by(
+                "news_newsarticletag_items__id"
+            ),
+            self.pk,
+        )
 
     def get_context(self, request, *args, **kwargs):
         from . import selectors
@@ -216,9 +230,15 @@ class NewsArticlePage(ServedPageMixin, Page):
 
     def related_page_links(self) -> list[Page]:
         """The live pages the article points to, with what a link shows (a page row has some forty columns)."""
-        links = self.related_pages.select_related("page").only(
-            "article", "sort_order", "page__title", "page__url_path", "page__live", "page__path", "page__depth"
-        )
+        fields = ("article", "sort_order", "page__title", "page__url_path", "page__live", "page__path", "page__depth")
+        if "related_pages" in getattr(self, "_cluster_related_objects", {}) or not self.pk:
+            links = self.related_pages.select_related("page").only(*fields)  # a preview: the editor's form
+        else:  # compiled once per process (core/prepared.py)
+            links = prepared.run(
+                "news.related_page_links",
+                lambda pk: NewsArticleRelatedPage.objects.filter(article=pk).select_related("page").only(*fields),
+                self.pk,
+            )
         return [link.page for link in links if link.page.live]
 
     # What home.sharing shows when the article is shared, and its NewsArticle JSON-LD.

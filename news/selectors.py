@@ -4,17 +4,20 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from core import visibility
+from core import prepared, visibility
 
 from .models import CARD_WIDTHS, NewsArticlePage, NewsCategory
 
 
-def live_articles(*, index=None) -> QuerySet[NewsArticlePage]:
-    """Published, public articles (under ``index`` if given), newest first."""
-    articles = visibility.public(NewsArticlePage.objects.live())
+def live_articles(*, index=None, restricted=None) -> QuerySet[NewsArticlePage]:
+    """Published, public articles (under ``index`` if given), newest first.
+
+    ``restricted``: the restricted pages' paths and depths (``visibility.restricted()``), when given.
+    """
+    articles = visibility.public(NewsArticlePage.objects.live(), *(restricted or ()))
     if index is not None:
         articles = articles.child_of(index)
     return articles.order_by("-date", "-first_published_at", "-pk")
@@ -120,20 +123,21 @@ def latest_articles(*, limit: int = 3, exclude_pk: int | None = None) -> list[Ne
     return list(with_listing_data(articles)[:limit])
 
 
-def related_articles(*, article: NewsArticlePage, limit: int = 3, articles=None) -> list[NewsArticlePage]:
+def related_articles(*, article: NewsArticlePage, limit: int = 3) -> list[NewsArticlePage]:
     """Other live articles that share a category with ``article``, newest first, as cards.
 
     Their categories and image renditions are not read here: :func:`prefetch_for_article`
     reads them with the article's own, one query each.
     """
-    shared = NewsArticlePage.categories.through.objects.filter(newsarticlepage=article.pk).values("newscategory")
-    articles = (
-        (live_articles() if articles is None else articles)
-        .filter(categories__in=shared)
-        .exclude(pk=article.pk)
-        .distinct()
-    )
-    return list(articles.only(*CARD_FIELDS).select_related("feature_image")[:limit])
+    paths, depths = visibility.restricted()
+
+    def build(pk, paths, depths):
+        shared = NewsArticlePage.categories.through.objects.filter(newsarticlepage=pk).values("newscategory")
+        articles = live_articles(restricted=(paths, depths)).filter(categories__in=shared).exclude(pk=pk).distinct()
+        return articles.only(*CARD_FIELDS).select_related("feature_image")[:limit]
+
+    # Compiled once per process (core/prepared.py); the rows are read on every call.
+    return prepared.run("news.related_articles", build, article.pk, paths, depths, shape=(limit,))
 
 
 def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePage]) -> None:
@@ -141,34 +145,76 @@ def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePag
 
     An image has a rendition per size the site shows (a few, however many articles there are),
     so reading them all answers the lead picture, the sharing image and the cards at once.
+    What is read is left where ``prefetch_related`` leaves it (``page.categories.all()``,
+    ``image.renditions.all()``), so the templates read it as before.
     """
-    from django.db.models import prefetch_related_objects
-
     pages = [article, *cards]
-    prefetch_related_objects(
-        pages, Prefetch("categories", queryset=NewsCategory.objects.order_by("sort_order", "name"))
+    # The SQL of prefetch_related("categories"): each category row with the article it belongs to.
+    categories = prepared.run(
+        "news.prefetch_for_article.categories",
+        lambda pks: (
+            NewsCategory.objects.filter(articles__in=pks)
+            .annotate(_article_id=F("articles"))
+            .order_by("sort_order", "name")
+        ),
+        [page.pk for page in pages],
     )
+    by_page = {page.pk: [] for page in pages}
+    for category in categories:
+        by_page[category._article_id].append(category)
+    for page in pages:
+        _prefetched(page, "categories", NewsCategory.objects.all(), by_page[page.pk])
     images = [page.feature_image for page in pages if page.feature_image_id]
     if images:
-        prefetch_related_objects(images, "renditions")
+        from wagtail.images import get_image_model
+
+        rendition_model = get_image_model().get_rendition_model()
+        renditions = prepared.run(
+            "news.prefetch_for_article.renditions",
+            lambda ids: rendition_model.objects.filter(image_id__in=ids),
+            list(dict.fromkeys(image.pk for image in images)),
+        )
+        image_field = rendition_model._meta.get_field("image")
+        by_image = {}
+        for rendition in renditions:
+            by_image.setdefault(rendition.image_id, []).append(rendition)
+        # An image on two pages is two objects sharing its renditions, as prefetch_related leaves them.
+        for image in reversed(images):
+            own = by_image.get(image.pk, [])
+            for rendition in own:
+                image_field.set_cached_value(rendition, image)
+            _prefetched(image, "renditions", rendition_model.objects.all(), own)
+
+
+def _prefetched(instance, name: str, queryset, rows: list) -> None:
+    """``rows`` where ``prefetch_related(name)`` leaves them: ``instance.<name>.all()`` answers without a query."""
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 def neighbours(*, article: NewsArticlePage) -> tuple[NewsArticlePage | None, NewsArticlePage | None]:
     """The previous (older) and next (newer) live, public sibling by date."""
-    # The siblings as plainly as they can be said (the cost is in building the query, not running it).
     parent_path = article.path[: (article.depth - 1) * article.steplen]
-    siblings = visibility.public(
-        NewsArticlePage.objects.filter(live=True, path__startswith=parent_path, depth=article.depth)
-    )
-    older = siblings.filter(Q(date__lt=article.date) | Q(date=article.date, pk__lt=article.pk))
-    newer = siblings.filter(Q(date__gt=article.date) | Q(date=article.date, pk__gt=article.pk))
-    # One query for both: each side's nearest as a one-row subquery (SQLite and PostgreSQL allow it),
-    # which already holds every condition.
-    nearest_older = older.order_by("-date", "-pk").values("pk")[:1]
-    nearest_newer = newer.order_by("date", "pk").values("pk")[:1]
-    found = NewsArticlePage.objects.filter(Q(pk__in=nearest_older) | Q(pk__in=nearest_newer)).only(
-        "title", "url_path", "date"
-    )
+    paths, depths = visibility.restricted()
+
+    def build(parent_path, depth, date, pk, paths, depths):
+        # The siblings as plainly as they can be said.
+        siblings = visibility.public(
+            NewsArticlePage.objects.filter(live=True, path__startswith=parent_path, depth=depth), paths, depths
+        )
+        older = siblings.filter(Q(date__lt=date) | Q(date=date, pk__lt=pk))
+        newer = siblings.filter(Q(date__gt=date) | Q(date=date, pk__gt=pk))
+        # One query for both: each side's nearest as a one-row subquery (SQLite and PostgreSQL allow it),
+        # which already holds every condition.
+        nearest_older = older.order_by("-date", "-pk").values("pk")[:1]
+        nearest_newer = newer.order_by("date", "pk").values("pk")[:1]
+        return NewsArticlePage.objects.filter(Q(pk__in=nearest_older) | Q(pk__in=nearest_newer)).only(
+            "title", "url_path", "date"
+        )
+
+    # Compiled once per process (core/prepared.py); the rows are read on every call.
+    found = prepared.run("news.neighbours", build, parent_path, article.depth, article.date, article.pk, paths, depths)
     previous_article = next_article = None
     for neighbour in found:
         if (neighbour.date, neighbour.pk) < (article.date, article.pk):

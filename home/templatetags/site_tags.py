@@ -1,6 +1,7 @@
 from django import template
-from wagtail.models import Site
+from wagtail.models import Page, Site
 
+from core import prepared
 from home import sharing
 
 register = template.Library()
@@ -13,7 +14,18 @@ def main_menu(context):
     site = Site.find_for_request(request) if request else None
     if site is None:
         return []
-    return list(site.root_page.get_children().live().in_menu().only("id", "title", "url_path", "path", "depth"))
+    root = site.root_page
+    # get_children().live().in_menu(), compiled once per process (core/prepared.py).
+    return prepared.run(
+        "home.main_menu",
+        lambda path, depth: (
+            Page.objects.filter(path__startswith=path, depth=depth, live=True, show_in_menus=True)
+            .only("id", "title", "url_path", "path", "depth")
+            .order_by("path")
+        ),
+        root.path,
+        root.depth + 1,
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -189,6 +189,50 @@ def test_a_draft_is_visible_nowhere(client, demo_site, make_article):
     assert "zebrakuda" not in html_of(client.get("/"))
 
 
+def test_an_article_shows_what_editors_changed_on_the_next_request(client, demo_site, make_article):
+    """Its reads are compiled once per process (core/prepared.py), its rows read every time: a publish,
+    an unpublish, a new menu page and a view restriction show at once, and a private page never does."""
+    from wagtail.models import Page, PageViewRestriction
+
+    older = make_article("Kabar lama bersama", slug="kabar-lama", date=datetime.date(2030, 1, 1), categories=["umkm"])
+    middle = make_article(
+        "Kabar tengah bersama", slug="kabar-tengah", date=datetime.date(2030, 1, 2), categories=["umkm"]
+    )
+    url = middle.url
+    html = html_of(client.get(url))
+    assert 'rel="prev" href="/berita/kabar-lama/"' in html and 'rel="next"' not in html  # the newest article
+    assert "Kabar lama bersama" in html[html.index('id="related-heading"') :]
+
+    newer = make_article("Kabar baru bersama", slug="kabar-baru", date=datetime.date(2030, 1, 3), categories=["umkm"])
+    html = html_of(client.get(url))
+    assert 'rel="next" href="/berita/kabar-baru/"' in html
+    assert "Kabar baru bersama" in html[html.index('id="related-heading"') :]
+
+    # A restricted page is in no list, whatever the number of restrictions (the SQL's shape changes).
+    PageViewRestriction.objects.create(page=newer, restriction_type=PageViewRestriction.PASSWORD, password="rahasia")
+    html = html_of(client.get(url))
+    assert "kabar-baru" not in html and "Kabar baru bersama" not in html
+    PageViewRestriction.objects.create(page=older, restriction_type=PageViewRestriction.LOGIN)
+    html = html_of(client.get(url))
+    # The previous article is now an older one (the demo's), not the restricted one.
+    assert "kabar-lama" not in html and "kabar-baru" not in html and 'rel="prev" href="/berita/' in html
+    PageViewRestriction.objects.filter(page=older).delete()
+    assert 'rel="prev" href="/berita/kabar-lama/"' in html_of(client.get(url))
+
+    older.unpublish()
+    html = html_of(client.get(url))
+    assert "kabar-lama" not in html and "Kabar lama bersama" not in html
+
+    # The main menu and the article's own fields are read again too.
+    home = Page.objects.get(depth=2)
+    home.add_child(instance=Page(title="Menu baru zebra", slug="menu-baru", show_in_menus=True, live=True))
+    middle.title = "Kabar tengah diubah"
+    middle.save_revision().publish()
+    html = html_of(client.get(url))
+    assert "Menu baru zebra" in html[html.index('class="site-nav"') :] and "<h1" in html
+    assert "Kabar tengah diubah" in html
+
+
 def test_home_page_shows_the_featured_and_latest_articles(client, demo_site):
     html = html_of(client.get("/"))
     featured = html[html.index('class="news-featured"') :]
