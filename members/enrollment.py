@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import get_active_log_context
 from wagtail.log_actions import registry as log_actions
 
-from core import pagecache
+from core import pagecache, prepared
 from programs.models import TrainingPage
 from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus
 
@@ -216,6 +216,17 @@ def _already_enrolled(mine: Enrollment | None = None) -> EnrollmentError:
     return EnrollmentError("already_enrolled", _("You are already enrolled in this training."), enrollment=mine)
 
 
+# The member's own enrollments in a training that a refusal reads, compiled once per process
+# (core.prepared): asked on every enroll POST and every training page a member sees.
+_MINE = prepared.Prepared(
+    lambda: Enrollment.objects.filter(
+        member_id=prepared.Slot("member"),
+        training_id=prepared.Slot("training"),
+        status__in=(*Enrollment.ACTIVE_STATUSES, Status.REJECTED),
+    )
+)
+
+
 def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | None = None) -> EnrollmentError | None:
     """Why this member may not enroll in this training now; None when they may.
 
@@ -227,11 +238,7 @@ def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | No
     enrollment joins the waiting list (:func:`enrollment_outcome`).
     """
     # One query for both of the member's own rules: an active enrollment, a rejection.
-    mine = list(
-        Enrollment.objects.filter(
-            member_id=member.pk, training_id=training.pk, status__in=(*Enrollment.ACTIVE_STATUSES, Status.REJECTED)
-        )
-    )
+    mine = _MINE.all(member=member.pk, training=training.pk)
     for enrollment in mine:  # what the caller reads of them next (e.g. may_cancel), without a query
         enrollment.training, enrollment.member = training, member
     if (active := next((enrollment for enrollment in mine if enrollment.is_active), None)) is not None:
@@ -300,20 +307,17 @@ def audit(*, enrollment: Enrollment, action: str, by=None, **data) -> None:
         raise ValueError(f"The log action {action!r} has not been registered.")
     context = get_active_log_context()
     entry_model = log_actions.get_log_model_for_instance(enrollment)
-    entry_model.objects.bulk_create(
-        [
-            entry_model(
-                content_type=ContentType.objects.get_for_model(enrollment, for_concrete_model=False),
-                label=str(enrollment),
-                action=action,
-                timestamp=timezone.now(),
-                data=data,
-                user=by or context.user,
-                uuid=context.uuid,
-                object_id=str(enrollment.pk),
-            )
-        ]
+    entry = entry_model(
+        content_type=ContentType.objects.get_for_model(enrollment, for_concrete_model=False),
+        label=str(enrollment),
+        action=action,
+        timestamp=timezone.now(),
+        data=data,
+        user=by or context.user,
+        uuid=context.uuid,
+        object_id=str(enrollment.pk),
     )
+    prepared.insert(entry, send_signals=False)  # bulk_create()'s row, its INSERT compiled once per process
 
 
 # -- the lock -------------------------------------------------------------------------------
@@ -423,7 +427,7 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
     elif enrollment.status == Status.WAITLISTED:
         enrollment.waitlisted_at = now
     try:
-        enrollment.save()
+        prepared.insert(enrollment)  # save()'s INSERT, compiled once per process (core.prepared)
     except IntegrityError as error:  # the constraint: a concurrent request of the same member won
         raise _already_enrolled() from error  # (the transaction rolls back whole, nothing half-written)
     position = None

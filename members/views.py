@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import throttle, visibility
+from core import prepared, throttle, visibility
 from core.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
@@ -144,18 +144,23 @@ def privacy(request):
 # -- enrollment: POST only, on the logged-in member's own enrollment ---------------------------
 
 
-@functools.cache
-def _trainings():
-    """The trainings a member may enroll in through a link, as one query, built once per process
-    (an unevaluated queryset: each request filters a copy). The view restrictions are checked in
-    the page's own query (core.visibility), not by Wagtail's .public() (the restrictions read, then
-    a path per restriction); the ids of its districts come with it, for the eligibility rule
-    (members.enrollment): two queries fewer on every enrollment of a storm."""
-    return enrollment.with_district_ids(visibility.public_alone(TrainingPage.objects.live()))
+# The trainings a member may enroll in through a link, as one query compiled once per process
+# (core.prepared; the id a slot). The view restrictions are checked in the page's own query
+# (core.visibility), not by Wagtail's .public() (the restrictions read, then a path per
+# restriction); the ids of its districts come with it, for the eligibility rule
+# (members.enrollment): two queries fewer on every enrollment of a storm, and no queryset
+# built and compiled again on each (about 1,900 Python calls of the enroll POST's).
+_TRAINING = prepared.Prepared(
+    lambda: enrollment.with_district_ids(visibility.public_alone(TrainingPage.objects.live())).filter(
+        pk=prepared.Slot("pk")
+    )
+)
 
 
 def _training(training_id: int) -> TrainingPage:
-    return get_object_or_404(_trainings(), pk=training_id)
+    if (training := _TRAINING.first(pk=training_id)) is None:  # <id:...> (core.converters): 18 digits at most
+        raise Http404("No such training.")
+    return training
 
 
 ENROLLED_MESSAGES = {

@@ -48,6 +48,8 @@ from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeData, mark_safe
 
+from core import prepared
+
 from .models import Notification
 from .signals import address_refused
 from .wire import Prototypes
@@ -195,7 +197,8 @@ def _record(*, idempotency_key: str, new_key: bool = False, **fields) -> Notific
     """
     try:
         with transaction.atomic(savepoint=not new_key):
-            notification = Notification.objects.create(idempotency_key=idempotency_key, **fields)
+            # save()'s INSERT compiled once per process (core.prepared): the same row, ~600 calls fewer.
+            notification = prepared.insert(Notification(idempotency_key=idempotency_key, **fields))
     except IntegrityError:
         if new_key:
             raise
@@ -203,7 +206,7 @@ def _record(*, idempotency_key: str, new_key: bool = False, **fields) -> Notific
         if existing is None:  # not the key: a row that cannot be stored at all
             raise
         return existing
-    dispatch(notification_id=notification.pk, on_commit=True)
+    transaction.on_commit(wake_up)
     return notification
 
 
@@ -342,6 +345,57 @@ def dispatch(*, notification_id: int, countdown: float | None = None, on_commit:
         deliver_notification.apply_async_on_commit(args=(notification_id,), countdown=countdown)
         return True
     return deliver_notification.enqueue(notification_id, countdown=countdown)
+
+
+# The wake-up of the outbox. A new row is not handed to Celery one by one: after the commit that
+# recorded it, one ``deliver_recorded`` task is queued unless one is already waiting (an atomic
+# ``add`` of WAKE_KEY: SET NX with WAKE_SECONDS to live), and that task delivers every row recorded
+# until it starts. It deletes the key *before* it reads the rows: a row committed before the
+# deletion is in its read; a row committed after it finds the key free and queues the next task.
+# A task lost, or a broker down, costs nothing more than the wait: the key lives WAKE_SECONDS
+# (then the next commit queues again), and the sweeper sends any row left pending. During a
+# storm of enrollments that is one publish (and one cheap SET NX) where there was one per row.
+WAKE_KEY = "outbox:wake-up"
+WAKE_SECONDS = 30
+
+
+def wake_up() -> bool:
+    """Queue the delivery of the rows just committed, unless a delivery already waits for them.
+
+    True when this call queued it. A cache that does not answer counts as "none waiting" (add()
+    degrades to True, core.cache): the task is queued, as every row was before.
+    """
+    from django.core.cache import cache
+
+    from .delivery import deliver_recorded
+
+    if not cache.add(WAKE_KEY, 1, WAKE_SECONDS):
+        return False  # a task queued earlier has not read the rows yet: it will read this one
+    if not deliver_recorded.enqueue():
+        cache.delete(WAKE_KEY)  # broker down: the next commit tries again, the sweeper has the rows
+        return False
+    return True
+
+
+def deliver_recorded() -> list[Notification]:
+    """Deliver the rows waiting for a wake-up (``wake_up()``): pending, never tried, not bulk mail
+    (a batch has its own task). Returns those still pending (to try again at next_attempt_at)."""
+    from django.core.cache import cache
+
+    cache.delete(WAKE_KEY)  # first: see the comment above WAKE_KEY
+    waiting = (
+        Notification.objects.filter(claimable(now=timezone.now()), status=Notification.Status.PENDING)
+        .filter(next_attempt_at__isnull=True)
+        .exclude(kind__in=bulk_kinds())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    again = []
+    for notification_id in list(waiting):
+        notification = deliver(notification_id=notification_id)  # None: another worker took it
+        if notification is not None and notification.status == Notification.Status.PENDING:
+            again.append(notification)
+    return again
 
 
 def claimable(*, now) -> Q:

@@ -28,9 +28,10 @@ def test_participants_hear_of_a_new_venue_once_and_of_a_cancellation(
 ):
     training = make_training(capacity=1)
     confirmed, waiting, gone = make_active_member(), make_active_member(), make_active_member()
-    for member in (confirmed, waiting, gone):
-        service.enroll(member=member, training=training)
-    service.cancel(enrollment=Enrollment.objects.get(member=gone), by_staff=False)
+    with django_capture_on_commit_callbacks(execute=True):  # committed: their emails go out now
+        for member in (confirmed, waiting, gone):
+            service.enroll(member=member, training=training)
+        service.cancel(enrollment=Enrollment.objects.get(member=gone), by_staff=False)
     mail.outbox.clear()
 
     publish(training, summary="Ringkasan baru")  # nothing a participant must know
