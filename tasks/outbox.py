@@ -2,8 +2,9 @@
 
 ``notify()`` records a message as a ``Notification`` row inside the caller's
 transaction (its template and a JSON context: one cheap INSERT, so a caller holding a
-lock is not kept waiting by rendering) and hands its id to Celery once that transaction
-commits; ``rendered()`` makes the text at delivery, the same bytes it would have made then.
+lock is not kept waiting by rendering) and wakes the delivery up once that transaction
+commits (``wake_up()``: one task for the rows recorded meanwhile); ``rendered()`` makes
+the text at delivery, the same bytes it would have made then.
 Delivery claims the row atomically, so a task delivered twice (Redis redelivers
 unacknowledged tasks; the sweeper re-dispatches stuck rows) sends at most once
 after the row is marked sent. A batch marks its accepted rows a chunk at a time and
