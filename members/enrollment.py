@@ -22,7 +22,19 @@ from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Count, F, FilteredRelation, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -216,15 +228,30 @@ def _already_enrolled(mine: Enrollment | None = None) -> EnrollmentError:
     return EnrollmentError("already_enrolled", _("You are already enrolled in this training."), enrollment=mine)
 
 
-# The member's own enrollments in a training that a refusal reads, compiled once per process
-# (core.prepared): asked on every enroll POST and every training page a member sees.
+# The enrollments of a member in a training that a refusal reads (active ones, a rejection).
+REFUSAL_STATUSES = (*Enrollment.ACTIVE_STATUSES, Status.REJECTED)
+
+# Those rows, compiled once per process (core.prepared): asked on every training page a member sees.
 _MINE = prepared.Prepared(
     lambda: Enrollment.objects.filter(
-        member_id=prepared.Slot("member"),
-        training_id=prepared.Slot("training"),
-        status__in=(*Enrollment.ACTIVE_STATUSES, Status.REJECTED),
+        member_id=prepared.Slot("member"), training_id=prepared.Slot("training"), status__in=REFUSAL_STATUSES
     )
 )
+
+
+def with_own_enrollments(trainings, *, user):
+    """Trainings that say, from their own query, whether ``user``'s member has an enrollment that
+    :func:`enroll_refusal` reads in them (``has_own_enrollments``, for ``own_enrollments_of``: the
+    user's id): an enroll POST of someone with none, a storm's every one, makes no query for them."""
+    own = Enrollment.objects.filter(training_id=OuterRef("pk"), member__user_id=user, status__in=REFUSAL_STATUSES)
+    return trainings.annotate(own_enrollments_of=Cast(user, IntegerField()), has_own_enrollments=Exists(own))
+
+
+def _own_enrollments(*, member: Member, training: TrainingPage) -> list[Enrollment]:
+    read_for = getattr(training, "own_enrollments_of", None)
+    if read_for is not None and read_for == member.user_id and not training.has_own_enrollments:
+        return []  # read with the training, for this member (with_own_enrollments): none
+    return _MINE.all(member=member.pk, training=training.pk)
 
 
 def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | None = None) -> EnrollmentError | None:
@@ -237,8 +264,8 @@ def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | No
     eligibility (gender, district, cadre level, age). A full training refuses nobody: the
     enrollment joins the waiting list (:func:`enrollment_outcome`).
     """
-    # One query for both of the member's own rules: an active enrollment, a rejection.
-    mine = _MINE.all(member=member.pk, training=training.pk)
+    # One query for both of the member's own rules (an active enrollment, a rejection), or none.
+    mine = _own_enrollments(member=member, training=training)
     for enrollment in mine:  # what the caller reads of them next (e.g. may_cancel), without a query
         enrollment.training, enrollment.member = training, member
     if (active := next((enrollment for enrollment in mine if enrollment.is_active), None)) is not None:
@@ -405,13 +432,13 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
     """Confirm the member, put them on the waiting list, or (approval trainings) await staff.
 
     Under the seat lock only what decides the seat and records it: count, insert the
-    enrollment, its outbox row (rendered at delivery) and the audit entry, commit. The rules
-    and the email's words about the training come before the lock; a concurrent click of the
-    same member loses on the database constraint (one active enrollment).
+    enrollment, its outbox row (rendered at delivery, its words about the training and its
+    calendar file made then too) and the audit entry, commit. The rules come before the lock; a
+    concurrent click of the same member loses on the database constraint (one active enrollment).
     """
     if refusal := enroll_refusal(member=member, training=training, now=now):
         raise refusal
-    draft = notifications.enrollment_draft(member=member, training=training)
+    draft = notifications.enrollment_draft(member=member, words_at_delivery=True)  # its words: when sent
     stamped_under_lock = now is None
     if training.requires_approval:  # no seat decided now: approve() decides under the lock
         lock_seats(training=training)

@@ -98,6 +98,32 @@ def attachment_maker(name: str):
     return register
 
 
+# Words of a message made when it is sent, like an attachment: ``notify(context_at_delivery=
+# MadeAtDelivery(name, args))`` keeps the name and the args in the row's context under this key,
+# and rendering calls the function registered under ``name`` (:func:`context_maker`), in the
+# row's language, for a dict the recorded context is laid over.
+_MADE_KEY = "__made_at_delivery__"
+_CONTEXT_MAKERS: dict[str, Callable[..., dict]] = {}
+
+
+def context_maker(name: str):
+    """Register the function that makes a context recorded as ``MadeAtDelivery(name, args)``."""
+
+    def register(function: Callable[..., dict]) -> Callable[..., dict]:
+        _CONTEXT_MAKERS[name] = function
+        return function
+
+    return register
+
+
+def _with_made_context(context: dict) -> dict:
+    """The context a row renders: what its maker makes now, with what was recorded laid over it."""
+    if (made := context.get(_MADE_KEY)) is None:
+        return context
+    recorded = {key: value for key, value in context.items() if key != _MADE_KEY}
+    return _CONTEXT_MAKERS[made["maker"]](**made["args"]) | recorded
+
+
 def stored_attachment(data: dict) -> Attachment:
     """An attachment as a row keeps it: as it was recorded, or made now by its registered maker."""
     if "maker" in data:
@@ -116,6 +142,7 @@ def notify(
     attachments: list[Attachment | MadeAtDelivery] | tuple[Attachment | MadeAtDelivery, ...] = (),
     secret: bool = False,
     new_key: bool = False,
+    context_at_delivery: MadeAtDelivery | None = None,
 ) -> Notification:
     """Record an email for ``recipient`` and deliver it after the current transaction commits.
 
@@ -128,14 +155,21 @@ def notify(
     with the same ``idempotency_key`` returns the first row and sends nothing more. ``new_key``:
     the key names something this transaction created (a new enrollment's id), so no row can hold
     it yet and the row is inserted without the savepoint that catches a second call (two round
-    trips fewer, which matters to a caller holding a lock).
+    trips fewer, which matters to a caller holding a lock). ``context_at_delivery``: more words,
+    made when the message is rendered by the maker registered under its name (``context_maker``),
+    ``context`` laid over them; a caller holding a lock records their name and args only.
     """
     language = language or settings.LANGUAGE_CODE
-    stored = encode_context(context or {}, language=language)
+    context = context or {}
+    if context_at_delivery is not None:
+        context = context | {_MADE_KEY: vars(context_at_delivery)}
+    stored = encode_context(context, language=language)
     if stored is not None and secret:
         stored = {_TAG: "sealed", "value": seal(json.dumps(stored))}
     if stored is None:
-        subject, body_text, body_html = render_message(template=template, context=context or {}, language=language)
+        with translation.override(language):
+            context = _with_made_context(context)
+        subject, body_text, body_html = render_message(template=template, context=context, language=language)
         return notify_rendered(
             kind=kind,
             recipient=recipient,
@@ -277,9 +311,9 @@ def rendered(notification: Notification) -> Rendered:
     """The message a row stands for, in its language: rendered from its template and context,
     or as it was stored (bodies unsealed). Raises when its template no longer renders."""
     if notification.template:
-        parts = render_message(
-            template=notification.template, context=decode_context(notification.context), language=notification.language
-        )
+        with translation.override(notification.language):
+            context = _with_made_context(decode_context(notification.context))
+        parts = render_message(template=notification.template, context=context, language=notification.language)
         # Plain text, not the SafeString a template returns: whoever shows it (the admin) escapes it.
         return Rendered(*(str.__str__(part) for part in parts))
     body_text, body_html = notification.body_text, notification.body_html
