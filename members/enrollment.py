@@ -22,14 +22,26 @@ from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Count, F, FilteredRelation, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import get_active_log_context
 from wagtail.log_actions import registry as log_actions
 
-from core import pagecache
+from core import pagecache, prepared
 from programs.models import TrainingPage
 from programs.schedule import CadreLevel, EnrollmentState, Gender, TrainingStatus
 
@@ -216,6 +228,30 @@ def _already_enrolled(mine: Enrollment | None = None) -> EnrollmentError:
     return EnrollmentError("already_enrolled", _("You are already enrolled in this training."), enrollment=mine)
 
 
+# The enrollments of a member in a training that a refusal reads (active ones, a rejection).
+REFUSAL_STATUSES = (*Enrollment.ACTIVE_STATUSES, Status.REJECTED)
+
+
+def _refusal_enrollments(member, training):
+    """Those rows (compiled once per process, core.prepared: asked on every training page a member sees)."""
+    return Enrollment.objects.filter(member_id=member, training_id=training, status__in=REFUSAL_STATUSES)
+
+
+def with_own_enrollments(trainings, *, user):
+    """Trainings that say, from their own query, whether ``user``'s member has an enrollment that
+    :func:`enroll_refusal` reads in them (``has_own_enrollments``, for ``own_enrollments_of``: the
+    user's id): an enroll POST of someone with none, a storm's every one, makes no query for them."""
+    own = Enrollment.objects.filter(training_id=OuterRef("pk"), member__user_id=user, status__in=REFUSAL_STATUSES)
+    return trainings.annotate(own_enrollments_of=Cast(user, IntegerField()), has_own_enrollments=Exists(own))
+
+
+def _own_enrollments(*, member: Member, training: TrainingPage) -> list[Enrollment]:
+    read_for = getattr(training, "own_enrollments_of", None)
+    if read_for is not None and read_for == member.user_id and not training.has_own_enrollments:
+        return []  # read with the training, for this member (with_own_enrollments): none
+    return prepared.run("members.enrollment.own", _refusal_enrollments, member.pk, training.pk)
+
+
 def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | None = None) -> EnrollmentError | None:
     """Why this member may not enroll in this training now; None when they may.
 
@@ -226,12 +262,8 @@ def enroll_refusal(*, member: Member, training: TrainingPage, now: datetime | No
     eligibility (gender, district, cadre level, age). A full training refuses nobody: the
     enrollment joins the waiting list (:func:`enrollment_outcome`).
     """
-    # One query for both of the member's own rules: an active enrollment, a rejection.
-    mine = list(
-        Enrollment.objects.filter(
-            member_id=member.pk, training_id=training.pk, status__in=(*Enrollment.ACTIVE_STATUSES, Status.REJECTED)
-        )
-    )
+    # One query for both of the member's own rules (an active enrollment, a rejection), or none.
+    mine = _own_enrollments(member=member, training=training)
     for enrollment in mine:  # what the caller reads of them next (e.g. may_cancel), without a query
         enrollment.training, enrollment.member = training, member
     if (active := next((enrollment for enrollment in mine if enrollment.is_active), None)) is not None:
@@ -300,20 +332,17 @@ def audit(*, enrollment: Enrollment, action: str, by=None, **data) -> None:
         raise ValueError(f"The log action {action!r} has not been registered.")
     context = get_active_log_context()
     entry_model = log_actions.get_log_model_for_instance(enrollment)
-    entry_model.objects.bulk_create(
-        [
-            entry_model(
-                content_type=ContentType.objects.get_for_model(enrollment, for_concrete_model=False),
-                label=str(enrollment),
-                action=action,
-                timestamp=timezone.now(),
-                data=data,
-                user=by or context.user,
-                uuid=context.uuid,
-                object_id=str(enrollment.pk),
-            )
-        ]
+    entry = entry_model(
+        content_type=ContentType.objects.get_for_model(enrollment, for_concrete_model=False),
+        label=str(enrollment),
+        action=action,
+        timestamp=timezone.now(),
+        data=data,
+        user=by or context.user,
+        uuid=context.uuid,
+        object_id=str(enrollment.pk),
     )
+    prepared.insert(entry, send_signals=False)  # bulk_create()'s row, its INSERT compiled once per process
 
 
 # -- the lock -------------------------------------------------------------------------------
@@ -401,13 +430,13 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
     """Confirm the member, put them on the waiting list, or (approval trainings) await staff.
 
     Under the seat lock only what decides the seat and records it: count, insert the
-    enrollment, its outbox row (rendered at delivery) and the audit entry, commit. The rules
-    and the email's words about the training come before the lock; a concurrent click of the
-    same member loses on the database constraint (one active enrollment).
+    enrollment, its outbox row (rendered at delivery, its words about the training and its
+    calendar file made then too) and the audit entry, commit. The rules come before the lock; a
+    concurrent click of the same member loses on the database constraint (one active enrollment).
     """
     if refusal := enroll_refusal(member=member, training=training, now=now):
         raise refusal
-    draft = notifications.enrollment_draft(member=member, training=training)
+    draft = notifications.enrollment_draft(member=member, words_at_delivery=True)  # its words: when sent
     stamped_under_lock = now is None
     if training.requires_approval:  # no seat decided now: approve() decides under the lock
         lock_seats(training=training)
@@ -423,7 +452,7 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
     elif enrollment.status == Status.WAITLISTED:
         enrollment.waitlisted_at = now
     try:
-        enrollment.save()
+        prepared.insert(enrollment)  # save()'s INSERT, compiled once per process (core.prepared)
     except IntegrityError as error:  # the constraint: a concurrent request of the same member won
         raise _already_enrolled() from error  # (the transaction rolls back whole, nothing half-written)
     position = None

@@ -22,7 +22,7 @@ from core.clock import WIB
 from programs.changes import Change
 from programs.ical import build_calendar, calendar_address
 from programs.schedule import format_wib
-from tasks.outbox import Attachment, MadeAtDelivery, attachment_maker, notify, sender
+from tasks.outbox import Attachment, MadeAtDelivery, attachment_maker, context_maker, notify, sender
 
 from . import links
 from .accounts import member_language
@@ -149,25 +149,52 @@ def calendar_at_delivery(enrollment: Enrollment, *, cancel: bool = False) -> Mad
 
 @dataclass(frozen=True)
 class EnrollmentDraft:
-    """What an enrollment email says whatever the seat decision: made before the seat lock is taken."""
+    """What an enrollment email says whatever the seat decision: made before the seat lock is taken.
+
+    ``words_at_delivery``: the words about the training are not in ``context`` but made when the
+    email is sent (:func:`_words_at_delivery`), as its calendar file is: a new enrollment's email."""
 
     recipient: str
     language: str
     context: dict
+    words_at_delivery: bool = False
 
 
-def enrollment_draft(*, enrollment: Enrollment | None = None, member=None, training=None) -> EnrollmentDraft | None:
-    """The recipient, language and words about the training (None: a member without a login, told nothing)."""
+def _enrollment_words(*, training, member) -> dict:
+    """The words of an enrollment email about the training, in the active language."""
+    return _training_context(training, member=member, event="", calendar=False) | {
+        "cancellation_deadline": training.cancellation_deadline,
+    }
+
+
+def enrollment_draft(
+    *, enrollment: Enrollment | None = None, member=None, training=None, words_at_delivery: bool = False
+) -> EnrollmentDraft | None:
+    """The recipient, language and words about the training (None: a member without a login, told nothing).
+
+    ``words_at_delivery``: only the recipient and the language now (a new enrollment: its email is
+    recorded under the seat lock and names the enrollment its words are made from when sent)."""
     member = member or enrollment.member
-    training = training or enrollment.training
     if member is None or not member.user_id:
         return None
     language = member_language(member=member)
+    if words_at_delivery:
+        return EnrollmentDraft(recipient=member.user.email, language=language, context={}, words_at_delivery=True)
+    training = training or enrollment.training
     with translation.override(language):
-        context = _training_context(training, member=member, event="", calendar=False) | {
-            "cancellation_deadline": training.cancellation_deadline,
-        }
+        context = _enrollment_words(training=training, member=member)
     return EnrollmentDraft(recipient=member.user.email, language=language, context=context)
+
+
+WORDS_MAKER = "members.enrollment_words"
+
+
+@context_maker(WORDS_MAKER)
+def _words_at_delivery(*, enrollment: int) -> dict:
+    """The words about the training of an enrollment email, made when it is sent (in the email's
+    language, which the outbox makes active): the training and the member as they are then."""
+    row = Enrollment.objects.select_related("member", "training").get(pk=enrollment)
+    return _enrollment_words(training=row.training, member=row.member)
 
 
 # ``enrollment_changed(position=ASK)``: the waiting-list position is counted, not told by the caller.
@@ -229,6 +256,9 @@ def enrollment_changed(
             attachments=attachments,
             secret="absence_url" in context,
             new_key=new,
+            context_at_delivery=MadeAtDelivery(WORDS_MAKER, {"enrollment": enrollment.pk})
+            if draft.words_at_delivery
+            else None,
         )
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from . import outbox
 from .models import Notification
 
-__all__ = ["deliver_batch", "deliver_notification", "sweep_outbox"]
+__all__ = ["deliver_batch", "deliver_notification", "deliver_recorded", "sweep_outbox"]
 
 
 @shared_task(bind=True, name="tasks.deliver_notification", acks_late=True, ignore_result=True)
@@ -23,6 +23,15 @@ def deliver_notification(self, notification_id: int) -> None:
         return  # in-process (no broker): the row stays pending for the sweeper
     countdown = max((notification.next_attempt_at - timezone.now()).total_seconds(), 0) + 1
     raise self.retry(countdown=countdown, max_retries=None)
+
+
+@shared_task(bind=True, name="tasks.deliver_recorded", acks_late=True, ignore_result=True)
+def deliver_recorded(self) -> None:
+    """The rows recorded since the last wake-up (outbox.wake_up); a row to retry later goes back alone."""
+    for notification in outbox.deliver_recorded():
+        if not self.app.conf.task_always_eager:
+            countdown = max((notification.next_attempt_at - timezone.now()).total_seconds(), 0) + 1
+            outbox.dispatch(notification_id=notification.pk, countdown=countdown)
 
 
 @shared_task(bind=True, name="tasks.deliver_batch", acks_late=True, ignore_result=True)

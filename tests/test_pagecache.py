@@ -356,7 +356,7 @@ def test_page_cache_works_on_redis(page_cache, settings, demo_site):
 
 
 def test_on_redis_a_bump_is_one_round_trip_and_a_new_generation(page_cache, settings, monkeypatch):
-    """A generation goes up by one round trip (SET NX and INCR sent together); a missing one starts
+    """A generation goes up by one round trip (SET NX and INCR in one script); a missing one starts
     at a value no earlier generation had, as with the local cache."""
     import redis.connection
 

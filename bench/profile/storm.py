@@ -1,7 +1,7 @@
 # ruff: noqa  -- a profiling script run by hand: Django set up before its imports, terse on purpose
 """The storm's requests in-process: CPU, queries and Redis commands per POST, the ceiling beside them.
 
-.venv/bin/python bench/profile/storm.py [--members 200] [--seats 30] [--setup] [--profile FILE]
+.venv/bin/python bench/profile/storm.py [--members 200] [--seats 30] [--setup] [--profile FILE] [--interleaved]
 
 Production-like (``bench.settings``: production, PostgreSQL, Redis) in this one process, through
 Django's test client with CSRF checks on, each member with a logged-in session. Per POST it
@@ -32,6 +32,11 @@ parser.add_argument("--seats", type=int, default=30)
 parser.add_argument("--setup", action="store_true")
 parser.add_argument("--profile", help="write cProfile stats of the enroll POSTs here")
 parser.add_argument("--top", type=int, default=0, help="print the top N functions by cumulative time")
+parser.add_argument(
+    "--interleaved",
+    action="store_true",
+    help="alternate a ceiling POST and an enroll POST by each member (the machine's load falls on both alike)",
+)
 args = parser.parse_args()
 
 if "BENCH_REDIS_URL" not in os.environ:  # it flushes that database: never the benchmarks' db 9 by default
@@ -189,6 +194,27 @@ warm_clients = [client_for(user) for user in warm_users]
 measure("warm-up enroll (other)", [(c, t, warm_path) for c, t in warm_clients[:10]])
 measure("warm-up ceiling", [(c, t, ceiling_path) for c, t in warm_clients[10:]])
 measure("ceiling", [(c, t, ceiling_path) for c, t in clients])
+if args.interleaved:
+    # One ceiling POST, then one enroll POST, by the same member, for every member: on a shared
+    # machine the two sequential passes below meet different loads; these medians do not.
+    def one(client, token, path):
+        started = time.process_time()
+        response = client.post(path, {"csrfmiddlewaretoken": token})
+        spent = time.process_time() - started
+        assert response.status_code == 302, (path, response.status_code)
+        return spent
+
+    ceiling_cpu, confirmed_cpu, waiting_cpu = [], [], []
+    for number, (client, token) in enumerate(clients):
+        ceiling_cpu.append(one(client, token, ceiling_path))
+        (confirmed_cpu if number < args.seats else waiting_cpu).append(one(client, token, enroll_path))
+    median = statistics.median
+    print(
+        f"interleaved, CPU medians: ceiling {median(ceiling_cpu) * 1000:.2f} ms, enroll confirmed"
+        f" {median(confirmed_cpu) * 1000:.2f} ms, waiting list {median(waiting_cpu) * 1000:.2f} ms;"
+        f" waiting list / ceiling {median(waiting_cpu) / median(ceiling_cpu):.2f}"
+    )
+    sys.exit(0)
 profiler = cProfile.Profile() if args.profile or args.top else None
 confirmed = measure("enroll: confirmed", [(c, t, enroll_path) for c, t in clients[: args.seats]], profiler)
 lock_confirmed = lock_times[:]

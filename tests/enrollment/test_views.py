@@ -242,3 +242,26 @@ def test_the_enroll_post_reads_the_trainings_districts_with_it(make_training, ma
         talawi.pk,
         other.pk,
     }
+
+
+def test_the_enroll_post_reads_the_members_own_enrollments_with_the_training(
+    make_training, make_active_member, staff_user
+):
+    """Whether the member already holds a place, or was rejected, comes with the training's own
+    query: a second click is refused, a rejection stands, and another member's enrollment is not theirs."""
+    training = make_training(capacity=5)
+    first, second, rejected = make_active_member(), make_active_member(), make_active_member()
+    assert logged_in(first).post(f"/anggota/pelatihan/{training.pk}/daftar/").status_code == 302
+
+    again = logged_in(first).post(f"/anggota/pelatihan/{training.pk}/daftar/", follow=True)
+    assert "Anda sudah terdaftar di pelatihan ini." in again.content.decode()
+    service.reject(
+        enrollment=service.enroll(member=rejected, training=training), by=staff_user, reason="Kuota kecamatan"
+    )
+    refused = logged_in(rejected).post(f"/anggota/pelatihan/{training.pk}/daftar/", follow=True)
+    assert "Pendaftaran Anda di pelatihan ini tidak disetujui." in refused.content.decode()
+
+    assert logged_in(second).post(f"/anggota/pelatihan/{training.pk}/daftar/").status_code == 302
+    assert sorted(Enrollment.objects.filter(training=training).values_list("member_id", "status")) == sorted(
+        [(first.pk, "confirmed"), (second.pk, "confirmed"), (rejected.pk, "rejected")]
+    )

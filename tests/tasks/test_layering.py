@@ -94,7 +94,9 @@ def test_the_outbox_records_and_delivers_with_no_domain_app_loaded():
     assert outcome["domain_modules"] == []
     assert outcome["status"] == "sent"
     assert outcome["sent"] == ["Rapat"]
-    assert {"tasks.deliver_notification", "tasks.deliver_batch", "tasks.sweep_outbox"} <= set(outcome["registered"])
+    assert {"tasks.deliver_notification", "tasks.deliver_recorded", "tasks.deliver_batch", "tasks.sweep_outbox"} <= set(
+        outcome["registered"]
+    )
 
 
 @pytest.fixture
@@ -119,6 +121,7 @@ def test_every_job_of_the_beat_schedule_is_registered_by_the_app_that_owns_it(se
     # Names that may sit in a Redis queue or be queued by a web process still being deployed.
     assert {
         "tasks.deliver_notification",
+        "tasks.deliver_recorded",
         "tasks.deliver_batch",
         "tasks.sweep_outbox",
         "members.run_import_job",

@@ -28,9 +28,10 @@ def test_participants_hear_of_a_new_venue_once_and_of_a_cancellation(
 ):
     training = make_training(capacity=1)
     confirmed, waiting, gone = make_active_member(), make_active_member(), make_active_member()
-    for member in (confirmed, waiting, gone):
-        service.enroll(member=member, training=training)
-    service.cancel(enrollment=Enrollment.objects.get(member=gone), by_staff=False)
+    with django_capture_on_commit_callbacks(execute=True):  # committed: their emails go out now
+        for member in (confirmed, waiting, gone):
+            service.enroll(member=member, training=training)
+        service.cancel(enrollment=Enrollment.objects.get(member=gone), by_staff=False)
     mail.outbox.clear()
 
     publish(training, summary="Ringkasan baru")  # nothing a participant must know
@@ -92,3 +93,36 @@ def test_a_batch_claims_each_row_and_sends_them_over_one_connection(smtp_server,
     assert outbox.deliver_batch(notification_ids=ids) == []  # run again: nothing twice
     assert len(smtp_server.messages) == 4
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_new_enrollments_email_is_worded_when_it_is_sent_and_reads_as_before(
+    make_training, make_active_member, django_capture_on_commit_callbacks
+):
+    """Recorded under the seat lock with no words about the training (they and the calendar file
+    are made when the email is sent): the member reads their name, apostrophe and all, the
+    training as it is then, their place in line and the link to their trainings."""
+    training = make_training(title="Pelatihan Kopi Lama", capacity=1)
+    first = make_active_member()
+    nuraini = make_active_member(full_name="Nur'aini Siregar")
+    with django_capture_on_commit_callbacks(execute=True):
+        service.enroll(member=first, training=training)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        service.enroll(member=nuraini, training=training)  # full: the waiting list
+    row = Notification.objects.get(kind="enrollment_waitlisted")
+    assert "Pelatihan Kopi Lama" not in str(row.context)  # only the enrollment it is made from
+    assert row.context["position"] == 1
+
+    publish(training, title="Pelatihan Kopi Baru")  # renamed before the email goes out
+    for callback in callbacks:
+        callback()
+    [message] = mail.outbox
+    assert message.to == [nuraini.user.email]
+    assert "Pelatihan Kopi Baru" in message.subject
+    assert "Halo Nur'aini Siregar," in message.body
+    assert "di urutan ke-1." in message.body
+    assert "Pelatihan Kopi Baru\n" in message.body
+    assert "Pelatihan Anda: http://127.0.0.1:8000/anggota/" in message.body
+    html = message.alternatives[0][0]
+    assert "Nur&#x27;aini Siregar" in html

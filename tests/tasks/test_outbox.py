@@ -92,17 +92,17 @@ def test_unreachable_broker_keeps_the_row_pending_and_the_sweeper_delivers_it_on
     from django.conf import settings
 
     from tasks import celery_app
-    from tasks.delivery import deliver_notification
+    from tasks.delivery import deliver_recorded
 
     # Queue through a Celery app whose Redis broker is not there (nothing listens on the port),
     # configured like the site's own, instead of the in-process one that the tests use.
     dead_broker = Celery("dead", broker=f"redis://127.0.0.1:{closed_port()}/0", set_as_current=False)
     dead_broker.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     dead_broker.conf.task_publish_retry_policy = settings.CELERY_TASK_PUBLISH_RETRY_POLICY
-    monkeypatch.setattr(
-        deliver_notification,
+    monkeypatch.setattr(  # the wake-up a new row queues after its commit (outbox.wake_up)
+        deliver_recorded,
         "apply_async",
-        lambda args, countdown=None: dead_broker.send_task(deliver_notification.name, args=args),
+        lambda args, countdown=None: dead_broker.send_task(deliver_recorded.name, args=args),
     )
     with django_capture_on_commit_callbacks(execute=True):
         notification = record()
@@ -116,6 +116,75 @@ def test_unreachable_broker_keeps_the_row_pending_and_the_sweeper_delivers_it_on
     assert outbox.sweep(now=later) == 0, "a sent row is not dispatched again"
     assert Notification.objects.get(pk=notification.pk).status == "sent"
     assert len(smtp_server.messages) == 1
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The wake-ups queued for a worker (outbox.wake_up), kept instead of run in-process."""
+    from tasks.delivery import deliver_recorded
+
+    published = []
+    monkeypatch.setattr(deliver_recorded, "apply_async", lambda args, countdown=None: published.append(args))
+    return published
+
+
+def test_a_storm_of_rows_queues_one_wake_up_and_every_row_is_sent_once(
+    smtp_server, django_capture_on_commit_callbacks, queued
+):
+    # Five members' requests, each its own transaction: the first queues the delivery, the
+    # others find it waiting (one publish to the broker where there were five).
+    for number in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            record(key=f"storm-{number}", recipient=f"kader{number}@example.org")
+    assert len(queued) == 1
+    assert smtp_server.messages == []
+
+    assert outbox.deliver_recorded() == []  # the worker takes the task: every row, once
+    assert sorted(message["To"] for message in smtp_server.messages) == [f"kader{n}@example.org" for n in range(5)]
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+    assert outbox.deliver_recorded() == []  # a task delivered twice sends nothing more
+    assert len(smtp_server.messages) == 5
+
+    with django_capture_on_commit_callbacks(execute=True):  # after the task began, a new row queues again
+        record(key="storm-late", recipient="late@example.org")
+    assert len(queued) == 2
+    outbox.deliver_recorded()
+    assert [message["To"] for message in smtp_server.messages][5:] == ["late@example.org"]
+
+
+def test_a_wake_up_the_broker_refused_is_tried_again_by_the_next_row(
+    smtp_server, django_capture_on_commit_callbacks, monkeypatch
+):
+    from tasks.delivery import deliver_recorded
+
+    def refused(args, countdown=None):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(deliver_recorded, "apply_async", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = record(key="refused-1")
+    assert Notification.objects.get(pk=first.pk).status == "pending"  # waits (the sweeper has it too)
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):  # the broker is back: the next row wakes it up
+        record(key="refused-2", recipient="other@example.org")
+    assert sorted(message["To"] for message in smtp_server.messages) == ["kader@example.org", "other@example.org"]
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_wake_up_leaves_bulk_mail_to_its_batch_and_retries_to_their_own_task(
+    smtp_server, django_capture_on_commit_callbacks, queued
+):
+    smtp_server.refuse("451 4.3.0 Mailbox busy, try later")
+    with django_capture_on_commit_callbacks(execute=True):
+        busy = record(key="busy")
+    [still_pending] = outbox.deliver_recorded()
+    assert still_pending.pk == busy.pk and still_pending.next_attempt_at > timezone.now()
+    bulk = Notification.objects.create(
+        idempotency_key="announcement-1", kind="announcement", recipient="fan@example.org", subject="s", body_text="b"
+    )
+    assert outbox.deliver_recorded() == []  # the busy row waits for its retry, the announcement for its batch
+    assert Notification.objects.get(pk=bulk.pk).status == "pending"
+    assert Notification.objects.get(pk=busy.pk).attempts == 1
 
 
 def test_temporary_smtp_refusal_is_retried_later_and_delivered(smtp_server, django_capture_on_commit_callbacks):
