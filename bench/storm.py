@@ -408,8 +408,8 @@ TARGET_RATIO = 0.5  # issue 16: the storm's enrollment rate >= 1/2 of the ceilin
 
 
 @dataclass
-class Ceiling:
-    """One run of the no-op member action: every member POSTs it at once."""
+class Burst:
+    """Every member POSTs at once: what each was answered, and the wall time of it all."""
 
     wall: float
     outcomes: list[Outcome]
@@ -421,6 +421,11 @@ class Ceiling:
     @property
     def rate(self) -> float:
         return len(self.answered) / self.wall
+
+
+@dataclass
+class Ceiling(Burst):
+    """One run of the no-op member action."""
 
     @property
     def wrong(self) -> list[Outcome]:
@@ -497,7 +502,7 @@ def main() -> int:
                 outcomes, wall = asyncio.run(
                     storm(clients, port=port, path=round_path, referer=round_referer, timeout=args.timeout)
                 )
-                storms.append(StormRound(round_training, round_path, outcomes, wall))
+                storms.append(StormRound(wall, outcomes, training=round_training, path=round_path))
                 ceilings.append(run_ceiling(clients, port=port, referer=training_path, timeout=args.timeout))
         emails = {c.email for c in clients}
         for round_ in storms:
@@ -516,22 +521,12 @@ def main() -> int:
 
 
 @dataclass
-class StormRound:
+class StormRound(Burst):
     """One storm: every member POSTs enrollment in this round's training at once."""
 
-    training: object
-    path: str
-    outcomes: list[Outcome]
-    wall: float
+    training: object = None
+    path: str = ""
     checks: list = field(default_factory=list)
-
-    @property
-    def answered(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.error]
-
-    @property
-    def rate(self) -> float:
-        return len(self.answered) / self.wall
 
     @property
     def exact(self) -> bool:
