@@ -163,7 +163,7 @@ def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePag
     for category in categories:
         by_page[category._article_id].append(category)
     for page in pages:
-        _prefetched(page, "categories", NewsCategory.objects.all(), by_page[page.pk])
+        _prefetched(page, "categories", by_page[page.pk])
     images = [page.feature_image for page in pages if page.feature_image_id]
     if images:
         from wagtail.images import get_image_model
@@ -183,14 +183,22 @@ def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePag
             own = by_image.get(image.pk, [])
             for rendition in own:
                 image_field.set_cached_value(rendition, image)
-            _prefetched(image, "renditions", rendition_model.objects.all(), own)
+            _prefetched(image, "renditions", own)
 
 
-def _prefetched(instance, name: str, queryset, rows: list) -> None:
-    """``rows`` where ``prefetch_related(name)`` leaves them: ``instance.<name>.all()`` answers without a query."""
+def _prefetched(instance, name: str, rows: list) -> None:
+    """``rows`` where ``prefetch_related(name)`` leaves them: ``instance.<name>.all()`` answers without a query.
+
+    The queryset holding them is the instance's own related one, as Django's prefetch leaves it:
+    ``instance.<name>.filter(...)`` (Wagtail looks for an image's existing renditions so) must
+    still read this instance's rows only, not every image's.
+    """
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.pop(name, None)
+    queryset = getattr(instance, name).get_queryset()
     queryset._result_cache = rows
     queryset._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+    cache[name] = queryset
 
 
 def neighbours(*, article: NewsArticlePage) -> tuple[NewsArticlePage | None, NewsArticlePage | None]:

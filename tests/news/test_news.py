@@ -325,3 +325,31 @@ def test_a_draft_saves_without_a_category_but_publishing_needs_one(client, news_
     assert "Kolom ini  harus diisi." in response.content.decode()
     draft.refresh_from_db()
     assert not draft.live
+
+
+def test_each_card_shows_its_own_articles_picture_drawn_once(client, make_article, make_image):
+    """A card's picture is its own article's, also the first time its sizes are drawn, and a size
+    once drawn is kept (a reader's next visit draws nothing again)."""
+    from wagtail.images import get_image_model
+
+    rendition_model = get_image_model().get_rendition_model()
+    seen = make_article("Pasar Ma'had Talawi", categories=["umkm"], feature_image=make_image("Pasar"))
+    first = make_article(
+        "Kelas Jum'at UMKM", categories=["umkm"], feature_image=make_image("Kelas"), date=datetime.date(2024, 2, 1)
+    )
+    second = make_article(
+        "Bazar Nur'aini & Kader", categories=["umkm"], feature_image=make_image("Bazar"), date=datetime.date(2024, 3, 1)
+    )
+    first.feature_image.get_rendition("width-400|format-webp")  # one card's size drawn earlier, as by another page
+
+    html = client.get(seen.url).content.decode()
+    for card in (first, second):
+        shown = re.search(rf'<article class="card news-card">.*?{re.escape(card.url)}.*?src="([^"]+)"', html, re.S)
+        rendition = rendition_model.objects.get(file=shown.group(1).split("/media/", 1)[1])
+        assert rendition.image_id == card.feature_image_id, card.title
+    kept = rendition_model.objects.count()
+    assert client.get(seen.url).status_code == 200 and rendition_model.objects.count() == kept
+    assert set(rendition_model.objects.filter(image=second.feature_image).values_list("filter_spec", flat=True)) >= {
+        "width-400|format-webp",
+        "width-800|format-webp",
+    }
