@@ -22,11 +22,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import logging
 from urllib.parse import urljoin
 
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from wagtail.images.models import SourceImageIOError
 from wagtail.models import Site
+
+logger = logging.getLogger(__name__)
 
 OG_IMAGE_FILTER = "fill-1200x630-c50|format-jpeg"
 ORGANISATION = "PC GP Ansor Kabupaten Batu Bara"
@@ -75,7 +79,7 @@ def for_page(page, request) -> Share:
     site_settings = SiteSettings.for_request(request) if site is not None else None
     site_name = (site_settings.organisation_name if site_settings else "") or ORGANISATION
     url = page.get_full_url(request) or ""
-    picture = _picture(_image_of(page, site=site, site_settings=site_settings), base_url=url)
+    picture = _picture(_images_of(page, site=site, site_settings=site_settings), base_url=url)
     description = (
         getattr(page, "share_description", "")
         or page.search_description
@@ -156,14 +160,14 @@ def _root_url(site, url: str) -> str:
     return site.root_url + "/" if site is not None else urljoin(url, "/")
 
 
-def _image_of(page, *, site, site_settings):
-    image = getattr(page, "share_image", None)
-    if image is None and site is not None:
-        home = site.root_page.specific
-        image = getattr(home, "hero_image", None)
-    if image is None and site_settings is not None:
-        image = site_settings.logo
-    return image
+def _images_of(page, *, site, site_settings):
+    """The pictures ``page`` may be shared with, best first (read only as far as needed): its own,
+    the home page's hero, the site's logo."""
+    yield getattr(page, "share_image", None)
+    if site is not None:
+        yield getattr(site.root_page.specific, "hero_image", None)
+    if site_settings is not None:
+        yield site_settings.logo
 
 
 @functools.cache
@@ -174,13 +178,21 @@ def _og_filter():
     return Filter(spec=OG_IMAGE_FILTER)
 
 
-def _picture(image, *, base_url: str) -> Picture | None:
-    if image is None:
-        return None
-    rendition = image.get_rendition(_og_filter())
-    return Picture(
-        url=urljoin(base_url, rendition.url),
-        width=rendition.width,
-        height=rendition.height,
-        alt=getattr(image, "description", "") or image.title,
-    )
+def _picture(images, *, base_url: str) -> Picture | None:
+    """The first of ``images`` that can be drawn: an upload whose file is gone (a server restored
+    without its media) is passed over with a warning, and the page is still served."""
+    for image in images:
+        if image is None:
+            continue
+        try:
+            rendition = image.get_rendition(_og_filter())
+        except SourceImageIOError:
+            logger.warning("sharing: the file of image %s (%s) cannot be read; passed over", image.pk, image.file.name)
+            continue
+        return Picture(
+            url=urljoin(base_url, rendition.url),
+            width=rendition.width,
+            height=rendition.height,
+            alt=getattr(image, "description", "") or image.title,
+        )
+    return None

@@ -179,3 +179,26 @@ def test_home_and_articles_are_shareable_and_the_home_title_names_the_site_once(
     assert article.meta["twitter:card"] == "summary_large_image"
     (data,) = article.json_ld
     assert data["@type"] == "NewsArticle" and data["image"] == [article.meta["og:image"]]
+
+
+def test_a_picture_whose_file_is_gone_leaves_the_page_up_and_shares_the_next_one(client, demo_site, program):
+    """A cheap server loses an upload (a disk restored without media/): the program page still
+    answers, shows its text, and offers the site's logo to WhatsApp instead of a broken link."""
+    from wagtail.images import get_image_model
+
+    from home import sharing
+    from home.models import SiteSettings
+
+    lost = program.featured_image
+    logo = get_image_model().objects.exclude(pk=lost.pk).first()
+    site_settings = SiteSettings.objects.get()
+    site_settings.logo = logo
+    site_settings.save()
+    lost.file.storage.delete(lost.file.name)
+    lost.renditions.all().delete()  # nothing drawn from it before the loss either
+
+    response = client.get(PROGRAM)
+    assert response.status_code == 200 and "Pemberdayaan UMKM Kader" in response.content.decode()
+    meta = Head(response.content.decode()).meta
+    assert meta["og:image"] == SITE + logo.get_rendition(sharing._og_filter()).url
+    assert_shareable_picture(meta["og:image"])
