@@ -3,7 +3,8 @@
 Which panel a user gets follows their permissions (members/permissions.py); a panel's links
 and buttons are only those its user may open (the check-in link needs ``change_enrollment``).
 Every count of members or participants goes through the user's district scope (members.scope):
-a sub-branch coordinator's panels count their districts only.
+a sub-branch coordinator's panels count their districts only, and list only the trainings their
+PAC organises (every participant of those is theirs to see, so the counts are whole).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ class UpcomingTrainingsPanel(Component):
         today = timezone.localdate()
         start_of_today = timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time()))
         trainings = list(
-            TrainingPage.objects.live().filter(ends_at__gte=start_of_today).order_by("starts_at", "pk")[: self.limit]
+            scoped_queryset(self.user, TrainingPage.objects.live())
+            .filter(ends_at__gte=start_of_today)
+            .order_by("starts_at", "pk")[: self.limit]
         )
         seats = enrollment_service.seats_by_training(trainings=trainings)
         turnout = enrollment_service.turnout_by_training(trainings=trainings)
@@ -275,10 +278,13 @@ class EmptyChairsPanel(Component):
     days = 60
     limit = 8
 
+    def __init__(self, user):
+        self.user = user
+
     def get_context_data(self, parent_context=None):
         now = timezone.now()
         trainings = list(
-            TrainingPage.objects.live()
+            scoped_queryset(self.user, TrainingPage.objects.live())
             .filter(ends_at__lt=now, ends_at__gte=now - timezone.timedelta(days=self.days))
             .order_by("-ends_at", "-pk")[: self.limit]
         )
@@ -295,7 +301,7 @@ def dashboard_panels(request) -> list[Component]:
     panels = []
     if user.has_perm(VIEW_ENROLLMENT):
         panels.append(UpcomingTrainingsPanel(user))
-        panels.append(EmptyChairsPanel())
+        panels.append(EmptyChairsPanel(user))
     if user.has_perm(VERIFY_MEMBER):
         panels.append(PendingMembersPanel(user))
         panels.append(RefusedAddressesPanel(user))

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.html import escape
 
 from core.models import District
 from members import accounts, attendance, enrollment, imports, scope
@@ -159,6 +161,34 @@ def test_the_dashboard_shows_each_pacs_pending_members_and_fill_rate(client, pac
     assert "Pimpinan Anak Cabang (PAC)" in page
     assert "1 / 4 (25%)" in page
     assert "Tanjung Tiram" not in page
+
+
+def test_the_dashboards_training_panels_show_a_pac_its_own_trainings_only(client, pac, people, roles, make_training):
+    """The day's panel and the empty chairs count waiting lists, approvals and no-shows: the
+    numbers of a training a PAC does not run are not theirs (its participants are not either)."""
+    talawi = District.objects.get(slug="talawi")
+    khadijah = people[2]
+    own = make_training(title="Pelatihan Abon Ikan PAC Talawi", capacity=2, organising_district=talawi)
+    branch = make_training(title="Pelatihan Kopi & Kue Cabang", capacity=1)
+    ended = timezone.now() - timezone.timedelta(days=3)
+    make_training(title="Pelatihan Ma'had Talawi Selesai", organising_district=talawi, starts_at=ended)
+    make_training(title="Pelatihan Jum'at Cabang Selesai", starts_at=ended)
+    for training in (own, branch):
+        enrollment.enroll(member=khadijah, training=training)
+    client.force_login(pac)
+    page = client.get("/admin/").content.decode()
+    assert escape("Pelatihan Abon Ikan PAC Talawi") in page
+    assert "1 / 2 (50%)" in page
+    assert escape("Pelatihan Ma'had Talawi Selesai") in page
+    assert escape("Pelatihan Kopi & Kue Cabang") not in page
+    assert "1 / 1 (100%)" not in page
+    assert escape("Pelatihan Jum'at Cabang Selesai") not in page
+    # The branch's coordinator sees every training in both panels.
+    client.force_login(roles.coordinator)
+    page = client.get("/admin/").content.decode()
+    for title in ("Pelatihan Abon Ikan PAC Talawi", "Pelatihan Kopi & Kue Cabang", "Pelatihan Jum'at Cabang Selesai"):
+        assert escape(title) in page, title
+    assert "1 / 1 (100%)" in page
 
 
 def test_a_pac_coordinator_imports_members_of_their_districts_only(pac, people, roles):
