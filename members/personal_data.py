@@ -10,14 +10,14 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
 from wagtail.models import ModelLogEntry
 
 from tasks.models import Notification
 
-from . import enrollment, nik
-from .models import Enrollment, Member, User
+from . import certificates, enrollment, nik
+from .models import Attendance, Certificate, CheckinScan, Enrollment, Member, User
 
 
 def _stamp(value) -> str | None:
@@ -243,7 +243,8 @@ def _outbox_forget(*, member: Member | None, addresses: set[str]) -> None:
 
 
 def _member_enrollments_export(*, member: Member) -> list[dict]:
-    """The member's enrollments, for the download of their data: every decision, why, by whom (a role) and when."""
+    """The member's enrollments, for the download of their data: every decision, why, by whom (a role)
+    and when; each day they were checked in, every scan of their code at the door, and their certificate."""
     roles: dict[int | None, str] = {}
 
     def role(user_id):
@@ -251,6 +252,15 @@ def _member_enrollments_export(*, member: Member) -> list[dict]:
             roles[user_id] = decided_by_role(user_id=user_id, member=member)
         return roles[user_id]
 
+    enrollments = list(
+        Enrollment.objects.filter(member=member)
+        .select_related("training", "certificate")
+        .prefetch_related(Prefetch("attendances", queryset=Attendance.objects.select_related("session")))
+        .order_by("requested_at")
+    )
+    scans: dict[int, list[CheckinScan]] = {}
+    for scan in CheckinScan.objects.filter(enrollment__in=enrollments).order_by("scanned_at", "pk"):
+        scans.setdefault(scan.enrollment_id, []).append(scan)
     return [
         {
             "training_id": enrollment.training_id,
@@ -266,6 +276,45 @@ def _member_enrollments_export(*, member: Member) -> list[dict]:
             "decided_by": role(enrollment.decided_by_id) if enrollment.decided_by_id else None,
             "attended": enrollment.attended,
             "attended_at": _stamp(enrollment.attended_at),
+            "sessions_attended": [
+                {
+                    "day": attendance.session.number,
+                    "session_starts_at": _stamp(attendance.session.starts_at),
+                    "checked_in_at": _stamp(attendance.attended_at),
+                    "recorded_by": role(attendance.recorded_by_id),
+                }
+                for attendance in enrollment.attendances.all()
+            ],
+            "checkin_scans": [
+                {
+                    "result": scan.result,
+                    "reason": scan.reason,
+                    "scanned_at": _stamp(scan.scanned_at),
+                    "scanned_by": role(scan.scanned_by_id),
+                }
+                for scan in scans.get(enrollment.pk, [])
+            ],
+            "certificate": _certificate_export(enrollment, role),
         }
-        for enrollment in Enrollment.objects.filter(member=member).select_related("training").order_by("requested_at")
+        for enrollment in enrollments
     ]
+
+
+def _certificate_export(enrollment: Enrollment, role) -> dict[str, Any] | None:
+    """The certificate as issued (what it says, its number and where it is checked), revoked or not."""
+    try:
+        certificate = enrollment.certificate
+    except Certificate.DoesNotExist:
+        return None
+    return {
+        "number": certificate.number,
+        "holder_name": certificate.holder_name,
+        "training_title": certificate.training_title,
+        "training_dates": certificate.training_dates,
+        "issued_at": _stamp(certificate.issued_at),
+        "version": certificate.version,
+        "verification_url": certificates.verification_url(certificate),
+        "revoked_at": _stamp(certificate.revoked_at),
+        "revoked_reason": certificate.revoked_reason,
+        "revoked_by": role(certificate.revoked_by_id) if certificate.revoked_at else None,
+    }

@@ -144,3 +144,33 @@ def test_verification_shows_valid_then_revoked_and_a_corrected_name_keeps_the_nu
     assert Notification.objects.filter(kind="certificate_issued").count() == 2
 
     assert client.get(reverse("certificate_verify", args=["2030-AAAA-BBBB"])).status_code == 404
+
+
+def test_the_members_data_download_holds_each_day_checked_in_the_scans_and_the_certificate(finished, roles):
+    """Attendance per day, the door's scans and the certificate are the member's data too (UU 27/2022)."""
+    import json
+    import uuid
+
+    from django.test import Client
+
+    training, both, one = finished
+    first, _second = sessions.held_sessions(training=training)
+    attendance.apply_scan(scan_id=uuid.uuid4(), session=first, by=roles.coordinator, token=both.token)
+    (certificate,) = certificates.issue_for_training(training=training)
+    certificates.revoke(certificate=certificate, by=roles.coordinator, reason="Nama salah ketik: Nur'aini")
+    client = Client()
+    assert client.post("/akun/login/", {"login": NURAINI.email, "password": PASSWORD}).status_code == 302
+    text = client.get("/anggota/data/").content.decode()
+    (row,) = json.loads(text)["enrollments"]
+    assert row["training"] == "Pemasaran Digital & Kemasan Ma'had Al-Ma'arif"
+    days = [(day["day"], day["recorded_by"]) for day in row["sessions_attended"]]
+    assert days == [(1, "Koordinator"), (2, "Koordinator")]
+    assert all(day["checked_in_at"] and day["session_starts_at"] for day in row["sessions_attended"])
+    assert [(scan["result"], scan["scanned_by"]) for scan in row["checkin_scans"]] == [("already", "Koordinator")]
+    issued = row["certificate"]
+    assert issued["number"] == certificate.number and issued["holder_name"] == "Nur'aini Siregar"
+    assert issued["verification_url"].endswith(f"/sertifikat/{certificate.number}/")
+    assert issued["revoked_at"] and issued["revoked_reason"] == "Nama salah ketik: Nur'aini"
+    assert issued["revoked_by"] == "Koordinator" and roles.coordinator.email not in text
+    assert one.token.hex not in text and str(both.token) not in text  # no check-in code, hers or another's
+    assert JUMAT.full_name not in text
