@@ -214,6 +214,15 @@ def reissue(*, certificate: Certificate, by, now: datetime | None = None) -> Cer
     return certificate
 
 
+def holder_forget(*, member) -> int:
+    """A deleted account's certificates keep no name (nor a revocation's reason, which may name them).
+
+    The public check still answers for the number, the training and its dates, and says that the
+    holder had their name deleted: whoever checks a paper copy knows the name cannot be confirmed.
+    """
+    return Certificate.objects.filter(enrollment__member=member).update(holder_name="", revoked_reason="")
+
+
 # -- the PDF --------------------------------------------------------------------------------
 
 

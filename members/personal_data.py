@@ -159,8 +159,8 @@ def member_delete(*, user: User) -> None:
     The shell (district and cadre level, nothing that names a person) keeps later
     attendance counts for reports intact. The name goes first, so that nothing written
     while the seats are released (audit entries, whose label is the row's name) names the
-    member; then the audit entries written before lose the name too, and the emails to or
-    about the member are deleted from the outbox.
+    member; then the audit entries written before and the certificates lose the name too, and the
+    emails to or about the member are deleted from the outbox.
     """
     member = Member.objects.select_for_update().filter(user=user).first()
     addresses = {user.email, *user.emailaddress_set.values_list("email", flat=True)}
@@ -185,6 +185,7 @@ def member_delete(*, user: User) -> None:
         member.verified_by = None
         member.anonymised_at = timezone.now()
         member.save()
+        certificates.holder_forget(member=member)
         # Seats held or waited for go to others; past attendance stays, attached to the shell.
         enrollment.member_enrollments_release(member=member)
         member_audit_scrub(member=member)

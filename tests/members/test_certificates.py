@@ -174,3 +174,22 @@ def test_the_members_data_download_holds_each_day_checked_in_the_scans_and_the_c
     assert issued["revoked_by"] == "Koordinator" and roles.coordinator.email not in text
     assert one.token.hex not in text and str(both.token) not in text  # no check-in code, hers or another's
     assert JUMAT.full_name not in text
+
+
+def test_a_deleted_accounts_certificate_is_still_checked_but_names_nobody(finished, client, roles):
+    """After "hapus akun" the public check page (anyone with the number) no longer shows the name,
+    nor a revocation's reason; it says why the name is missing."""
+    from members import personal_data
+
+    training, _both, _one = finished
+    (certificate,) = certificates.issue_for_training(training=training)
+    certificates.revoke(certificate=certificate, by=roles.coordinator, reason="Nama Nur'aini Siregar salah ketik")
+    certificates.reissue(certificate=certificate, by=roles.coordinator)
+    certificates.revoke(certificate=certificate, by=roles.coordinator, reason="Dicabut: Nur'aini pindah cabang")
+    personal_data.member_delete(user=roles.member)
+    page = client.get(f"/sertifikat/{certificate.number}/").content.decode()
+    assert "Pemasaran Digital &amp; Kemasan Ma&#x27;had Al-Ma&#x27;arif" in page and certificate.number in page
+    assert "Dihapus atas permintaan pemegangnya" in page
+    assert "Nur&#x27;aini" not in page and "Siregar" not in page
+    certificate.refresh_from_db()
+    assert (certificate.holder_name, certificate.revoked_reason) == ("", "")
