@@ -153,3 +153,15 @@ def address_refused(*, address: str, reply: str, now=None) -> int:
         member.save(update_fields=["email_refused_at", "email_refused_reply"])
         log(instance=member, action="members.member.email_refused", data={"reply": reply[:500]})
     return len(members)
+
+
+def address_refusal_clear(*, member: Member, by=None) -> bool:
+    """The member's address may work again (a new address, or a mailbox they say works again):
+    announcements resume and the coordinators' list drops them. False when none was recorded.
+    A refusal of the next announcement records it again."""
+    if member.email_refused_at is None:
+        return False
+    member.email_refused_at, member.email_refused_reply = None, ""
+    member.save(update_fields=["email_refused_at", "email_refused_reply"])
+    log(instance=member, action="members.member.email_refusal_cleared", user=by, data={})
+    return True

@@ -1,6 +1,6 @@
 """Reactions to what editors publish: receivers only call the enrollment and notification services."""
 
-from allauth.account.signals import user_logged_in
+from allauth.account.signals import email_changed, user_logged_in
 from wagtail.signals import page_published
 
 
@@ -53,6 +53,15 @@ def address_refused(sender, address, reply, **kwargs):
     announcements.address_refused(address=address, reply=reply)
 
 
+def primary_address_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+    """A member's new address is not the one the mail server refused: announcements resume."""
+    from . import accounts, announcements
+
+    member = accounts.member_of(user=user)
+    if member is not None:
+        announcements.address_refusal_clear(member=member, by=user)
+
+
 def member_changed(sender, instance, **kwargs) -> None:
     """A user or member row changed: what was drawn for them alone (kept panels) is stale."""
     from core import pagecache
@@ -84,6 +93,7 @@ def connect() -> None:
 
     language_chosen_signal.connect(language_chosen, dispatch_uid="members_language_chosen")
     user_logged_in.connect(logged_in, dispatch_uid="members_logged_in_language")
+    email_changed.connect(primary_address_changed, dispatch_uid="members_primary_address_changed")
 
     # Trainings through programs' own signals, sent after its calendar bookkeeping (not
     # page_published: its receivers run in INSTALLED_APPS order).

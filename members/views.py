@@ -274,6 +274,10 @@ def calendar_feed(request, token: str):
 @require_http_methods(["GET", "POST"])
 def preferences(request, member):
     """The member chooses what the branch emails them besides their own enrollments."""
+    if request.method == "POST" and "address_works" in request.POST:
+        if announcements.address_refusal_clear(member=member, by=request.user):
+            messages.success(request, _("Thank you. The next announcements will be sent to your address again."))
+        return redirect("members:preferences")
     if request.method == "POST":
         announcements.subscriptions_set(member=member, announcements=request.POST.get("announcements") == "on")
         messages.success(request, _("Your choices have been saved."))

@@ -64,6 +64,10 @@ MEMBER_LOG_ACTIONS = {
     "members.member.change_request": (_("Request a change"), _("The member asked for a change of verified data")),
     "members.member.unsubscribe": (_("Stop announcements"), _("The member stopped the announcements by email")),
     "members.member.email_refused": (_("Email address refused"), _("The mail server refused the member's address")),
+    "members.member.email_refusal_cleared": (
+        _("Email address usable again"),
+        _("Announcements resume: the member changed their address or said it works again"),
+    ),
 }
 
 

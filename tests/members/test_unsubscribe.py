@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.test import Client
+from wagtail.models import ModelLogEntry
 
 from members import enrollment as service
 from members import links
@@ -116,3 +117,59 @@ def test_an_address_the_server_refuses_for_good_gets_no_more_announcements(
     home = client.get("/admin/").content.decode()
     assert "ditolak server email" in home and NURAINI.email in home
     assert Member.objects.filter(email_refused_at__isnull=False).count() == 1
+
+
+@pytest.fixture
+def refused_member(smtp_server, make_training, roles):
+    """Nur'aini, whose address the mail server refused for good on an announcement."""
+    nuraini = roles.member.member
+    nuraini.announcements_opt_in = True
+    nuraini.save()
+    smtp_server.refuse_recipient(NURAINI.email)
+    make_training(title="Kopi & Kue")
+    deliver_all()
+    nuraini.refresh_from_db()
+    assert nuraini.email_refused_at is not None
+    return nuraini
+
+
+def logged_in(email: str) -> Client:
+    from tests.people import PASSWORD
+
+    member_client = Client()
+    assert member_client.post("/akun/login/", {"login": email, "password": PASSWORD}).status_code == 302
+    return member_client
+
+
+def test_a_member_whose_mailbox_works_again_says_so_and_gets_announcements_again(
+    refused_member, smtp_server, make_training, roles, client
+):
+    smtp_server.handler.refused.clear()  # her mailbox was full for good, and emptied
+    member_client = logged_in(NURAINI.email)
+    page = member_client.get("/anggota/kabar/").content.decode()
+    assert "Server email menolak alamat email Anda" in page
+    answer = member_client.post("/anggota/kabar/", {"address_works": "1"}, follow=True).content.decode()
+    assert "Kabar berikutnya akan dikirim lagi ke alamat Anda." in answer
+    assert "Server email menolak" not in answer
+    make_training(title="Abon Ikan Ma'had")
+    assert announced_to("Abon Ikan Ma'had") == [NURAINI.email]
+    deliver_all()
+    assert [message["To"] for message in smtp_server.messages] == [NURAINI.email]
+    client.force_login(roles.coordinator)
+    assert 'id="panel-refused-addresses"' not in client.get("/admin/").content.decode()  # nobody refused now
+    entry = ModelLogEntry.objects.filter(action="members.member.email_refusal_cleared").get()
+    assert entry.user_id == roles.member.pk
+
+
+def test_a_member_who_makes_a_new_address_primary_gets_announcements_there(refused_member, make_training):
+    from allauth.account.models import EmailAddress
+
+    new_address = "nuraini.siregar@example.net"
+    EmailAddress.objects.create(user=refused_member.user, email=new_address, verified=True, primary=False)
+    member_client = logged_in(NURAINI.email)
+    response = member_client.post("/akun/email/", {"email": new_address, "action_primary": ""})
+    assert response.status_code == 302
+    refused_member.refresh_from_db()
+    assert refused_member.user.email == new_address and refused_member.email_refused_at is None
+    make_training(title="Kelas Jum'at & UMKM")
+    assert announced_to("Kelas Jum'at & UMKM") == [new_address]
