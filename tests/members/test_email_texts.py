@@ -54,6 +54,17 @@ BEFORE = {
     "venue_changed": False,
 }
 REASON = 'Kuota "khusus" UMKM & <penuh>'
+CERTIFICATE = {
+    "recipient_name": TRAINING["recipient_name"],
+    "training_title": TITLE,
+    "training_dates": (
+        "Sabtu, 12 Desember 2026, 09.00\N{EN DASH}16.00 WIB; Minggu, 13 Desember 2026, 08.00\N{EN DASH}12.00 WIB"
+    ),
+    "number": "2026-K7M2-QX9D",
+    "download_url": "http://127.0.0.1:8000/anggota/sertifikat/2026-K7M2-QX9D/unduh/",
+    "verification_url": "http://127.0.0.1:8000/sertifikat/2026-K7M2-QX9D/",
+    "dashboard_url": TRAINING["dashboard_url"],
+}
 MEMBER = SimpleNamespace(full_name="Muhammad Jum'at & <Lubis>", user=SimpleNamespace(email="jumat@example.org"))
 
 # name: (template, context)
@@ -177,6 +188,8 @@ MESSAGES = {
             "edit_url": "http://127.0.0.1:8000/admin/snippets/members/member/edit/7/",
         },
     ),
+    "certificate_issued": ("members/email/certificate/issued", CERTIFICATE),
+    "certificate_reissued": ("members/email/certificate/reissued", CERTIFICATE),
     "member_invitation": (
         "members/email/invitation",
         {
