@@ -1,6 +1,7 @@
 """What a training's participants must be told when it is published again: one definition.
 
-The *facts* of a training are its time, venue and status (:class:`TrainingFacts`). A publish
+The *facts* of a training are its time (its span and each of its days), venue and status
+(:class:`TrainingFacts`). A publish
 that changes them raises the SEQUENCE of the training's calendar event (the calendar must
 be told) and, unless the training was cancelled before and stays so, tells its participants:
 the training was cancelled, postponed, is going ahead again, or moved (new time or venue).
@@ -20,29 +21,46 @@ from datetime import datetime
 from enum import StrEnum
 
 from django.db import transaction
+from django.utils.dateparse import parse_datetime
 
 from . import signals
 from .models import TrainingCalendarVersion, TrainingPage
-from .schedule import TrainingStatus, format_wib_range
+from .schedule import TrainingStatus, format_wib_range, sessions_of, when_of_days
 
 
 @dataclass(frozen=True)
 class TrainingFacts:
-    """What a participant's calendar and inbox must know of a training."""
+    """What a participant's calendar and inbox must know of a training.
+
+    ``days``: each day's (start, end), earliest first; empty when not known (a calendar version
+    stored before days were kept: then only the span is compared).
+    """
 
     starts_at: datetime
     ends_at: datetime
     venue_name: str
     venue_address: str
     status: str
+    days: tuple[tuple[datetime, datetime], ...] = ()
 
     @classmethod
     def of(cls, training) -> TrainingFacts:
         """The facts of a training page (or of a :class:`TrainingCalendarVersion`, which stores them)."""
-        return cls(**{field.name: getattr(training, field.name) for field in fields(cls)})
+        values = {field.name: getattr(training, field.name) for field in fields(cls) if field.name != "days"}
+        if isinstance(training, TrainingCalendarVersion):
+            days = tuple((parse_datetime(start), parse_datetime(end)) for start, end in training.days or ())
+        else:
+            days = tuple((day.starts_at, day.ends_at) for day in sessions_of(training))
+        return cls(**values, days=days)
+
+    def stored(self) -> dict:
+        """The facts as a :class:`TrainingCalendarVersion` keeps them (the days as ISO text)."""
+        return asdict(self) | {"days": [[start.isoformat(), end.isoformat()] for start, end in self.days]}
 
     @property
     def when(self) -> str:
+        if len(self.days) > 1:
+            return when_of_days(self.days)
         return format_wib_range(self.starts_at, self.ends_at)
 
 
@@ -56,7 +74,9 @@ class Change(StrEnum):
 
 def changes_between(before: TrainingFacts, after: TrainingFacts) -> frozenset[Change]:
     changes = set()
-    if (before.starts_at, before.ends_at) != (after.starts_at, after.ends_at):
+    # The span, or a day moved within it (days unknown for a version stored before they were kept).
+    span_moved = (before.starts_at, before.ends_at) != (after.starts_at, after.ends_at)
+    if span_moved or (before.days and after.days and before.days != after.days):
         changes.add(Change.TIME)
     if (before.venue_name, before.venue_address) != (after.venue_name, after.venue_address):
         changes.add(Change.VENUE)
@@ -113,14 +133,15 @@ def _record_facts(training: TrainingPage) -> tuple[TrainingFacts | None, Trainin
     after = TrainingFacts.of(training)
     version = TrainingCalendarVersion.objects.select_for_update().filter(training=training).first()
     if version is None:
-        version, created = TrainingCalendarVersion.objects.get_or_create(training=training, defaults=asdict(after))
+        version, created = TrainingCalendarVersion.objects.get_or_create(training=training, defaults=after.stored())
         if created:
             return None, after, version.sequence
         version = TrainingCalendarVersion.objects.select_for_update().get(pk=version.pk)
     before = TrainingFacts.of(version)
-    if changes_between(before, after):
-        for name, value in asdict(after).items():
+    changed = bool(changes_between(before, after))
+    if changed or not before.days:  # a version stored before days were kept gets them, and no new SEQUENCE
+        for name, value in after.stored().items():
             setattr(version, name, value)
-        version.sequence += 1
+        version.sequence += changed
         version.save()
     return before, after, version.sequence

@@ -596,6 +596,7 @@ class TrainingCalendarVersion(models.Model):
     venue_name = models.CharField(max_length=200)
     venue_address = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=20, choices=TrainingStatus.choices)
+    days = models.JSONField(default=list, blank=True)  # [[start, end], ...] in ISO 8601, earliest first
 
     class Meta:
         verbose_name = _("calendar version")

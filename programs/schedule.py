@@ -268,7 +268,15 @@ def when_of(training) -> str:
     days = sessions_of(training)
     if len(days) <= 1:
         return format_wib_range(training.starts_at, training.ends_at)
-    return "; ".join(_("Day %(number)s: %(when)s") % {"number": day.number, "when": day.when} for day in days)
+    return when_of_days([(day.starts_at, day.ends_at) for day in days])
+
+
+def when_of_days(days) -> str:
+    """Days (pairs of start and end, earliest first) as people read them: ``Hari 1: …; Hari 2: …``."""
+    return "; ".join(
+        _("Day %(number)s: %(when)s") % {"number": number, "when": format_wib_range(start, end)}
+        for number, (start, end) in enumerate(days, start=1)
+    )
 
 
 def signatories(text: str) -> list[tuple[str, str]]:

@@ -11,10 +11,12 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from icalendar import Calendar
 from wagtail.signals import page_published
 
 from members import enrollment as service
+from programs import schedule
 from programs import signals as programs_signals
 from tasks.models import Notification
 from tests.people import KHADIJAH, NURAINI
@@ -200,3 +202,59 @@ def test_programs_sends_one_signal_after_its_bookkeeping(receiver_order, make_tr
         ("Aula Kantor PC NU Batubara", "Aula Baru", {"venue"}, "changed", 1),
         ("Aula Baru", "Aula Baru", {"status"}, "postponed", 2),
     ]
+
+
+def test_a_day_moved_within_the_same_span_is_announced_with_every_day(
+    receiver_order, make_training, make_person, smtp_server, django_capture_on_commit_callbacks
+):
+    """A three-day training whose middle day moves: first and last day, hence the span, unchanged."""
+    from programs.models import TrainingCalendarVersion
+
+    start = (timezone.now() + timedelta(days=20)).replace(hour=2, minute=0, second=0, microsecond=0)
+
+    def day(offset, hours=6):
+        begins = start + timedelta(days=offset)
+        ends = begins + timedelta(hours=hours)
+        return {"type": "session", "value": {"starts_at": begins.isoformat(), "ends_at": ends.isoformat()}}
+
+    training = make_training(title=TITLE, sessions=[day(0), day(2), day(4)])
+    with django_capture_on_commit_callbacks(execute=True):
+        service.enroll(member=make_person(NURAINI), training=training)
+    sequence = public_sequence_of_days(training)
+    span = (training.starts_at, training.ends_at)
+
+    moved = [dict(block) for block in training.sessions.raw_data]
+    moved[1]["value"] = day(3)["value"]  # Selasa -> Rabu, say: the same first and last day
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(training, sessions=moved)
+    assert (training.starts_at, training.ends_at) == span
+    email = emails_to(smtp_server, NURAINI.email)[-1]
+    assert email["Subject"] == f"Perubahan pelatihan: {TITLE}"
+    new_text, old_text = text_of(email).split("Waktu lama:")
+    new_day = schedule.format_wib_range(start + timedelta(days=3), start + timedelta(days=3, hours=6))
+    old_day = schedule.format_wib_range(start + timedelta(days=2), start + timedelta(days=2, hours=6))
+    assert "Waktu baru: Hari 1: " in new_text and f"Hari 2: {new_day}" in new_text
+    assert f"Hari 2: {old_day}" in old_text
+    [part] = [part for part in email.iter_attachments() if part.get_content_type() == "text/calendar"]
+    events = Calendar.from_ical(part.get_content()).walk("VEVENT")
+    assert sorted(event.decoded("DTSTART") for event in events)[1] == start + timedelta(days=3)
+    assert {event["SEQUENCE"] for event in events} == {sequence + 1} == {public_sequence_of_days(training)}
+
+    # Published again as it is: nobody is told twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(training, summary="Ringkasan baru.")
+    assert Notification.objects.filter(kind="training_changed").count() == 1
+
+    # A calendar version kept before days were (an upgrade): the next publish stores them, tells nobody.
+    TrainingCalendarVersion.objects.filter(training=training).update(days=[])
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(training, summary="Ringkasan lagi.")
+    version = TrainingCalendarVersion.objects.get(training=training)
+    assert (len(version.days), version.sequence) == (3, sequence + 1)
+    assert Notification.objects.filter(kind="training_changed").count() == 1
+
+
+def public_sequence_of_days(training) -> int:
+    response = Client().get(f"{training.url}kalender.ics")
+    (sequence,) = {event["SEQUENCE"] for event in Calendar.from_ical(response.content).walk("VEVENT")}
+    return sequence
