@@ -430,8 +430,13 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
         ).values_list("member_number", "phone")
     )
     # Members found by NIK (its keyed hash: nothing is decrypted): the same person, skipped.
-    hashes = {number: nik_service.nik_hash(nik=data["nik"]) for number, data in valid if data["nik"]}
-    nik_held = set(Member.objects.filter(nik_hash__in=list(hashes.values())).values_list("nik_hash", flat=True))
+    # Under every key in use: a member not yet rotated to a new key is found too.
+    hashes = {number: nik_service.nik_hashes(nik=data["nik"]) for number, data in valid if data["nik"]}
+    held = set(
+        Member.objects.filter(nik_hash__in=[each for some in hashes.values() for each in some]).values_list(
+            "nik_hash", flat=True
+        )
+    )
     new = []
     for number, data in valid:
         member = by_phone.get(data["phone"]) if data["phone"] else None
@@ -443,7 +448,7 @@ def _process(rows: list[tuple[int, dict]], context: _Context, *, dry_run: bool, 
                 Result.REFUSED,
                 _("member number “%(value)s” already belongs to another member") % {"value": data["member_number"]},
             )
-        elif hashes.get(number) in nik_held:
+        elif not held.isdisjoint(hashes.get(number, ())):
             outcomes[number] = RowOutcome(number, data["full_name"], Result.SKIPPED, _("already a member (same NIK)"))
         elif data["email"] in taken:
             outcomes[number] = RowOutcome(number, data["full_name"], Result.SKIPPED, _("already a member (same email)"))

@@ -7,6 +7,8 @@
   ``cryptography`` package) with a key derived from ``FIELD_ENCRYPTION_KEY`` (HKDF), and with a
   keyed hash (``Member.nik_hash``: HMAC-SHA256, another derived key) that finds duplicates and
   lets the import match members without decrypting anything. Nothing in the database reads as a NIK.
+  A new key: old ones stay readable as ``FIELD_ENCRYPTION_KEY_FALLBACKS`` until
+  ``manage.py rotate_field_encryption_key`` (:func:`nik_key_rotate`) has rewritten every row.
 - **Shown masked** (``1219 **** **** 0001``) except to holders of ``members.view_member_nik``;
   exports leave it out unless such a holder asks (members/admin/viewsets.py).
 - **Consent** recorded when the member gives it (``Member.nik_consent_at``); **erased** with the
@@ -23,11 +25,12 @@ import functools
 import hashlib
 import hmac
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,14 +58,29 @@ def _derived(secret: str, purpose: bytes) -> bytes:
     )
 
 
-def _fernet() -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derived(settings.FIELD_ENCRYPTION_KEY, b"nik encryption")))
+def _secrets() -> list[str]:
+    """The key that writes, then the old ones that still read (``FIELD_ENCRYPTION_KEY_FALLBACKS``)."""
+    fallbacks = getattr(settings, "FIELD_ENCRYPTION_KEY_FALLBACKS", ())
+    return [settings.FIELD_ENCRYPTION_KEY, *(secret for secret in fallbacks if secret)]
+
+
+def _fernet() -> MultiFernet:
+    """Encrypts with the current key; decrypts with any of them (cryptography's MultiFernet)."""
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(_derived(secret, b"nik encryption"))) for secret in _secrets()])
+
+
+def _hash(nik: str, secret: str) -> str:
+    return hmac.new(_derived(secret, b"nik hash"), nik.encode(), hashlib.sha256).hexdigest()
 
 
 def nik_hash(*, nik: str) -> str:
     """The keyed hash that finds the same NIK again (duplicates, the import) without decrypting."""
-    key = _derived(settings.FIELD_ENCRYPTION_KEY, b"nik hash")
-    return hmac.new(key, nik.encode(), hashlib.sha256).hexdigest()
+    return _hash(nik, settings.FIELD_ENCRYPTION_KEY)
+
+
+def nik_hashes(*, nik: str) -> list[str]:
+    """The NIK's hash under every key in use: a row not yet rotated still finds its duplicate."""
+    return [_hash(nik, secret) for secret in _secrets()]
 
 
 def nik_encrypt(*, nik: str) -> str:
@@ -74,8 +92,40 @@ def nik_decrypt(*, ciphertext: str) -> str:
         return ""
     try:
         return _fernet().decrypt(ciphertext.encode()).decode()
-    except InvalidToken:  # another key (a lost or rotated FIELD_ENCRYPTION_KEY): unreadable, not an error page
+    except InvalidToken:  # another key (a lost FIELD_ENCRYPTION_KEY): unreadable, not an error page
         return ""
+
+
+def nik_key_rotate(*, batch_size: int = 500) -> tuple[int, int]:
+    """Every stored NIK encrypted and hashed again under the current key (after a key change).
+
+    Rows are rewritten in batches, each its own transaction, so a rotation stopped half-way is
+    simply run again. Returns (rewritten, unreadable): an unreadable row (a key that was lost,
+    not kept as a fallback) is left as it is and counted.
+    """
+    fernet = _fernet()
+    rewritten = unreadable = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Member.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .exclude(nik_ciphertext="")
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return rewritten, unreadable
+            for member in batch:
+                last_pk = member.pk
+                try:
+                    nik = fernet.decrypt(member.nik_ciphertext.encode()).decode()
+                except InvalidToken:
+                    unreadable += 1
+                    continue
+                member.nik_ciphertext, member.nik_hash = nik_encrypt(nik=nik), nik_hash(nik=nik)
+                rewritten += 1
+            Member.objects.bulk_update(batch, ["nik_ciphertext", "nik_hash"])
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -125,7 +175,7 @@ def nik_validate(*, value: str, birth_date: datetime.date | None, gender: str) -
 
 def nik_duplicate(*, nik: str, member: Member | None = None) -> bool:
     """Whether another member (not ``member``) holds this NIK."""
-    others = Member.objects.filter(nik_hash=nik_hash(nik=nik))
+    others = Member.objects.filter(nik_hash__in=nik_hashes(nik=nik))
     if member is not None and member.pk:
         others = others.exclude(pk=member.pk)
     return others.exists()

@@ -269,8 +269,12 @@ SESSION_ENGINE = "core.sessions"
 # The NIK (members.nik): encrypted with a key derived from FIELD_ENCRYPTION_KEY (any long random
 # secret, e.g. `python -c "import secrets; print(secrets.token_urlsafe(48))"`). Without a key nobody
 # is asked for a NIK; production refuses to start with NIK_ENABLED and no key. Losing the key
-# loses the stored NIKs (they read as empty); changing it likewise.
+# loses the stored NIKs (they read as empty). To change it (a key that leaked, a staff member who
+# knew it left): the new key in FIELD_ENCRYPTION_KEY, the old one in FIELD_ENCRYPTION_KEY_FALLBACKS
+# (comma-separated; read, never written), then `manage.py rotate_field_encryption_key`, then drop
+# the fallback (as Django's SECRET_KEY_FALLBACKS).
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+FIELD_ENCRYPTION_KEY_FALLBACKS = env.list("FIELD_ENCRYPTION_KEY_FALLBACKS", default=[])
 NIK_ENABLED = env.bool("NIK_ENABLED", default=bool(FIELD_ENCRYPTION_KEY))
 
 # Accounts: email is the login; allauth handles sign-up and verification.

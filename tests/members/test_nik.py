@@ -4,6 +4,7 @@ matched on import without decrypting, and erased with the account."""
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -155,3 +156,46 @@ def test_the_import_matches_members_by_nik_and_refuses_a_duplicate(nuraini):
     rahmat = Member.objects.get(full_name="Rahmat Jum'at")
     assert nik.nik_decrypt(ciphertext=rahmat.nik_ciphertext) == JUMAT_NIK
     assert JUMAT_NIK not in rahmat.nik_ciphertext
+
+
+def test_a_new_key_reads_the_old_niks_through_the_fallback_until_the_command_rewrites_them(
+    settings, nuraini, make_person
+):
+    """The key leaked (or someone who knew it left): a new key, the old one kept only to read, the
+    command, then the old key dropped: every NIK still reads, duplicates are still found."""
+    from django.core.management import call_command
+
+    accounts.member_update_profile(member=nuraini, privacy_agreed=True, nik=NURAINI_NIK, nik_consent=True)
+    old_key = settings.FIELD_ENCRYPTION_KEY
+    nuraini.refresh_from_db()
+    before = (nuraini.nik_ciphertext, nuraini.nik_hash)
+
+    settings.FIELD_ENCRYPTION_KEY = "a-new-key-after-the-old-one-leaked"
+    settings.FIELD_ENCRYPTION_KEY_FALLBACKS = [old_key]
+    assert personal_data.member_export(user=nuraini.user)["profile"]["nik"] == NURAINI_NIK
+    other = make_person(JUMAT, status=Member.Status.PENDING, gender=FEMALE)
+    with pytest.raises(ValidationError):  # still found under the old key's hash
+        accounts.member_update_profile(member=other, privacy_agreed=True, nik=NURAINI_NIK, nik_consent=True)
+
+    call_command("rotate_field_encryption_key", stdout=io.StringIO())
+    nuraini.refresh_from_db()
+    assert nuraini.nik_ciphertext != before[0] and nuraini.nik_hash not in ("", before[1])
+    call_command("rotate_field_encryption_key", stdout=io.StringIO())  # again: harmless
+
+    settings.FIELD_ENCRYPTION_KEY_FALLBACKS = []  # the old key is gone now
+    assert personal_data.member_export(user=nuraini.user)["profile"]["nik"] == NURAINI_NIK
+    with pytest.raises(ValidationError):
+        accounts.member_update_profile(member=other, privacy_agreed=True, nik=NURAINI_NIK, nik_consent=True)
+    # The old key alone reads nothing any more.
+    settings.FIELD_ENCRYPTION_KEY = old_key
+    assert nik.nik_decrypt(ciphertext=Member.objects.get(pk=nuraini.pk).nik_ciphertext) == ""
+
+
+def test_the_command_says_when_a_nik_cannot_be_read_with_any_key(settings, nuraini):
+    from django.core.management import CommandError, call_command
+
+    accounts.member_update_profile(member=nuraini, privacy_agreed=True, nik=NURAINI_NIK, nik_consent=True)
+    settings.FIELD_ENCRYPTION_KEY = "a-new-key-but-the-old-one-was-lost"
+    with pytest.raises(CommandError, match="1 NIK"):
+        call_command("rotate_field_encryption_key", stdout=io.StringIO())
+    assert Member.objects.get(pk=nuraini.pk).nik_ciphertext  # left as it was, not erased
