@@ -622,15 +622,21 @@ def _lock_offer(offer: WaitlistOffer) -> WaitlistOffer:
     return WaitlistOffer.objects.select_for_update(of=("self",)).select_related("training").get(pk=offer.pk)
 
 
+def _answer_offer(offer: WaitlistOffer, *, status: str, now: datetime) -> WaitlistOffer:
+    """The person's answer recorded under the seat lock, unless the offer can no longer be answered."""
+    offer = _lock_offer(offer)
+    if refusal := offer_refusal(offer=offer, now=now):
+        raise refusal
+    offer.status, offer.decided_at = status, now
+    offer.save(update_fields=["status", "decided_at"])
+    return offer
+
+
 @transaction.atomic
 def offer_accept(*, offer: WaitlistOffer, now: datetime | None = None) -> Enrollment:
     """The person takes the seat held for them: confirmed, with the usual email and calendar file."""
     now = now or timezone.now()
-    offer = _lock_offer(offer)
-    if refusal := offer_refusal(offer=offer, now=now):
-        raise refusal
-    offer.status, offer.decided_at = OfferStatus.ACCEPTED, now
-    offer.save(update_fields=["status", "decided_at"])
+    offer = _answer_offer(offer, status=OfferStatus.ACCEPTED, now=now)
     enrollment = (
         Enrollment.objects.select_for_update(of=("self",)).select_related("member__user").get(pk=offer.enrollment_id)
     )
@@ -646,11 +652,7 @@ def offer_accept(*, offer: WaitlistOffer, now: datetime | None = None) -> Enroll
 def offer_decline(*, offer: WaitlistOffer, now: datetime | None = None) -> Enrollment:
     """The person does not want the seat: they leave the waiting list, and the seat is offered on."""
     now = now or timezone.now()
-    offer = _lock_offer(offer)
-    if refusal := offer_refusal(offer=offer, now=now):
-        raise refusal
-    offer.status, offer.decided_at = OfferStatus.DECLINED, now
-    offer.save(update_fields=["status", "decided_at"])
+    offer = _answer_offer(offer, status=OfferStatus.DECLINED, now=now)
     enrollment = _leave_waitlist(offer, now=now, reason=str(_("Declined the offered seat")))
     audit(enrollment=enrollment, action="members.offer.decline", by=enrollment.member.user)
     promote_waitlist(training=offer.training, now=now, locked=True)

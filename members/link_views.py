@@ -32,7 +32,7 @@ def offer(request, token: str):
     found = offers.offer_from_token(token=token)
     if found is None:
         raise Http404(_("This link is not valid. Use the link in the latest email we sent you."))
-    answered = error = None
+    done = error = None
     if request.method == "POST":
         answer = request.POST.get("answer")
         if answer not in OFFER_ANSWERED:
@@ -43,7 +43,7 @@ def offer(request, token: str):
         except enrollment.EnrollmentError as refused:
             error = refused.message
         else:
-            answered = OFFER_ANSWERED[answer]
+            done = OFFER_ANSWERED[answer]
         found.refresh_from_db()
     refusal = enrollment.offer_refusal(offer=found)
     return render(
@@ -52,9 +52,9 @@ def offer(request, token: str):
         {
             "offer": found,
             "training": found.training,
-            "answered": answered,
+            "done": done,
             "error": error,
-            "refusal": None if (answered or error) else refusal,
+            "refusal": None if (done or error) else refusal,
             "may_answer": refusal is None,
             "chosen": request.GET.get("jawab", ""),
         },
