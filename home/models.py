@@ -34,16 +34,6 @@ class CustomImage(AbstractImage):
 class CustomRendition(AbstractRendition):
     image = models.ForeignKey(CustomImage, on_delete=models.CASCADE, related_name="renditions")
 
-    @property
-    def url(self) -> str:
-        """The file's URL, asked of the storage once per instance (a ``srcset`` reads it for each width,
-        a picture for each format); keyed on the file's name, so a new file is asked again."""
-        name = self.file.name
-        known = self.__dict__.get("_url")
-        if known is None or known[0] != name:
-            known = self.__dict__["_url"] = (name, self.file.url)
-        return known[1]
-
     def img_tag(self, extra_attributes=None):
         """Wagtail's ``<img>``, its attributes written by :func:`core.html.attributes` (the same text
         as Django's ``flatatt``, which formats each attribute through ``format_html``: a tenth of an
