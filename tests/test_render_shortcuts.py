@@ -60,12 +60,17 @@ def test_a_paragraph_is_written_as_its_template_wrote_it(demo_site):
     from news.blocks import ParagraphBlock
 
     page = Page.objects.get(depth=3, slug="berita")
-    source = f'<p>Kopi &amp; <b>kue</b>, <a linktype="page" id="{page.pk}">berita</a> dan <i>lain</i>.</p><ul><li>satu</li></ul>'
+    source = (
+        f'<p>Kopi &amp; <b>kue</b>, <a linktype="page" id="{page.pk}">berita</a> dan <i>lain</i>.</p>'
+        "<ul><li>satu</li></ul>"
+    )
     before = Template("{% load wagtailcore_tags %}{{ value|richtext }}\n")  # news/blocks/paragraph.html
     for text in (source, ""):
         value = RichText(text)
         assert ParagraphBlock().render(value) == before.render(Context({"value": value}))
-        assert ParagraphBlock().render(value, context=Context({"page": page})) == before.render(Context({"value": value}))
+        assert ParagraphBlock().render(value, context=Context({"page": page})) == before.render(
+            Context({"value": value})
+        )
 
 
 def test_a_preview_shows_the_categories_in_the_editors_form(client, roles):
@@ -116,7 +121,9 @@ def test_a_clusterable_model_still_takes_its_children_as_keywords(demo_site):
 
     assert ClusterableModel.__init__ is patches._init_without_keywords_skips_the_scan
     category = NewsCategory.objects.order_by("pk").first()
-    article = NewsArticlePage(title="Dengan kata kunci", intro="x", date=datetime.date(2030, 1, 1), categories=[category])
+    article = NewsArticlePage(
+        title="Dengan kata kunci", intro="x", date=datetime.date(2030, 1, 1), categories=[category]
+    )
     assert list(article.categories.all()) == [category] and article.title == "Dengan kata kunci"
     read = NewsArticlePage.objects.get(url_path__endswith="/rapat-koordinasi-umkm-agenda-prioritas/")
     assert read.pk and read.title and read.category_list
