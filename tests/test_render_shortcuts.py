@@ -113,6 +113,28 @@ def test_static_urls_are_kept_while_the_manifest_is_the_same(tmp_path, settings)
     assert storage.url("css/site.css", force=True) == "/static/css/site.3.css"
 
 
+@pytest.mark.parametrize("text", ["Agenda & <prioritas>", "Kopi \"Kue\" 'Ma'had'", ""])
+def test_a_heading_is_written_as_its_template_wrote_it(text):
+    from django.template import Context, Template
+
+    from news.blocks import HeadingBlock
+
+    before = Template('<h2 class="article-body__heading">{{ value }}</h2>\n')  # news/blocks/heading.html
+    assert HeadingBlock().render(text) == before.render(Context({"value": text}))
+
+
+def test_a_card_dates_its_article_as_the_date_filter_did(demo_site):
+    from django.template import Context, Template
+
+    from news.models import NewsArticlePage
+
+    article = NewsArticlePage.objects.order_by("pk").first()
+    for day in (datetime.date(2026, 12, 7), datetime.date(999, 1, 2)):
+        article.date = day
+        before = Template("{{ article.date|date:'Y-m-d' }}").render(Context({"article": article}))
+        assert Template("{{ article.date.isoformat }}").render(Context({"article": article})) == before
+
+
 def test_a_clusterable_model_still_takes_its_children_as_keywords(demo_site):
     from modelcluster.models import ClusterableModel
 
