@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Shared data")
 
     def ready(self):
-        from . import pagecache, visibility
+        from . import pagecache, patches, visibility
 
+        patches.apply()
         pagecache.connect_signals()
         visibility.connect_signals()

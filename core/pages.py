@@ -88,6 +88,17 @@ class ServedPageMixin:
         subpage._cached_parent_obj = self
         return subpage.route(request, path_components[1:])
 
+    def get_url_parts(self, request=None):
+        """Wagtail's answer, worked out once per request for this instance (it reverses
+        ``wagtail_serve`` each time): a page links to its index once per category and tag, and a
+        card links to its article twice. Asked again for another request or another ``url_path``."""
+        if request is None:
+            return super().get_url_parts(request)
+        kept = self.__dict__.get("_url_parts")
+        if kept is None or kept[0] is not request or kept[1] != self.url_path:
+            kept = self.__dict__["_url_parts"] = (request, self.url_path, super().get_url_parts(request))
+        return kept[2]
+
     def get_view_restrictions(self):
         """Wagtail's answer, from the rows read once, when the router left every ancestor on the page.
 

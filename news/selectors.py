@@ -145,8 +145,9 @@ def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePag
 
     An image has a rendition per size the site shows (a few, however many articles there are),
     so reading them all answers the lead picture, the sharing image and the cards at once.
-    What is read is left where ``prefetch_related`` leaves it (``page.categories.all()``,
-    ``image.renditions.all()``), so the templates read it as before.
+    The categories are left as each page's ``category_list`` (what the templates and the sharing
+    data read), the renditions where ``prefetch_related`` leaves them (``image.renditions.all()``,
+    which Wagtail reads).
     """
     pages = [article, *cards]
     # The SQL of prefetch_related("categories"): each category row with the article it belongs to.
@@ -163,7 +164,11 @@ def prefetch_for_article(*, article: NewsArticlePage, cards: list[NewsArticlePag
     for category in categories:
         by_page[category._article_id].append(category)
     for page in pages:
-        _prefetched(page, "categories", by_page[page.pk])
+        # What ``category_list`` would read (``categories.all()``; modelcluster's related manager,
+        # built for each page to be asked, costs more than the list), unless the page is a
+        # preview holding the editor's categories, which ``categories.all()`` answers.
+        if "categories" not in getattr(page, "_cluster_related_objects", {}):
+            page.__dict__["category_list"] = by_page[page.pk]
     images = [page.feature_image for page in pages if page.feature_image_id]
     if images:
         from wagtail.images import get_image_model

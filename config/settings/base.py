@@ -353,7 +353,7 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_ROOT), "base_url": None},
     },
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "core.staticfiles.StaticFilesStorage"},
 }
 # Backups (core/backup.py: manage.py backup and restore, beat's nightly core.backup): where the
 # archives go, and how many beat keeps. Put BACKUP_ROOT on another disk, and copy it off the server.
