@@ -33,6 +33,12 @@ parser.add_argument("--setup", action="store_true")
 parser.add_argument("--profile", help="write cProfile stats of the enroll POSTs here")
 parser.add_argument("--top", type=int, default=0, help="print the top N functions by cumulative time")
 parser.add_argument(
+    "--tree",
+    type=int,
+    default=0,
+    help="print the N functions with the most calls beneath them (themselves included) per enroll and ceiling POST",
+)
+parser.add_argument(
     "--interleaved",
     action="store_true",
     help="alternate a ceiling POST and an enroll POST by each member (the machine's load falls on both alike)",
@@ -194,6 +200,55 @@ warm_clients = [client_for(user) for user in warm_users]
 measure("warm-up enroll (other)", [(c, t, warm_path) for c, t in warm_clients[:10]])
 measure("warm-up ceiling", [(c, t, ceiling_path) for c, t in warm_clients[10:]])
 measure("ceiling", [(c, t, ceiling_path) for c, t in clients])
+
+
+class CallTree:
+    """Python and C function calls counted per function with every call beneath it (sys.setprofile):
+    which subtree of a POST makes its calls, which cProfile's own-time view does not say."""
+
+    def __init__(self):
+        self.total = 0
+        self.beneath = {}
+        self.stack = []
+
+    def __call__(self, frame, event, arg):
+        if event == "call" or event == "c_call":
+            self.total += 1
+            code = frame.f_code if event == "call" else arg
+            if event == "call":
+                key = f"{code.co_filename.rsplit('site-packages/', 1)[-1]}:{code.co_firstlineno} {code.co_qualname}"
+            else:
+                key = f"<C> {getattr(code, '__qualname__', code)}"
+            self.stack.append((key, self.total))
+        elif (event == "return" or event == "c_return" or event == "c_exception") and self.stack:
+            key, started = self.stack.pop()
+            if not any(key == outer for outer, _ in self.stack):  # recursion: counted once, at the outermost
+                self.beneath[key] = self.beneath.get(key, 0) + self.total - started + 1
+
+    def run(self, posts):
+        for client, token, path in posts:
+            sys.setprofile(self)
+            response = client.post(path, {"csrfmiddlewaretoken": token})
+            sys.setprofile(None)
+            self.stack.clear()
+            assert response.status_code == 302, (path, response.status_code)
+        return self
+
+    def show(self, label, n, top):
+        print(f"--- {label}: {self.total / n:.0f} calls per POST; the {top} subtrees with the most")
+        for key, count in sorted(self.beneath.items(), key=lambda item: -item[1])[:top]:
+            print(f"  {count / n:8.0f}  {key}")
+
+
+if args.tree:
+    half = len(clients) // 2
+    CallTree().run([(c, t, ceiling_path) for c, t in clients[:half]]).show("ceiling", half, args.tree)
+    CallTree().run([(c, t, enroll_path) for c, t in clients[: args.seats]]).show(
+        "enroll, confirmed", args.seats, args.tree
+    )
+    waiting = clients[args.seats :]
+    CallTree().run([(c, t, enroll_path) for c, t in waiting]).show("enroll, waiting list", len(waiting), args.tree)
+    sys.exit(0)
 if args.interleaved:
     # One ceiling POST, then one enroll POST, by the same member, for every member: on a shared
     # machine the two sequential passes below meet different loads; these medians do not.
