@@ -10,13 +10,29 @@ Redis down: not counted, as allauth's limits then (core.cache).
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 
 from allauth.core import ratelimit
 from allauth.core.internal.ratelimit import get_cache_key, get_rates
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
+
+
+@functools.cache
+def _rates(action: str) -> tuple:
+    """The rates of ``action`` as allauth reads them from the settings (~115 Python calls a read),
+    read once per process; again after a settings change (tests)."""
+    return tuple(get_rates(app="allauth.account", action=action))
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs) -> None:
+    if setting.startswith(("ACCOUNT_", "ALLAUTH_")):
+        _rates.cache_clear()
 
 
 def consume(request: HttpRequest, *, action: str, key: str | None = None) -> bool:
@@ -26,7 +42,7 @@ def consume(request: HttpRequest, *, action: str, key: str | None = None) -> boo
     """
     if not hasattr(cache, "consume_rates"):
         return ratelimit.consume(request, action=action, key=key)
-    rates = get_rates(app="allauth.account", action=action)
+    rates = _rates(action)
     if not rates:
         return True
     keys = [

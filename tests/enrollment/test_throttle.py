@@ -111,3 +111,25 @@ def test_with_redis_both_rates_are_one_round_trip(cache_kind, make_person, monke
     sent.clear()
     assert [throttle.consume(request, action="enrollment_change", key="a") for _ in range(6)] == [True] * 5 + [False]
     assert len(sent) == 6  # one EVALSHA each, for both rates
+
+
+def test_the_rates_are_read_once_and_again_when_the_settings_change(cache_kind, make_person, monkeypatch, settings):
+    """allauth's rate settings are parsed once per process (not on every enroll POST), and a change
+    of ACCOUNT_RATE_LIMITS is honoured at once."""
+    from allauth.core.internal import ratelimit as allauth_ratelimit
+
+    if cache_kind != "redis":
+        pytest.skip("core.throttle reads the rates itself with the Redis cache")
+    member = make_person(NURAINI)
+    request = RequestFactory().post("/")
+    request.user = member.user
+    reads = []
+    real = allauth_ratelimit.get_rates
+    monkeypatch.setattr(throttle, "get_rates", lambda **kwargs: reads.append(kwargs) or real(**kwargs))
+    throttle._rates.cache_clear()
+    assert [throttle.consume(request, action="enrollment_change", key="b") for _ in range(3)] == [True] * 3
+    assert len(reads) == 1
+
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "enrollment_change": "3/10m/key"}
+    assert [throttle.consume(request, action="enrollment_change", key="c") for _ in range(4)] == [True] * 3 + [False]
+    assert len(reads) == 2
