@@ -123,7 +123,7 @@ def nik_key_rotate(*, batch_size: int = 500) -> tuple[int, int]:
                 except InvalidToken:
                     unreadable += 1
                     continue
-                member.nik_ciphertext, member.nik_hash = nik_encrypt(nik=nik), nik_hash(nik=nik)
+                member.nik_ciphertext, member.nik_hash = fernet.encrypt(nik.encode()).decode(), nik_hash(nik=nik)
                 rewritten += 1
             Member.objects.bulk_update(batch, ["nik_ciphertext", "nik_hash"])
 

@@ -1,10 +1,10 @@
 """What a training's participants must be told when it is published again: one definition.
 
 The *facts* of a training are its time (its span and each of its days), venue and status
-(:class:`TrainingFacts`). A publish
-that changes them raises the SEQUENCE of the training's calendar event (the calendar must
-be told) and, unless the training was cancelled before and stays so, tells its participants:
-the training was cancelled, postponed, is going ahead again, or moved (new time or venue).
+(:class:`TrainingFacts`). A publish that changes them raises the SEQUENCE of the training's
+calendar event (the calendar must be told) and, unless the training was cancelled before and
+stays so, tells its participants: the training was cancelled, postponed, is going ahead again,
+or moved (new time or venue).
 
 The facts of the last live publish are kept in :class:`~programs.models.TrainingCalendarVersion`
 (a row of its own: a publish rewrites every page field), so "before" is what participants
@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_datetime
 
 from . import signals
 from .models import TrainingCalendarVersion, TrainingPage
-from .schedule import TrainingStatus, format_wib_range, sessions_of, when_of_days
+from .schedule import TrainingStatus, sessions_of, when_of_days
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,7 @@ class TrainingFacts:
 
     @property
     def when(self) -> str:
-        if len(self.days) > 1:
-            return when_of_days(self.days)
-        return format_wib_range(self.starts_at, self.ends_at)
+        return when_of_days(self.days, starts_at=self.starts_at, ends_at=self.ends_at)
 
 
 class Change(StrEnum):

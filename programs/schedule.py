@@ -265,14 +265,15 @@ def span_from_form(training, stream_value) -> None:
 
 def when_of(training) -> str:
     """Every day of the training as people read it: one range, or the days one after another."""
-    days = sessions_of(training)
+    days = [(day.starts_at, day.ends_at) for day in sessions_of(training)]
+    return when_of_days(days, starts_at=training.starts_at, ends_at=training.ends_at)
+
+
+def when_of_days(days, *, starts_at: datetime, ends_at: datetime | None) -> str:
+    """Days (pairs of start and end, earliest first) as people read them: the span when there is one
+    day or none, else ``Hari 1: …; Hari 2: …``."""
     if len(days) <= 1:
-        return format_wib_range(training.starts_at, training.ends_at)
-    return when_of_days([(day.starts_at, day.ends_at) for day in days])
-
-
-def when_of_days(days) -> str:
-    """Days (pairs of start and end, earliest first) as people read them: ``Hari 1: …; Hari 2: …``."""
+        return format_wib_range(starts_at, ends_at)
     return "; ".join(
         _("Day %(number)s: %(when)s") % {"number": number, "when": format_wib_range(start, end)}
         for number, (start, end) in enumerate(days, start=1)
