@@ -24,14 +24,49 @@ anything else the SQL depends on (e.g. how many view restrictions there are).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import weakref
 
-from django.db import connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import signals
 from django.db.models.sql import InsertQuery
 
 _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# After how many runs on one connection PostgreSQL keeps a statement of this module planned
+# (psycopg's ``prepare_threshold``): the first runs are planned each time, as every query is.
+PLANNED_AFTER = 2
+
+
+@contextlib.contextmanager
+def _planned_once(connection):
+    """Statements run inside are prepared on PostgreSQL: planned once per connection, not per run.
+
+    Django binds parameters on the client (psycopg's ``ClientCursor``, which never prepares)
+    and turns psycopg's preparing off, so PostgreSQL parses and plans every query it gets: for
+    the enroll POST's training query, three times the time it takes to run. The statements of
+    this module have a fixed shape, so they are sent with server-side binding (Django's own
+    cursor class for it, through Django's cursor wrapper: logged, counted and wrapped in Django's
+    errors like any query) and prepared after ``PLANNED_AFTER`` runs. Django's option does this
+    for every query (``server_side_binding``), where some of Wagtail's admin queries fail ("for
+    SELECT DISTINCT, ORDER BY expressions must appear in select list"); here it is only these.
+    A pooler in transaction mode (PgBouncer before 1.21) would need this off: the deployment
+    (deploy/) connects directly. SQLite: nothing changes.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    factory, threshold = raw.cursor_factory, raw.prepare_threshold
+    raw.cursor_factory, raw.prepare_threshold = ServerBindingCursor, PLANNED_AFTER
+    try:
+        yield
+    finally:
+        raw.cursor_factory, raw.prepare_threshold = factory, threshold
 
 
 class _Slot:
@@ -179,7 +214,8 @@ def run(key: str, build, *values, shape=()) -> list:
     compiler = entry.compiler
     compiler.as_sql = lambda *args, **kwargs: (sql, final)
     queryset = entry.queryset
-    return list(queryset._iterable_class(queryset))
+    with _planned_once(connection):
+        return list(queryset._iterable_class(queryset))
 
 
 # -- INSERTs ---------------------------------------------------------------------------------
@@ -249,7 +285,7 @@ def insert(obj, using: str | None = None, *, send_signals: bool = True):
         statement = _INSERTS[key] = _insert_statement(model, using, fields, returning)
     sql, returns = statement
     params = [field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values, strict=True)]
-    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(using), _planned_once(connection), connection.cursor() as cursor:
         cursor.execute(sql, params)
         pk = cursor.fetchone()[0] if returns else connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
     setattr(obj, meta.pk.attname, pk)
@@ -267,3 +303,12 @@ def _saved(obj, using: str, send_signals: bool):
     else:
         type(obj)._base_manager.using(using).bulk_create([obj])
     return obj
+
+
+@contextlib.contextmanager
+def cursor(using: str | None = None):
+    """A cursor for a fixed statement run on every request (a counter's UPDATE), prepared as the
+    statements of this module are (:func:`_planned_once`)."""
+    connection = connections[using or DEFAULT_DB_ALIAS]
+    with _planned_once(connection), connection.cursor() as planned:
+        yield planned

@@ -408,7 +408,7 @@ def take_place(*, training: TrainingPage) -> tuple[bool, int]:
     attempts = (("taken", "<"), ("waiting", ">="))
     if _found_full.get(training.pk):  # a full training's next request is most likely full too
         attempts = attempts[::-1]
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:  # planned once per connection (PostgreSQL)
         for column, comparison in attempts:
             cursor.execute(_counter_sql(column, comparison), [training.pk, training.pk])
             if (row := cursor.fetchone()) is not None:

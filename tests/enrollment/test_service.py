@@ -261,7 +261,8 @@ def test_under_the_seat_lock_only_the_counter_and_three_inserts(make_training, m
     def under_lock(member):
         with CaptureQueriesContext(connection) as queries:
             enrollment = service.enroll(member=member, training=training)
-        statements = [query["sql"] for query in queries.captured_queries]
+        # A statement prepared on PostgreSQL (core.prepared) is logged as "QUERY = '<sql>' - PARAMS = ...".
+        statements = [query["sql"].removeprefix("QUERY = '") for query in queries.captured_queries]
         lock = next(n for n, sql in enumerate(statements) if "members_trainingseats" in sql)
         after = [sql for sql in statements[lock:] if not sql.startswith("RELEASE SAVEPOINT")]
         return enrollment, [" ".join(sql.split()[:3]).replace('"', "") for sql in after]
