@@ -36,7 +36,8 @@ _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 # After how many runs on one connection PostgreSQL keeps a statement of this module planned
 # (psycopg's ``prepare_threshold``): the first runs are planned each time, as every query is.
-PLANNED_AFTER = 2
+# None: never prepared (behind a pooler in transaction mode that cannot keep them).
+PLANNED_AFTER: int | None = 2
 
 
 @contextlib.contextmanager
@@ -54,7 +55,7 @@ def _planned_once(connection):
     A pooler in transaction mode (PgBouncer before 1.21) would need this off: the deployment
     (deploy/) connects directly. SQLite: nothing changes.
     """
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or PLANNED_AFTER is None:
         yield
         return
     from django.db.backends.postgresql.base import ServerBindingCursor
