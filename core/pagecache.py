@@ -52,9 +52,10 @@ What is never cached
 How it is invalidated
     Each entry records the *generation* of what it was built from; a hit reads the current
     generations and the entry in one round trip (``cache.get_many``) and serves the entry only
-    if they match. :func:`invalidate` bumps a generation, both at once and again when the
-    current transaction commits (so a page rendered from the old rows while the change was
-    being written cannot be stored as fresh). Two generations:
+    if they match. :func:`invalidate` bumps a generation when the current transaction commits;
+    the generations an entry records are those read before its page read any row, so a page
+    rendered from the old rows while the change was being written cannot be stored as fresh
+    (it carries the generation from before the bump). Two generations:
 
     ``content``
         every page depends on it; bumped when a page is published, unpublished, moved or
@@ -325,8 +326,11 @@ def _cut_fragments(body: str, render: _Render) -> tuple[str, tuple | None]:
 
 
 def invalidate(scope: str = CONTENT) -> None:
-    """Pages built from data of ``scope`` are stale: now, and again once the current transaction commits."""
-    _bump(scope)
+    """Pages built from data of ``scope`` are stale once the current transaction commits (at once
+    outside one). One bump is enough: an entry records the generations its request read before
+    it read any row, so a page drawn from the old rows, even stored after the commit, carries a
+    generation older than this bump's. (A bump before the commit as well cost every enrollment
+    of a storm a Redis round trip and made the tests pass without the commit's bump.)"""
     transaction.on_commit(partial(_bump, scope), robust=True)
 
 

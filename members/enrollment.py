@@ -352,7 +352,7 @@ def lock_seats(*, training: TrainingPage) -> None:
     """Lock the training's seat row for the rest of the current transaction.
 
     Every transition that may change what seats_for() counts takes this lock, so this is
-    also where pages showing seat counts are marked stale (again when the transaction commits).
+    also where pages showing seat counts are marked stale (when the transaction commits).
     A new row starts with the counters as counted (no transition could change them without it).
     """
     pagecache.invalidate(pagecache.SEATS)

@@ -49,10 +49,14 @@ def logged_in(member) -> Client:
 
 
 def enroll_through_the_page(client, training):
-    """What the member's browser does: POST the panel's form with its token and the cookie."""
+    """What the member's browser does: POST the panel's form with its token and the cookie. The
+    request's transaction is committed as far as its on-commit callbacks go (the seats' bump)."""
+    from django.test import TestCase
+
     html = visit(training.url, client)[1]
     token = CSRF_FIELD.search(html).group(1)
-    return client.post(f"/anggota/pelatihan/{training.pk}/daftar/", {"csrfmiddlewaretoken": token})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(f"/anggota/pelatihan/{training.pk}/daftar/", {"csrfmiddlewaretoken": token})
 
 
 def test_two_members_and_a_visitor_interleaved_each_see_their_own_state(page_cache, make_training, make_active_member):
