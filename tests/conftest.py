@@ -1,4 +1,3 @@
-import functools
 import os
 from datetime import timedelta
 
@@ -40,14 +39,6 @@ def fresh_local_cache():
 
     if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
         cache.clear()
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """``with committed():`` the on-commit callbacks of what the block changes run at its end, as
-    after a real commit (the test's own transaction never commits): the page cache's generation
-    bumps, the outbox's wake-up. Without it a test sees the data changed and the caches not told."""
-    return functools.partial(django_capture_on_commit_callbacks, execute=True)
 
 
 @pytest.fixture

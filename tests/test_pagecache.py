@@ -88,7 +88,9 @@ def test_cached_page_is_compressed_for_browsers_that_accept_gzip_and_revalidated
 # -- invalidation ----------------------------------------------------------------------------
 
 
-def test_publishing_a_change_shows_at_once_to_the_next_anonymous_visitor(page_cache, demo_site, committed):
+def test_publishing_a_change_shows_at_once_to_the_next_anonymous_visitor(
+    page_cache, demo_site, django_capture_on_commit_callbacks
+):
     from news.models import NewsArticlePage
 
     for url in (HOME, NEWS, ARTICLE):
@@ -96,7 +98,7 @@ def test_publishing_a_change_shows_at_once_to_the_next_anonymous_visitor(page_ca
         assert cache_state(visit(url)[0]) == "hit"
     article = NewsArticlePage.objects.get(url_path__endswith="/rapat-koordinasi-umkm-agenda-prioritas/")
     article.title = "Rapat koordinasi diundur ke pekan depan"
-    with committed():  # the bump happens when the publish commits
+    with django_capture_on_commit_callbacks(execute=True):  # the bump happens when the publish commits
         article.save_revision().publish()
     for url in (HOME, NEWS, ARTICLE):
         response, html = visit(url)
@@ -104,37 +106,41 @@ def test_publishing_a_change_shows_at_once_to_the_next_anonymous_visitor(page_ca
         assert "Rapat koordinasi diundur ke pekan depan" in html, url
 
 
-def test_editing_the_home_page_and_site_settings_shows_at_once(page_cache, demo_site, committed):
+def test_editing_the_home_page_and_site_settings_shows_at_once(
+    page_cache, demo_site, django_capture_on_commit_callbacks
+):
     from home.models import SiteSettings
 
     visit(HOME)
     demo_site.intro = "Selamat datang di portal kader Ansor Batu Bara."
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         demo_site.save_revision().publish()
     assert "Selamat datang di portal kader Ansor Batu Bara." in visit(HOME)[1]
 
     visit(ARTICLE)
     site_settings = SiteSettings.objects.get()
     site_settings.phone = "0622 987654"
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         site_settings.save()
     assert 'href="tel:0622987654"' in visit(ARTICLE)[1]
 
 
-def test_unpublished_article_is_gone_for_anonymous_visitors(page_cache, demo_site, committed):
+def test_unpublished_article_is_gone_for_anonymous_visitors(page_cache, demo_site, django_capture_on_commit_callbacks):
     from news.models import NewsArticlePage
 
     visit(ARTICLE)
     assert cache_state(visit(ARTICLE)[0]) == "hit"
     assert ARTICLE in visit(NEWS)[1]
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         NewsArticlePage.objects.get(url_path__endswith="/rapat-koordinasi-umkm-agenda-prioritas/").unpublish()
     assert visit(ARTICLE)[0].status_code == 404
     assert visit(ARTICLE)[0].status_code == 404
     assert ARTICLE not in visit(NEWS)[1]
 
 
-def test_a_view_restricted_page_is_never_served_from_the_cache(page_cache, demo_site, committed):
+def test_a_view_restricted_page_is_never_served_from_the_cache(
+    page_cache, demo_site, django_capture_on_commit_callbacks
+):
     from wagtail.models import Page, PageViewRestriction
 
     from news.models import NewsArticlePage
@@ -143,7 +149,7 @@ def test_a_view_restricted_page_is_never_served_from_the_cache(page_cache, demo_
     _, public_html = visit(ARTICLE)
     assert article.intro[:40] in public_html
     # An editor makes the article private after it was cached.
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         PageViewRestriction.objects.create(
             page=Page.objects.get(pk=article.pk), restriction_type=PageViewRestriction.PASSWORD, password="rahasia"
         )
@@ -341,7 +347,7 @@ def test_responses_that_use_a_csrf_token_or_the_csp_nonce_are_not_stored(page_ca
         assert states == ([None, None] if uses != "nothing" else ["miss", "hit"]), uses
 
 
-def test_page_cache_works_on_redis(page_cache, settings, demo_site, committed):
+def test_page_cache_works_on_redis(page_cache, settings, demo_site, django_capture_on_commit_callbacks):
     """Production's cache: entries and generations shared by every gunicorn worker."""
     settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": require_redis()}}
     cache.clear()
@@ -353,7 +359,7 @@ def test_page_cache_works_on_redis(page_cache, settings, demo_site, committed):
 
         article = NewsArticlePage.objects.get(url_path__endswith="/rapat-koordinasi-umkm-agenda-prioritas/")
         article.title = "Judul yang diperbarui"
-        with committed():
+        with django_capture_on_commit_callbacks(execute=True):
             article.save_revision().publish()
         response, html = visit(NEWS)
         assert cache_state(response) == "miss" and "Judul yang diperbarui" in html

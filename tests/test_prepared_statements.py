@@ -57,8 +57,9 @@ def test_djangos_own_queries_stay_bound_on_the_client(postgresql, make_training)
 
 
 def test_a_second_enrollment_is_still_refused_by_the_database(postgresql, make_training, make_active_member):
-    """The prepared INSERT's unique violation is Django's IntegrityError, so the service turns it into
-    "already enrolled" and the transaction rolls back whole (what a double click meets)."""
+    """The prepared INSERT's unique violation is still Django's IntegrityError (what enroll() turns
+    into "already enrolled" when a double click gets past the refusal), and a second enrollment is
+    still refused."""
     training = make_training(capacity=10)
     members = [make_active_member(full_name=f"Siti Nur'aini {n}") for n in range(prepared.PLANNED_AFTER + 2)]
     for member in members:  # past the point where the INSERT is prepared

@@ -91,14 +91,20 @@ def test_thirty_changes_an_hour_over_all_trainings(make_training, make_person):
     assert not Enrollment.objects.filter(member=member, training=trainings[5]).exists()
 
 
-def test_with_redis_both_rates_are_one_round_trip(cache_kind, make_person, monkeypatch):
+@pytest.fixture
+def redis_request(cache_kind, make_person):
+    """A member's POST for core.throttle, on the Redis cache (the tests that use it are about Redis)."""
     if cache_kind != "redis":
-        pytest.skip("the round trips of the Redis cache")
+        pytest.skip("about core.throttle on the Redis cache")
+    request = RequestFactory().post("/")
+    request.user = make_person(NURAINI).user
+    return request
+
+
+def test_with_redis_both_rates_are_one_round_trip(redis_request, monkeypatch):
     import redis.connection
 
-    member = make_person(NURAINI)
-    request = RequestFactory().post("/")
-    request.user = member.user
+    request = redis_request
     sent = []
     original = redis.connection.Connection.send_packed_command
 
@@ -113,16 +119,12 @@ def test_with_redis_both_rates_are_one_round_trip(cache_kind, make_person, monke
     assert len(sent) == 6  # one EVALSHA each, for both rates
 
 
-def test_the_rates_are_read_once_and_again_when_the_settings_change(cache_kind, make_person, monkeypatch, settings):
+def test_the_rates_are_read_once_and_again_when_the_settings_change(redis_request, monkeypatch, settings):
     """allauth's rate settings are parsed once per process (not on every enroll POST), and a change
-    of ACCOUNT_RATE_LIMITS is honoured at once."""
+    of ACCOUNT_RATE_LIMITS is honoured at once (core.throttle reads them itself with the Redis cache)."""
     from allauth.core.internal import ratelimit as allauth_ratelimit
 
-    if cache_kind != "redis":
-        pytest.skip("core.throttle reads the rates itself with the Redis cache")
-    member = make_person(NURAINI)
-    request = RequestFactory().post("/")
-    request.user = member.user
+    request = redis_request
     reads = []
     real = allauth_ratelimit.get_rates
     monkeypatch.setattr(throttle, "get_rates", lambda **kwargs: reads.append(kwargs) or real(**kwargs))
