@@ -38,6 +38,29 @@ class Task(DjangoTask):
             return False
         return True
 
+    def enqueue_once(self, key: str | None = None, *, seconds: int = 30) -> bool:
+        """``enqueue()`` unless a run queued earlier has not started yet: one run for a storm of
+        commits. True when this call queued it.
+
+        The run deletes ``key`` (default ``wake-up:<task name>``, :meth:`once_key`) *before* it
+        reads its work: what was committed before the deletion is in its read, what is committed
+        after it finds the key free and queues the next run. A run lost, or a broker down, costs
+        the wait: the key lives ``seconds``, and each such task has a periodic sweep. A cache that
+        does not answer counts as "none waiting" (core.cache): the run is queued.
+        """
+        from django.core.cache import cache
+
+        key = key or self.once_key()
+        if not cache.add(key, 1, seconds):
+            return False  # a run queued earlier has not read the work yet: it will read this too
+        if not self.enqueue():
+            cache.delete(key)  # broker down: the next commit tries again, the sweep has the work
+            return False
+        return True
+
+    def once_key(self) -> str:
+        return f"wake-up:{self.name}"
+
     def delay_on_commit(self, *args) -> None:
         transaction.on_commit(functools.partial(self.enqueue, *args))
 

@@ -383,33 +383,22 @@ def dispatch(*, notification_id: int, countdown: float | None = None, on_commit:
 
 
 # The wake-up of the outbox. A new row is not handed to Celery one by one: after the commit that
-# recorded it, one ``deliver_recorded`` task is queued unless one is already waiting (an atomic
-# ``add`` of WAKE_KEY: SET NX with WAKE_SECONDS to live), and that task delivers every row recorded
-# until it starts. It deletes the key *before* it reads the rows: a row committed before the
-# deletion is in its read; a row committed after it finds the key free and queues the next task.
-# A task lost, or a broker down, costs nothing more than the wait: the key lives WAKE_SECONDS
-# (then the next commit queues again), and the sweeper sends any row left pending. During a
-# storm of enrollments that is one publish (and one cheap SET NX) where there was one per row.
+# recorded it, one ``deliver_recorded`` task is queued unless one is already waiting
+# (``Task.enqueue_once``, tasks/celery.py: an atomic ``add`` of WAKE_KEY, SET NX with
+# WAKE_SECONDS to live), and that task delivers every row recorded until it starts. It deletes
+# the key *before* it reads the rows. The sweeper sends any row a lost task left pending. During
+# a storm of rows that is one publish (and one cheap SET NX) where there was one per row.
 WAKE_KEY = "outbox:wake-up"
 WAKE_SECONDS = 30
 
 
 def wake_up() -> bool:
     """Queue the delivery of the rows just committed, unless a delivery already waits for them.
-
-    True when this call queued it. A cache that does not answer counts as "none waiting" (add()
-    degrades to True, core.cache): the task is queued, as every row was before.
-    """
-    from django.core.cache import cache
-
+    True when this call queued it."""
+    # The task module imports this one at its top; the outbox reaches its task only to send.
     from .delivery import deliver_recorded
 
-    if not cache.add(WAKE_KEY, 1, WAKE_SECONDS):
-        return False  # a task queued earlier has not read the rows yet: it will read this one
-    if not deliver_recorded.enqueue():
-        cache.delete(WAKE_KEY)  # broker down: the next commit tries again, the sweeper has the rows
-        return False
-    return True
+    return deliver_recorded.enqueue_once(WAKE_KEY, seconds=WAKE_SECONDS)
 
 
 def deliver_recorded() -> list[Notification]:
