@@ -27,7 +27,9 @@ What it does, on one machine:
    cookie, which is decoded), and exactness read
    from the database: confirmed == seats, waiting list == members - seats, nobody twice,
    waiting-list positions 1..n without gaps or ties, first come first served, and one outbox
-   email per enrollment (confirmed / waiting list, the latter telling the right position).
+   email per enrollment (confirmed / waiting list, the latter telling the right position),
+   recorded after the rounds by the worker's follow-up, run here and timed (a request records
+   only the enrollment, which owes its email and audit entry: members.enrollment.follow_up).
    Exit status 1 when anything is not exact, the ceiling answered anything but its 302, or the
    storm stays below half the ceiling (issue 16's target).
 
@@ -504,6 +506,7 @@ def main() -> int:
                 )
                 storms.append(StormRound(wall, outcomes, training=round_training, path=round_path))
                 ceilings.append(run_ceiling(clients, port=port, referer=training_path, timeout=args.timeout))
+        follow_up = run_follow_up()
         emails = {c.email for c in clients}
         for round_ in storms:
             read_messages(round_.outcomes)
@@ -511,13 +514,45 @@ def main() -> int:
                 training=round_.training, emails=emails, seats=args.seats, outcomes=round_.outcomes
             )
         text, result = report(
-            facts, storms, ceilings, members=args.members, seats=args.seats, login_seconds=login_seconds
+            facts,
+            storms,
+            ceilings,
+            members=args.members,
+            seats=args.seats,
+            login_seconds=login_seconds,
+            follow_up=follow_up,
         )
         harness.write_result("storm", result)
         harness.write_report("storm", text)
         connections.close_all()
     harness.flush_redis()
     return 0 if result["exact"] and not result["ceiling_wrong"] and result["ratio"] >= TARGET_RATIO else 1
+
+
+@dataclass
+class FollowUp:
+    """The worker's part of the rounds' enrollments, run after them: their emails and audit entries."""
+
+    recorded: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.recorded / self.seconds if self.seconds else 0.0
+
+
+def run_follow_up() -> FollowUp:
+    """What the worker does after the storms' commits (members.tasks.follow_up_enrollments), in
+    this one process: every enrollment's email and audit entry recorded, timed. The exactness
+    checks read the emails it records."""
+    from members.enrollment import follow_up_pending
+
+    started, recorded = time.perf_counter(), 0
+    while done := follow_up_pending(limit=500):
+        recorded += done
+    follow_up = FollowUp(recorded, time.perf_counter() - started)
+    print(f"  follow-up: {recorded} emails and audit entries in {follow_up.seconds:.1f} s", flush=True)
+    return follow_up
 
 
 @dataclass
@@ -534,7 +569,7 @@ class StormRound(Burst):
 
 
 def report(
-    facts, storms: list[StormRound], ceilings: list[Ceiling], *, members, seats, login_seconds
+    facts, storms: list[StormRound], ceilings: list[Ceiling], *, members, seats, login_seconds, follow_up: FollowUp
 ) -> tuple[str, dict]:
     # Storm n is set against the ceilings measured just before and just after it.
     beside = [(ceilings[n].rate + ceilings[n + 1].rate) / 2 for n in range(len(storms))]
@@ -601,6 +636,11 @@ def report(
         f"Enrollments/s against the ceiling, median of the rounds: **{ratio:.2f}**{mark} (target ≥ {TARGET_RATIO}; "
         f"rounds {', '.join(f'{value:.2f}' for value in ratios)}).",
         "",
+        f"After the rounds, the worker's follow-up (members.enrollment.follow_up_pending, one process, no other "
+        f"load) recorded the {follow_up.recorded:,} enrollments' emails and audit entries in {follow_up.seconds:.1f} s "
+        f"({follow_up.rate:,.0f}/s): the part of an enrollment its request no longer does (an email is owed by the "
+        "enrollment's row until then).",
+        "",
         f"The median round (storm {shown + 1}), in full. Responses: "
         + ", ".join(f"{count} x HTTP {status}" for status, count in statuses.most_common()),
         "",
@@ -646,6 +686,7 @@ def report(
         "ratio": ratio,
         "path": path,
         "login_seconds": login_seconds,
+        "follow_up": {"recorded": follow_up.recorded, "seconds": follow_up.seconds, "rate": follow_up.rate},
     }
     return "\n".join(lines), result
 

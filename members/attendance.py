@@ -118,6 +118,7 @@ def record(
                 row = Attendance.objects.create(enrollment=enrollment, session=session, attended_at=at, recorded_by=by)
         except IntegrityError:  # a concurrent check-in of the same person won
             return Attendance.objects.get(enrollment=enrollment, session=session), False
+        enrollment_service.follow_up(enrollment=enrollment)  # its enrollment's entry comes first
         # The summary the listings read: present (at least once), first seen at.
         Enrollment.objects.filter(pk=enrollment.pk).update(attended=True, decided_by=by)
         Enrollment.objects.filter(pk=enrollment.pk).filter(Q(attended_at__isnull=True) | Q(attended_at__gt=at)).update(

@@ -320,13 +320,15 @@ def require_staff_scope(*, enrollment: Enrollment, by) -> None:
         raise EnrollmentError("out_of_scope", _("This participant belongs to another sub-branch (PAC)."))
 
 
-def audit(*, enrollment: Enrollment, action: str, by=None, **data) -> None:
+def audit(*, enrollment: Enrollment, action: str, by=None, at: datetime | None = None, **data) -> None:
     """Record who changed this enrollment and how (no user: the system, e.g. an automatic promotion).
 
     The entry Wagtail's ``log()`` writes, in one INSERT: its ``save()`` runs ``full_clean()``,
-    two SELECTs (do the content type and the user exist?) and much Python, under the seat lock.
-    The one check that clean makes that can fail here, a registered action, is made first.
+    two SELECTs (do the content type and the user exist?) and much Python. The one check that
+    clean makes that can fail here, a registered action, is made first. ``at``: when it
+    happened (default now). The enrollment's own follow-up, if still owed, is recorded first.
     """
+    follow_up(enrollment=enrollment)
     data.setdefault("status", enrollment.status)
     if not log_actions.action_exists(action):
         raise ValueError(f"The log action {action!r} has not been registered.")
@@ -336,7 +338,7 @@ def audit(*, enrollment: Enrollment, action: str, by=None, **data) -> None:
         content_type=ContentType.objects.get_for_model(enrollment, for_concrete_model=False),
         label=str(enrollment),
         action=action,
-        timestamp=timezone.now(),
+        timestamp=at or timezone.now(),
         data=data,
         user=by or context.user,
         uuid=context.uuid,
@@ -429,14 +431,16 @@ def take_place(*, training: TrainingPage) -> tuple[bool, int]:
 def enroll(*, member: Member, training: TrainingPage, now: datetime | None = None) -> Enrollment:
     """Confirm the member, put them on the waiting list, or (approval trainings) await staff.
 
-    Under the seat lock only what decides the seat and records it: count, insert the
-    enrollment, its outbox row (rendered at delivery, its words about the training and its
-    calendar file made then too) and the audit entry, commit. The rules come before the lock; a
-    concurrent click of the same member loses on the database constraint (one active enrollment).
+    The member's request does only what decides the seat and records it: count, insert the
+    enrollment, commit. The rules come before the lock; a concurrent click of the same member
+    loses on the database constraint (one active enrollment). The enrollment's email and audit
+    entry are owed in the row itself (``follow_up``) and recorded after the commit, exactly once,
+    by the worker (:func:`follow_up_pending`) or by the enrollment's next transition, whichever
+    comes first: the request of a storm spends nothing on them, and nothing is lost when the
+    worker or the broker is down (the beat's sweep finds the row).
     """
     if refusal := enroll_refusal(member=member, training=training, now=now):
         raise refusal
-    draft = notifications.enrollment_draft(member=member, words_at_delivery=True)  # its words: when sent
     stamped_under_lock = now is None
     if training.requires_approval:  # no seat decided now: approve() decides under the lock
         lock_seats(training=training)
@@ -451,17 +455,84 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
         enrollment.confirmed_at = now
     elif enrollment.status == Status.WAITLISTED:
         enrollment.waitlisted_at = now
+    position = None
+    if enrollment.status == Status.WAITLISTED and stamped_under_lock:
+        position = waiting  # requested after everyone waiting (stamped under the lock): last in line
+    enrollment.follow_up = {"status": enrollment.status, "position": position}
     try:
         prepared.insert(enrollment)  # save()'s INSERT, compiled once per process (core.prepared)
     except IntegrityError as error:  # the constraint: a concurrent request of the same member won
         raise _already_enrolled() from error  # (the transaction rolls back whole, nothing half-written)
-    position = None
-    if enrollment.status == Status.WAITLISTED:
-        # Requested after everyone waiting (stamped under the lock): last in line, as counted in.
-        position = waiting if stamped_under_lock else waitlist_position(enrollment=enrollment)
-    notifications.enrollment_changed(enrollment=enrollment, draft=draft, position=position, new=True)
-    audit(enrollment=enrollment, action="members.enrollment.enroll", by=member.user)
+    if position is None and enrollment.status == Status.WAITLISTED:  # a given moment: counted
+        enrollment.follow_up["position"] = waitlist_position(enrollment=enrollment)
+        Enrollment.objects.filter(pk=enrollment.pk).update(follow_up=enrollment.follow_up)
+    transaction.on_commit(_follow_up_soon)
     return enrollment
+
+
+def _follow_up_soon() -> None:
+    """Wake the worker for the follow-ups just committed (members.tasks; in-process without a broker)."""
+    from .tasks import follow_up_enrollments  # the tasks module imports this one
+
+    follow_up_enrollments.enqueue_once()
+
+
+def follow_up(*, enrollment: Enrollment) -> bool:
+    """Record what a member's new enrollment owes after its commit (``Enrollment.follow_up``):
+    the email of its status then and its audit entry, stamped at its request. True when this call
+    recorded them.
+
+    Claimed by one conditional UPDATE in the caller's transaction, so they are recorded exactly
+    once, whoever comes first: the worker, or a later transition of the same enrollment (which
+    calls this through ``audit()`` and ``notifications.enrollment_changed()``, so that the member
+    hears of the enrollment before they hear of what became of it).
+    """
+    owed = enrollment.follow_up
+    if owed is None:
+        return False
+    enrollment.follow_up = None
+    if not Enrollment.objects.filter(pk=enrollment.pk, follow_up__isnull=False).update(follow_up=None):
+        return False  # recorded by another transaction, which committed first
+    as_requested = Enrollment(
+        pk=enrollment.pk,
+        member=enrollment.member,
+        training=enrollment.training,
+        status=owed["status"],
+        requested_at=enrollment.requested_at,
+        token=enrollment.token,
+    )
+    if as_requested.status == Status.CONFIRMED:
+        as_requested.confirmed_at = enrollment.requested_at
+    elif as_requested.status == Status.WAITLISTED:
+        as_requested.waitlisted_at = enrollment.requested_at
+    as_requested._state.adding = False
+    draft = notifications.enrollment_draft(member=enrollment.member, words_at_delivery=True)  # words: when sent
+    notifications.enrollment_changed(enrollment=as_requested, draft=draft, position=owed["position"])
+    audit(
+        enrollment=as_requested,
+        action="members.enrollment.enroll",
+        by=enrollment.member.user,
+        at=enrollment.requested_at,
+    )
+    return True
+
+
+def follow_up_pending(*, limit: int = 200) -> int:
+    """The follow-ups still owed (:func:`follow_up`), oldest first, each in its own transaction;
+    how many this call recorded. Rows another worker is recording are skipped, not waited for."""
+    done = 0
+    owing = Enrollment.objects.filter(follow_up__isnull=False).order_by("pk").values_list("pk", flat=True)
+    for pk in list(owing[:limit]):
+        with transaction.atomic():
+            row = (
+                Enrollment.objects.select_related("member__user", "training")
+                .select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=pk, follow_up__isnull=False)
+                .first()
+            )
+            if row is not None and follow_up(enrollment=row):
+                done += 1
+    return done
 
 
 @transaction.atomic

@@ -322,6 +322,10 @@ class Enrollment(models.Model):
     attended_at = models.DateTimeField(_("attendance recorded at"), null=True, blank=True)
     walk_in = models.BooleanField(_("walk-in"), default=False, help_text=_("Added at the door, not enrolled before."))
     token = models.UUIDField(_("check-in code"), default=uuid.uuid4, unique=True, editable=False)
+    # What a member's own enrollment still owes after its commit: its email and its audit entry,
+    # as they were at the request ({"status": ..., "position": ...}); None once recorded
+    # (members.enrollment.follow_up: by the worker, or first by the enrollment's next transition).
+    follow_up = models.JSONField(null=True, blank=True, default=None, editable=False)
 
     class Meta:
         ordering = ["requested_at", "pk"]
@@ -335,7 +339,11 @@ class Enrollment(models.Model):
                 name="one_active_enrollment_per_member_and_training",
             )
         ]
-        indexes = [models.Index(fields=["training", "status", "requested_at"], name="members_enr_queue_idx")]
+        indexes = [
+            models.Index(fields=["training", "status", "requested_at"], name="members_enr_queue_idx"),
+            # The worker's follow-ups (and their sweep) find the few rows that still owe one.
+            models.Index(fields=["id"], condition=models.Q(follow_up__isnull=False), name="members_enr_follow_up_idx"),
+        ]
 
     def __str__(self):
         return f"{self.member or '—'} · {self.training.title}"

@@ -172,8 +172,8 @@ def enrollment_draft(
 ) -> EnrollmentDraft | None:
     """The recipient, language and words about the training (None: a member without a login, told nothing).
 
-    ``words_at_delivery``: only the recipient and the language now (a new enrollment: its email is
-    recorded under the seat lock and names the enrollment its words are made from when sent)."""
+    ``words_at_delivery``: only the recipient and the language now (a new enrollment: its email
+    names the enrollment its words are made from when sent)."""
     member = member or enrollment.member
     if member is None or not member.user_id:
         return None
@@ -218,8 +218,9 @@ def enrollment_changed(
     was created in this transaction, so no email can have its key yet (recorded without a
     savepoint, under the seat lock).
     """
-    from .enrollment import waitlist_position
+    from .enrollment import follow_up, waitlist_position
 
+    follow_up(enrollment=enrollment)  # what the member was owed about its request comes first
     draft = draft or enrollment_draft(enrollment=enrollment)
     if draft is None:
         return

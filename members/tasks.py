@@ -59,3 +59,17 @@ def process_offers() -> tuple[int, int]:
     """Beat runs this every few minutes: offers past their time pass their seat on (once, however
     many runs overlap: each expiry re-reads its offer under the seat lock), then due reminders go out."""
     return enrollment.offers_expire(), enrollment.offers_remind()
+
+
+@shared_task(bind=True, name="members.follow_up_enrollments", acks_late=True, ignore_result=True)
+def follow_up_enrollments(self) -> int:
+    """The email and audit entry new enrollments owe (members.enrollment.follow_up), each recorded
+    once. Queued after an enrollment's commit (``enqueue_once``: one run for a storm), and run by
+    the beat every minute for what a broker outage left."""
+    from django.core.cache import cache
+
+    cache.delete(self.once_key())  # first: what commits after this line queues the next run
+    done = 0
+    while recorded := enrollment.follow_up_pending():
+        done += recorded
+    return done

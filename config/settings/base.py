@@ -204,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.process_offers",
         "schedule": 300.0,  # unanswered offers pass their seat on; reminders before they expire
     },
+    "follow-up-enrollments": {
+        "task": "members.follow_up_enrollments",
+        "schedule": OUTBOX_SWEEP_SECONDS,  # new enrollments' emails and audit entries a broker outage left
+    },
     "sweep-outbox": {
         "task": "tasks.sweep_outbox",
         "schedule": OUTBOX_SWEEP_SECONDS,  # what could not be queued (broker down) goes out then

@@ -35,6 +35,7 @@ def test_after_the_deadline_two_taps_free_the_seat_recorded_late_and_offered_on(
     jumat = service.enroll(member=make_person(JUMAT), training=training)
     assert service.cancel_refusal(enrollment=nuraini).code == "too_late"
 
+    service.follow_up_pending()  # the worker's job after the commit: the emails recorded
     confirmation = Notification.objects.get(kind="enrollment_confirmed")
     assert confirmation.secret  # the link frees a seat: the row is sealed
     path = absence_path(confirmation)

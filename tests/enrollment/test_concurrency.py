@@ -214,3 +214,26 @@ def test_the_expiry_job_running_twice_at_once_passes_the_seat_on_once(make_train
     assert Notification.objects.filter(kind="offer_expired").count() == 1
     assert Notification.objects.filter(kind="offer_made").count() == 2
     assert_counted(training)
+
+
+def test_workers_following_up_at_once_record_each_email_and_entry_once(make_training, make_active_member, monkeypatch):
+    """The broker was down when 20 members enrolled (no wake-up queued); then the beat's sweep
+    and queued runs of the follow-up job all start at once: every email and entry is recorded once."""
+    from collections import Counter
+
+    from wagtail.models import ModelLogEntry
+
+    monkeypatch.setattr(service, "_follow_up_soon", lambda: None)  # the wake-up the broker refused
+    training = make_training(capacity=3)
+    members = [make_active_member() for _ in range(20)]
+    enrollments = [service.enroll(member=member, training=training) for member in members]
+    assert not Notification.objects.filter(kind__startswith="enrollment_").exists()
+
+    errors = run_at_once([service.follow_up_pending] * 4)
+
+    assert errors == []
+    sent_to = Notification.objects.filter(kind__startswith="enrollment_").values_list("recipient", flat=True)
+    assert Counter(sent_to) == {member.user.email: 1 for member in members}
+    entries = ModelLogEntry.objects.filter(action="members.enrollment.enroll")
+    assert Counter(entries.values_list("object_id", flat=True)) == {str(e.pk): 1 for e in enrollments}
+    assert not Enrollment.objects.filter(follow_up__isnull=False).exists()

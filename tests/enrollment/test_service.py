@@ -26,6 +26,7 @@ def test_free_seat_confirms_and_records_a_confirmation_with_the_calendar(make_tr
     enrollment = service.enroll(member=make_active_member(), training=training)
     assert enrollment.status == Status.CONFIRMED
     assert enrollment.confirmed_at is not None
+    assert service.follow_up_pending() == 1  # the worker's job, after the commit (members.tasks)
     notification = Notification.objects.get(kind="enrollment_confirmed")
     assert notification.recipient == enrollment.member.email
     assert training.title in outbox.rendered(notification).body_text
@@ -41,6 +42,7 @@ def test_full_training_puts_requests_on_the_waiting_list_first_come_first_served
     results = [service.enroll(member=member, training=training) for member in members]
     assert [result.status for result in results] == ["confirmed", "waitlisted", "waitlisted", "waitlisted"]
     assert [service.waitlist_position(enrollment=result) for result in results] == [None, 1, 2, 3]
+    assert service.follow_up_pending() == 4  # the worker's job, after the commit (members.tasks)
     waitlisted = Notification.objects.filter(kind="enrollment_waitlisted").order_by("pk")
     assert "2" in outbox.rendered(waitlisted[1]).body_text
     seats = service.seats_for(training=training)
@@ -188,6 +190,7 @@ def test_approval_trainings_wait_for_staff(make_training, make_active_member, st
     first = service.enroll(member=make_active_member(), training=training)
     second = service.enroll(member=make_active_member(), training=training)
     assert (first.status, second.status) == (Status.PENDING, Status.PENDING)
+    assert service.follow_up_pending() == 2  # the worker's job, after the commit (members.tasks)
     assert Notification.objects.filter(kind="enrollment_pending").count() == 2
     assert service.approve(enrollment=first, by=staff_user).status == Status.CONFIRMED
     assert service.approve(enrollment=second, by=staff_user).status == Status.WAITLISTED
@@ -219,8 +222,8 @@ def test_each_transition_is_notified_once(make_training, make_active_member):
 
 
 def test_enrolling_renders_no_email_and_the_email_tells_the_place_in_line(make_training, make_active_member):
-    """Under the seat lock nothing is rendered: the outbox row keeps the template and context,
-    and the email delivered from it tells the member what the page told them."""
+    """Neither the request nor the worker's follow-up renders anything: the outbox row keeps the
+    template and context, and the email delivered from it tells the member what the page told them."""
     from django.test.signals import template_rendered
 
     training = make_training(capacity=1)
@@ -233,6 +236,7 @@ def test_enrolling_renders_no_email_and_the_email_tells_the_place_in_line(make_t
     template_rendered.connect(record)
     try:
         results = [service.enroll(member=member, training=training) for member in (first, second, third)]
+        assert service.follow_up_pending() == 3  # the worker's job, after the commit (members.tasks)
     finally:
         template_rendered.disconnect(record)
     assert rendered_templates == []
@@ -245,13 +249,13 @@ def test_enrolling_renders_no_email_and_the_email_tells_the_place_in_line(make_t
     assert training.title in str(third_email["Subject"])
 
 
-def test_under_the_seat_lock_only_the_counter_and_three_inserts(make_training, make_active_member):
+def test_under_the_seat_lock_only_the_counter_and_the_enrollment(make_training, make_active_member):
     """The seat lock is held from the counter's UPDATE to the commit, and every statement in
     between makes every other member wait: the conditional UPDATE that takes a seat (or, the
-    training full, the one that takes a place in line), the enrollment, its email, its audit
-    entry, nothing else (no count, no savepoint round trips, no SELECTs of the content type and
-    user that Wagtail's log would add, no calendar built). The audit entry is still the one the
-    participants' history shows."""
+    training full, the one that takes a place in line) and the enrollment, nothing else (no count,
+    no savepoint round trips, no email, no audit entry: the worker records those afterwards,
+    members.enrollment.follow_up). The audit entry is still the one the participants' history
+    shows, stamped at the request."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from wagtail.models import ModelLogEntry
@@ -270,20 +274,20 @@ def test_under_the_seat_lock_only_the_counter_and_three_inserts(make_training, m
     service._found_full.clear()  # what this process learnt of earlier tests' trainings (same ids)
     first, statements = under_lock(make_active_member())
     assert first.status == Status.CONFIRMED
-    inserts = [
-        "INSERT INTO members_enrollment",
-        "INSERT INTO tasks_notification",
-        "INSERT INTO wagtailcore_modellogentry",
-    ]
-    assert statements == ["UPDATE members_trainingseats SET", *inserts]
+    assert statements == ["UPDATE members_trainingseats SET", "INSERT INTO members_enrollment"]
     member = make_active_member(full_name="Nur'aini Siregar")
     enrollment, statements = under_lock(member)
-    assert statements == ["UPDATE members_trainingseats SET"] * 2 + inserts  # no seat: then the waiting list
+    # No seat: then the waiting list.
+    assert statements == ["UPDATE members_trainingseats SET"] * 2 + ["INSERT INTO members_enrollment"]
     third, statements = under_lock(make_active_member())
     assert third.status == Status.WAITLISTED
-    assert statements == ["UPDATE members_trainingseats SET", *inserts]  # found full: the waiting list first
+    assert statements == ["UPDATE members_trainingseats SET", "INSERT INTO members_enrollment"]  # found full first
     assert enrollment.status == Status.WAITLISTED
+    assert not ModelLogEntry.objects.filter(object_id=str(enrollment.pk)).exists()
+    assert not Notification.objects.exists()
+    assert service.follow_up_pending() == 3  # the worker's job, after the commit (members.tasks)
     entry = ModelLogEntry.objects.get(object_id=str(enrollment.pk), action="members.enrollment.enroll")
     assert entry.user == member.user and entry.data == {"status": "waitlisted"}
+    assert entry.timestamp == enrollment.requested_at
     assert entry.label == str(enrollment) and "Nur'aini Siregar" in entry.label
     assert entry.content_type.model_class() is Enrollment

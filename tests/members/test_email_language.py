@@ -12,20 +12,14 @@ from django.utils import translation
 
 from core.clock import WIB
 from members.models import Member
-from tasks import outbox
-from tasks.models import Notification
 from tests.people import JUMAT, KHADIJAH, NURAINI, PASSWORD
+from tests.worker import deliver_all
 
 pytestmark = pytest.mark.django_db
 
 # A Saturday in December: the day and the month are words that differ in the two languages.
 STARTS_AT = datetime(2030, 12, 14, 9, 0, tzinfo=WIB)
 TITLE = "Pelatihan Kader Ma'had Al-Ma'arif & Kopi"
-
-
-def deliver_all():
-    for pk in Notification.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True):
-        outbox.deliver(notification_id=pk)
 
 
 def mail_to(smtp_server, address):

@@ -16,13 +16,9 @@ from members.models import Member
 from tasks import outbox
 from tasks.models import Notification
 from tests.people import JUMAT, NURAINI
+from tests.worker import deliver_all
 
 pytestmark = pytest.mark.django_db
-
-
-def deliver_all():
-    ids = list(Notification.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True))
-    outbox.deliver_batch(notification_ids=ids)
 
 
 def announced_to(title: str) -> list[str]:

@@ -128,6 +128,7 @@ def test_the_emails_say_every_day(make_training, make_person, smtp_server):
 
     training = two_days(make_training)
     enrollment.enroll(member=make_person(NURAINI, language="id"), training=training)
+    enrollment.follow_up_pending()  # the worker's job after the commit: the email recorded
     (row,) = Notification.objects.filter(kind="enrollment_confirmed")
     outbox.deliver(notification_id=row.pk)
     (message,) = smtp_server.messages

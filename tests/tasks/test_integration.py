@@ -17,7 +17,7 @@ from django.utils import timezone
 from kombu import pools
 
 from members import enrollment as service
-from members.models import Member
+from members.models import Enrollment, Member
 from tasks import celery_app, outbox
 from tasks.models import Notification
 
@@ -109,13 +109,16 @@ def test_enrolling_while_the_broker_is_down_succeeds_and_the_email_follows_once(
             own.stop()  # the outage
             enrollment = service.enroll(member=member, training=training)  # the member's request
             assert enrollment.status == "confirmed"
+            # Its email could not be queued: it is owed by the enrollment's row, not lost.
+            assert Enrollment.objects.get(pk=enrollment.pk).follow_up == {"status": "confirmed", "position": None}
+            assert not Notification.objects.exists()
+
+            own.start()  # the broker is back; beat's follow-up (every minute) records the email
+            assert service.follow_up_pending() == 1
+            assert service.follow_up_pending() == 0  # recorded once
             notification = Notification.objects.get(kind="enrollment_confirmed")
             assert notification.status == "pending"
-
-            own.start()  # the broker is back; the sweeper (beat, every minute) finds the row
-            Notification.objects.filter(pk=notification.pk).update(created_at=timezone.now() - timedelta(minutes=1))
-            with worker(own.url, smtp_server):
-                assert outbox.sweep() == 1
+            with worker(own.url, smtp_server):  # its wake-up was queued when it was recorded
                 wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "sent", what="delivery")
                 assert outbox.sweep() == 0  # sent: the next sweep has nothing to do
     finally:

@@ -12,20 +12,15 @@ from core.clock import WIB
 from home.models import SiteSettings
 from members import enrollment as service
 from members import notifications
-from tasks import outbox
 from tasks.models import Notification
 from tests.people import JUMAT, NURAINI
+from tests.worker import deliver_all
 
 pytestmark = pytest.mark.django_db
 
 TITLE = "Pelatihan Kader Ma'had Al-Ma'arif & Kopi"
 BRANCH = "PC GP Ansor Batu Bara — Ma'had & Kopi"
 CONTACT = "sekretariat@ansor-batubara.or.id"
-
-
-def deliver_all():
-    for pk in Notification.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True):
-        outbox.deliver(notification_id=pk)
 
 
 def parts(message):
@@ -72,6 +67,7 @@ def test_the_sender_address_stays_the_configured_one(smtp_server, settings, bran
 
 def test_a_coordinator_message_names_its_training(smtp_server, branch, staff_user, make_person, training):
     service.enroll(member=make_person(NURAINI), training=training)
+    service.follow_up_pending()  # the worker's job after the commit: the enrollment's email, not this test's
     Notification.objects.all().delete()
 
     notifications.message_participants(
@@ -93,6 +89,7 @@ def test_a_change_notice_shows_the_old_and_the_new_time_and_venue(
     smtp_server, branch, make_person, training, django_capture_on_commit_callbacks
 ):
     service.enroll(member=make_person(JUMAT), training=training)
+    service.follow_up_pending()  # the worker's job after the commit: the enrollment's email, not this test's
     Notification.objects.all().delete()
 
     training.starts_at = datetime(2030, 12, 21, 13, 0, tzinfo=WIB)

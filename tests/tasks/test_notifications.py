@@ -98,9 +98,9 @@ def test_a_batch_claims_each_row_and_sends_them_over_one_connection(smtp_server,
 def test_a_new_enrollments_email_is_worded_when_it_is_sent_and_reads_as_before(
     make_training, make_active_member, django_capture_on_commit_callbacks
 ):
-    """Recorded under the seat lock with no words about the training (they and the calendar file
-    are made when the email is sent): the member reads their name, apostrophe and all, the
-    training as it is then, their place in line and the link to their trainings."""
+    """Recorded after the commit, by the worker, with no words about the training (they and the
+    calendar file are made when the email is sent): the member reads their name, apostrophe and
+    all, the training as it is then, their place in line and the link to their trainings."""
     training = make_training(title="Pelatihan Kopi Lama", capacity=1)
     first = make_active_member()
     nuraini = make_active_member(full_name="Nur'aini Siregar")
@@ -110,6 +110,8 @@ def test_a_new_enrollments_email_is_worded_when_it_is_sent_and_reads_as_before(
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         service.enroll(member=nuraini, training=training)  # full: the waiting list
+        assert not Notification.objects.filter(kind="enrollment_waitlisted").exists()  # owed by the row
+        assert service.follow_up_pending() == 1  # the worker's job after the commit
     row = Notification.objects.get(kind="enrollment_waitlisted")
     assert "Pelatihan Kopi Lama" not in str(row.context)  # only the enrollment it is made from
     assert row.context["position"] == 1

@@ -18,15 +18,11 @@ from members import imports
 from tasks import outbox
 from tasks.models import Notification
 from tests.people import PASSWORD
+from tests.worker import deliver_all
 
 pytestmark = pytest.mark.django_db
 
 LINK = re.compile(r"https?://[^\s\"<>]+/akun/(?:password/reset/key|confirm-email)/[^\s\"<>]+")
-
-
-def deliver_all():
-    for pk in Notification.objects.filter(status="pending").values_list("pk", flat=True):
-        outbox.deliver(notification_id=pk)
 
 
 def link_in_mail(smtp_server, recipient):

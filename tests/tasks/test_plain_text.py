@@ -15,6 +15,7 @@ from members import enrollment as service
 from members.models import Enrollment, Reminder
 from tasks import outbox
 from tasks.models import Notification
+from tests import worker
 from tests.people import DEWI, JUMAT, NURAINI
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +26,7 @@ ESCAPED = ("&#x27;", "&#39;", "&amp;", "&quot;", "&lt;", "&gt;")
 
 
 def deliver_all():
-    for pk in Notification.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True):
-        outbox.deliver(notification_id=pk)
+    worker.deliver_all()
     assert not Notification.objects.exclude(status="sent").exists()
 
 
