@@ -16,6 +16,7 @@ because they count exactly as the transitions do.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -51,6 +52,7 @@ from .models import Enrollment, Member, TrainingSeats, WaitlistOffer
 
 Status = Enrollment.Status
 OfferStatus = WaitlistOffer.Status
+logger = logging.getLogger(__name__)
 
 
 class EnrollmentError(Exception):
@@ -519,19 +521,23 @@ def follow_up(*, enrollment: Enrollment) -> bool:
 
 def follow_up_pending(*, limit: int = 200) -> int:
     """The follow-ups still owed (:func:`follow_up`), oldest first, each in its own transaction;
-    how many this call recorded. Rows another worker is recording are skipped, not waited for."""
+    how many this call recorded. Rows another worker is recording are skipped, not waited for;
+    a row that fails is logged and left owing (the next run tries it again), the others go on."""
     done = 0
     owing = Enrollment.objects.filter(follow_up__isnull=False).order_by("pk").values_list("pk", flat=True)
     for pk in list(owing[:limit]):
-        with transaction.atomic():
-            row = (
-                Enrollment.objects.select_related("member__user", "training")
-                .select_for_update(skip_locked=True, of=("self",))
-                .filter(pk=pk, follow_up__isnull=False)
-                .first()
-            )
-            if row is not None and follow_up(enrollment=row):
-                done += 1
+        try:
+            with transaction.atomic():
+                row = (
+                    Enrollment.objects.select_related("member__user", "training")
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .filter(pk=pk, follow_up__isnull=False)
+                    .first()
+                )
+                if row is not None and follow_up(enrollment=row):
+                    done += 1
+        except Exception:  # one enrollment's failure must not hold back everyone else's email
+            logger.exception("the follow-up of enrollment %s failed; it stays owed", pk)
     return done
 
 

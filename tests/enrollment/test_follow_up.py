@@ -72,3 +72,29 @@ def test_a_promotion_before_the_worker_tells_of_the_place_in_line_first(make_tra
     assert kinds(khadijah) == ["enrollment_waitlisted"]
     text = outbox.rendered(Notification.objects.get(recipient=KHADIJAH.email)).body_text
     assert re.search(r"urutan ke-2\.", text) and "Siti Khadijah binti Abdurrahman Al-Ma'arif" in text
+
+
+def test_one_follow_up_failing_holds_back_no_one_elses(make_training, make_person, monkeypatch, caplog):
+    from members import notifications
+
+    training = make_training(capacity=5)
+    nuraini, jumat = make_person(NURAINI), make_person(JUMAT)
+    broken = service.enroll(member=nuraini, training=training)
+    service.enroll(member=jumat, training=training)
+    working = notifications.enrollment_changed
+
+    def fails_for_the_first(*, enrollment, **kwargs):
+        if enrollment.pk == broken.pk:
+            raise RuntimeError("the mail template is broken")
+        return working(enrollment=enrollment, **kwargs)
+
+    monkeypatch.setattr(notifications, "enrollment_changed", fails_for_the_first)
+    assert service.follow_up_pending() == 1  # Jum'at's, though Nur'aini's came first and failed
+    assert kinds(jumat) == ["enrollment_confirmed"] and kinds(nuraini) == []
+    assert Enrollment.objects.get(pk=broken.pk).follow_up is not None  # still owed, tried again next run
+    assert actions(broken) == []  # nothing half-recorded
+    assert "stays owed" in caplog.text
+
+    monkeypatch.setattr(notifications, "enrollment_changed", working)
+    assert service.follow_up_pending() == 1
+    assert kinds(nuraini) == ["enrollment_confirmed"] and actions(broken) == ["members.enrollment.enroll"]
