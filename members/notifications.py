@@ -137,7 +137,7 @@ CALENDAR_MAKER = "members.enrollment_calendar"
 
 @attachment_maker(CALENDAR_MAKER)
 def _calendar_at_delivery(*, enrollment: int, cancel: bool) -> Attachment:
-    """The .ics of an enrollment email, made when it is sent (recorded under the seat lock): the
+    """The .ics of an enrollment email, made when it is sent (not when it is recorded): the
     training as it is then, with the SEQUENCE of this member's history up to this change."""
     row = Enrollment.objects.select_related("member__user", "training").get(pk=enrollment)
     return calendar_attachment(row, cancel=cancel, ended=cancel)
@@ -209,14 +209,12 @@ def enrollment_changed(
     by_staff: bool = False,
     draft: EnrollmentDraft | None = None,
     position=ASK,
-    new: bool = False,
 ) -> None:
     """Record the email of this enrollment's new status (rendered at delivery).
 
-    ``draft``: its words about the training, made earlier (before the seat lock); ``position``:
-    the place on the waiting list, when the caller already knows it; ``new``: the enrollment
-    was created in this transaction, so no email can have its key yet (recorded without a
-    savepoint, under the seat lock).
+    ``draft``: its words about the training, made earlier; ``position``: the place on the
+    waiting list, when the caller already knows it. What a new enrollment still owes (its own
+    email, ``members.enrollment.follow_up``) is recorded first.
     """
     from .enrollment import follow_up, waitlist_position
 
@@ -256,7 +254,6 @@ def enrollment_changed(
             idempotency_key=f"enrollment-{enrollment.pk}-{event}-{_moment(enrollment).isoformat()}",
             attachments=attachments,
             secret="absence_url" in context,
-            new_key=new,
             context_at_delivery=MadeAtDelivery(WORDS_MAKER, {"enrollment": enrollment.pk})
             if draft.words_at_delivery
             else None,

@@ -141,7 +141,6 @@ def notify(
     idempotency_key: str,
     attachments: list[Attachment | MadeAtDelivery] | tuple[Attachment | MadeAtDelivery, ...] = (),
     secret: bool = False,
-    new_key: bool = False,
     context_at_delivery: MadeAtDelivery | None = None,
 ) -> Notification:
     """Record an email for ``recipient`` and deliver it after the current transaction commits.
@@ -152,12 +151,10 @@ def notify(
     cannot hold as it is (a model instance) is rendered now instead. A message with a credential
     (``secret``: a reset, confirmation, invitation or one-tap answer link) keeps its context
     sealed (encrypted, like a rendered secret body) and is never shown to staff. A second call
-    with the same ``idempotency_key`` returns the first row and sends nothing more. ``new_key``:
-    the key names something this transaction created (a new enrollment's id), so no row can hold
-    it yet and the row is inserted without the savepoint that catches a second call (two round
-    trips fewer, which matters to a caller holding a lock). ``context_at_delivery``: more words,
-    made when the message is rendered by the maker registered under its name (``context_maker``),
-    ``context`` laid over them; a caller holding a lock records their name and args only.
+    with the same ``idempotency_key`` returns the first row and sends nothing more.
+    ``context_at_delivery``: more words, made when the message is rendered by the maker
+    registered under its name (``context_maker``), ``context`` laid over them: the row records
+    their name and args only.
     """
     language = language or settings.LANGUAGE_CODE
     context = context or {}
@@ -183,7 +180,6 @@ def notify(
         )
     return _record(
         idempotency_key=idempotency_key,
-        new_key=new_key,
         kind=kind,
         recipient=recipient,
         language=language,
@@ -222,21 +218,17 @@ def notify_rendered(
     )
 
 
-def _record(*, idempotency_key: str, new_key: bool = False, **fields) -> Notification:
+def _record(*, idempotency_key: str, **fields) -> Notification:
     """One INSERT (in a savepoint); the row already recorded under this key when there is one.
 
     The unique key also settles a race with another transaction recording the same key: the
-    INSERT waits for it, then fails, and the row it committed is returned. A ``new_key`` no
-    row can hold yet goes in without the savepoint (were it there after all, the caller's
-    transaction fails whole: nothing half-recorded).
+    INSERT waits for it, then fails, and the row it committed is returned.
     """
     try:
-        with transaction.atomic(savepoint=not new_key):
+        with transaction.atomic():
             # save()'s INSERT compiled once per process (core.prepared): the same row, ~600 calls fewer.
             notification = prepared.insert(Notification(idempotency_key=idempotency_key, **fields))
     except IntegrityError:
-        if new_key:
-            raise
         existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:  # not the key: a row that cannot be stored at all
             raise
