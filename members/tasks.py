@@ -66,9 +66,7 @@ def follow_up_enrollments(self) -> int:
     """The email and audit entry new enrollments owe (members.enrollment.follow_up), each recorded
     once. Queued after an enrollment's commit (``enqueue_once``: one run for a storm), and run by
     the beat every minute for what a broker outage left."""
-    from django.core.cache import cache
-
-    cache.delete(self.once_key())  # first: what commits after this line queues the next run
+    self.started_once()  # first: what commits after this line queues the next run
     done = 0
     while recorded := enrollment.follow_up_pending():
         done += recorded

@@ -61,6 +61,12 @@ class Task(DjangoTask):
     def once_key(self) -> str:
         return f"wake-up:{self.name}"
 
+    def started_once(self, key: str | None = None) -> None:
+        """What a run queued by :meth:`enqueue_once` does first, before it reads its work."""
+        from django.core.cache import cache
+
+        cache.delete(key or self.once_key())
+
     def delay_on_commit(self, *args) -> None:
         transaction.on_commit(functools.partial(self.enqueue, *args))
 

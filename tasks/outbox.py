@@ -396,9 +396,9 @@ def wake_up() -> bool:
 def deliver_recorded() -> list[Notification]:
     """Deliver the rows waiting for a wake-up (``wake_up()``): pending, never tried, not bulk mail
     (a batch has its own task). Returns those still pending (to try again at next_attempt_at)."""
-    from django.core.cache import cache
+    from .delivery import deliver_recorded as task
 
-    cache.delete(WAKE_KEY)  # first: see the comment above WAKE_KEY
+    task.started_once(WAKE_KEY)  # first: see the comment above WAKE_KEY
     waiting = (
         Notification.objects.filter(claimable(now=timezone.now()), status=Notification.Status.PENDING)
         .filter(next_attempt_at__isnull=True)
