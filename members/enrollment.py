@@ -16,6 +16,8 @@ because they count exactly as the transitions do.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -400,6 +402,12 @@ def _counter_sql(column: str, comparison: str) -> str:
 _found_full: dict[int, bool] = {}
 
 
+def _attempts(training: TrainingPage) -> tuple[tuple[str, str], ...]:
+    """The counter's two UPDATEs (column, comparison), the one that took this process's last enrollment first."""
+    attempts = (("taken", "<"), ("waiting", ">="))
+    return attempts[::-1] if _found_full.get(training.pk) else attempts
+
+
 def take_place(*, training: TrainingPage) -> tuple[bool, int]:
     """A new enrollment's place: ``(True, _)`` a seat, else ``(False, n)`` the n-th place on the waiting list.
 
@@ -409,11 +417,8 @@ def take_place(*, training: TrainingPage) -> tuple[bool, int]:
     the capacity changed between the two statements, the lock is taken first and the row decides.
     """
     pagecache.invalidate(pagecache.SEATS)
-    attempts = (("taken", "<"), ("waiting", ">="))
-    if _found_full.get(training.pk):  # a full training's next request is most likely full too
-        attempts = attempts[::-1]
     with prepared.cursor() as cursor:  # planned once per connection (PostgreSQL)
-        for column, comparison in attempts:
+        for column, comparison in _attempts(training):
             cursor.execute(_counter_sql(column, comparison), [training.pk, training.pk])
             if (row := cursor.fetchone()) is not None:
                 _found_full[training.pk] = column == "waiting"
@@ -426,10 +431,93 @@ def take_place(*, training: TrainingPage) -> tuple[bool, int]:
     return seated, counters.values_list("waiting", flat=True).get()
 
 
+# The enrollment's columns an INSERT writes (all but the automatic primary key).
+_ENROLLMENT_FIELDS = [field for field in Enrollment._meta.local_concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def _enroll_sql(column: str, comparison: str) -> str:
+    """PostgreSQL: the counter's UPDATE and the enrollment's INSERT in one statement (data-modifying CTEs).
+
+    The INSERT reads the UPDATE's row, so it inserts nothing when the UPDATE took nothing, and a
+    failing INSERT (the member's concurrent click: one active enrollment) undoes the UPDATE. The
+    enrollment is stamped by the database after the UPDATE locked the row, so the order of
+    requests is the order of decisions; its waiting-list place is the counter's new value.
+    """
+    quote = connection.ops.quote_name
+    stamped = _stamped_fields(column)
+    values = []
+    for field in _ENROLLMENT_FIELDS:
+        if field.attname in stamped:
+            values.append('"stamp"."at"')
+        elif field.attname == "follow_up" and column == "waiting":  # {"status": ..., "position": place}
+            values.append("""jsonb_set(%s, '{position}', to_jsonb("stamp"."waiting"))""")
+        else:
+            values.append("%s")
+    return (
+        f'WITH "seat" AS ({_counter_sql(column, comparison)}),'  # noqa: S608 (names from the models' metadata)
+        ' "stamp" AS (SELECT clock_timestamp() AS "at", "waiting" FROM "seat"),'
+        f' "new" AS (INSERT INTO {quote(Enrollment._meta.db_table)}'
+        f" ({', '.join(quote(field.column) for field in _ENROLLMENT_FIELDS)})"
+        f' SELECT {", ".join(values)} FROM "stamp" RETURNING {quote(Enrollment._meta.pk.column)})'
+        f' SELECT "new".{quote(Enrollment._meta.pk.column)}, "stamp"."at", "stamp"."waiting" FROM "new", "stamp"'
+    )
+
+
+def _stamped_fields(column: str) -> tuple[str, str]:
+    """What the moment of the decision stamps: the request, and the seat's or the waiting list's."""
+    return ("requested_at", "confirmed_at" if column == "taken" else "waitlisted_at")
+
+
+def _enroll_at_once(*, member: Member, training: TrainingPage) -> Enrollment | None:
+    """A new enrollment (no approval) decided, inserted and committed by one statement on
+    PostgreSQL (:func:`_enroll_sql`), in autocommit, or in a savepoint of the caller's transaction.
+
+    The same rule as :func:`take_place` and the same row, but the seat row is locked only while
+    PostgreSQL runs the statement: not across the round trips and the Python of a transaction,
+    during which, under a storm on a busy machine, the process holding the lock may wait for a
+    core and every other request with it. None when neither UPDATE took it (no seat row yet, or
+    the capacity changed between the two): the transaction's path decides. No model signal is
+    sent, as ``bulk_create()`` sends none: nothing listens to an enrollment's save (the page
+    cache is told here).
+    """
+    for column, comparison in _attempts(training):
+        seated = column == "taken"
+        enrollment = Enrollment(member=member, training=training)
+        enrollment.status = enrollment_outcome(training=training, free_seat=seated)
+        enrollment.follow_up = {"status": enrollment.status, "position": None}
+        stamped = _stamped_fields(column)
+        params = [training.pk, training.pk] + [
+            field.get_db_prep_save(field.pre_save(enrollment, add=True), connection=connection)
+            for field in _ENROLLMENT_FIELDS
+            if field.attname not in stamped
+        ]
+        nested = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        try:
+            with nested, prepared.cursor() as cursor:  # a savepoint only inside a transaction
+                cursor.execute(_enroll_sql(column, comparison), params)
+                row = cursor.fetchone()
+        except IntegrityError as error:  # the constraint: a concurrent request of the same member won
+            raise _already_enrolled() from error
+        if row is None:
+            continue
+        _found_full[training.pk] = not seated
+        enrollment.pk, decided_at, waiting = row
+        for name in stamped:
+            setattr(enrollment, name, decided_at)
+        if not seated:
+            enrollment.follow_up["position"] = waiting
+        enrollment._state.adding, enrollment._state.db = False, connection.alias
+        # After the statement (committed, unless the caller's transaction is open): a bump before it
+        # would let a page drawn from the old counters be kept under the new generation.
+        pagecache.invalidate(pagecache.SEATS)
+        return enrollment
+    return None
+
+
 # -- transitions ----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def enroll(*, member: Member, training: TrainingPage, now: datetime | None = None) -> Enrollment:
     """Confirm the member, put them on the waiting list, or (approval trainings) await staff.
 
@@ -439,10 +527,21 @@ def enroll(*, member: Member, training: TrainingPage, now: datetime | None = Non
     entry are owed in the row itself (``follow_up``) and recorded after the commit, exactly once,
     by the worker (:func:`follow_up_pending`) or by the enrollment's next transition, whichever
     comes first: the request of a storm spends nothing on them, and nothing is lost when the
-    worker or the broker is down (the beat's sweep finds the row).
+    worker or the broker is down (the beat's sweep finds the row). On PostgreSQL a request's
+    enrollment (no approval, ``now`` not given) is one statement (:func:`_enroll_at_once`).
     """
     if refusal := enroll_refusal(member=member, training=training, now=now):
         raise refusal
+    one_statement = now is None and not training.requires_approval and connection.vendor == "postgresql"
+    if one_statement and (enrollment := _enroll_at_once(member=member, training=training)) is not None:
+        transaction.on_commit(_follow_up_soon)  # now, unless the caller's transaction is open
+        return enrollment
+    return _enroll_in_transaction(member=member, training=training, now=now)
+
+
+@transaction.atomic
+def _enroll_in_transaction(*, member: Member, training: TrainingPage, now: datetime | None) -> Enrollment:
+    """:func:`enroll` in a transaction: the seat row's counter, the INSERT, the commit (every database)."""
     stamped_under_lock = now is None
     if training.requires_approval:  # no seat decided now: approve() decides under the lock
         lock_seats(training=training)

@@ -226,6 +226,34 @@ def test_seats_left_drop_for_anonymous_visitors_as_soon_as_a_member_enrolls(
     assert cache_state(visit(HOME)[0]) == "hit"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_seats_generation_moves_only_once_the_enrollment_is_there(
+    page_cache, make_training, make_active_member, monkeypatch
+):
+    """A page drawn between a bump and the enrollment's commit would be kept, old seats and all,
+    under the new generation: so the bump comes after the enrollment is committed (on PostgreSQL
+    a request's enrollment is one statement in autocommit, members.enrollment._enroll_at_once)."""
+    from core import pagecache
+    from members.models import Enrollment
+
+    training = make_training(capacity=1)
+    members = [make_active_member(), make_active_member(full_name="Nur'aini Siregar")]
+    seen = []
+    bump = pagecache._bump
+
+    def bump_and_look(scope):
+        if scope == pagecache.SEATS:
+            seen.append(Enrollment.objects.filter(training=training).count())
+        bump(scope)
+
+    monkeypatch.setattr(pagecache, "_bump", bump_and_look)
+    for member in members:  # a seat, then the waiting list
+        client = Client()
+        client.force_login(member.user)
+        assert client.post(f"/anggota/pelatihan/{training.pk}/daftar/").status_code == 302
+    assert seen == [1, 2]
+
+
 def test_cached_training_page_expires_when_enrollment_opens(page_cache, make_training, monkeypatch):
     opens_at = timezone.now() + timedelta(minutes=2)
     training = make_training(enrollment_opens_at=opens_at)

@@ -139,7 +139,7 @@ def timed(function):
     return call
 
 
-for name in ("lock_seats", "take_place"):  # take_place: the counter's UPDATE (if the tree has it)
+for name in ("lock_seats", "take_place", "_enroll_at_once"):  # the counter's UPDATE, alone or with the INSERT
     if hasattr(service, name):
         setattr(service, name, timed(getattr(service, name)))
 
@@ -295,10 +295,10 @@ print("enrollments:", counts, "outbox rows:", Notification.objects.count())
 print("--- Redis commands of the last POST (a ceiling's):", last_commands)
 print("--- queries of the last waiting-list POST")
 for query in waitlisted.captured_queries:
-    print("   ", query["sql"][:220])
+    print("   ", query["sql"][: int(os.environ.get("BENCH_SQL_CHARS", 220))])
 print("--- queries of the last confirmed POST")
 for query in confirmed.captured_queries:
-    print("   ", query["sql"][:220])
+    print("   ", query["sql"][: int(os.environ.get("BENCH_SQL_CHARS", 220))])
 if profiler:
     print(f"Python function calls per enroll POST (cProfile): {pstats.Stats(profiler).total_calls / args.members:.0f}")
     if args.profile:
