@@ -292,11 +292,20 @@ class Enrollment(models.Model):
     wagtail_reference_index_ignore = True
 
     # A deleted account leaves its Member row as an anonymous shell, so attendance counts stay.
+    # Both keys are indexed by the Meta's indexes, which begin with them.
     member = models.ForeignKey(
-        "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="enrollments"
+        "members.Member",
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        db_index=False,
     )
     training = models.ForeignKey(
-        "programs.TrainingPage", verbose_name=_("training"), on_delete=models.PROTECT, related_name="enrollments"
+        "programs.TrainingPage",
+        verbose_name=_("training"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        db_index=False,
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
@@ -341,6 +350,10 @@ class Enrollment(models.Model):
         ]
         indexes = [
             models.Index(fields=["training", "status", "requested_at"], name="members_enr_queue_idx"),
+            # A member's enrollment in a training, whatever its status (the rules of every enroll
+            # POST, in the training's query): one index entry. With an index on the member alone,
+            # PostgreSQL intersected it with the training's whole range, which a storm makes long.
+            models.Index(fields=["member", "training"], name="members_enr_member_idx"),
             # The worker's follow-ups (and their sweep) find the few rows that still owe one.
             models.Index(fields=["id"], condition=models.Q(follow_up__isnull=False), name="members_enr_follow_up_idx"),
         ]

@@ -1,7 +1,7 @@
 # ruff: noqa  -- a profiling script run by hand: Django set up before its imports, terse on purpose
 """The storm's requests in-process: CPU, queries and Redis commands per POST, the ceiling beside them.
 
-.venv/bin/python bench/profile/storm.py [--members 200] [--seats 30] [--setup] [--profile FILE] [--interleaved]
+.venv/bin/python bench/profile/storm.py [--members 200] [--seats 30] [--setup] [--profile FILE] [--interleaved] [--parts]
 
 Production-like (``bench.settings``: production, PostgreSQL, Redis) in this one process, through
 Django's test client with CSRF checks on, each member with a logged-in session. Per POST it
@@ -37,6 +37,11 @@ parser.add_argument(
     type=int,
     default=0,
     help="print the N functions with the most calls beneath them (themselves included) per enroll and ceiling POST",
+)
+parser.add_argument(
+    "--parts",
+    action="store_true",
+    help="the CPU of each part of the enroll POST (the view's steps, the service's, each Redis write), per POST",
 )
 parser.add_argument(
     "--interleaved",
@@ -248,6 +253,54 @@ if args.tree:
     )
     waiting = clients[args.seats :]
     CallTree().run([(c, t, enroll_path) for c, t in waiting]).show("enroll, waiting list", len(waiting), args.tree)
+    sys.exit(0)
+if args.parts:
+    # Each part wrapped where the enroll view calls it; nested parts (a bump inside the statement's
+    # step) are counted in both. What is left is the middleware, the session, the user and Django.
+    import django.contrib.messages.api
+    import members.accounts
+    import members.views
+    from core import pagecache
+    from wagtail.models import Page
+
+    spent = {}
+
+    def part(owner, name, label):
+        function = getattr(owner, name)
+
+        def call(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - started
+
+        setattr(owner, name, call)
+
+    for owner, name, label in (
+        (members.views, "_training", "view: the training read"),
+        (members.views, "_too_many_changes", "view: the throttle (Redis)"),
+        (members.views.accounts, "member_of", "view: the member read (ceiling too)"),
+        (members.views.messages, "success", "view: the message"),
+        (members.views, "redirect", "view: the redirect"),
+        (Page, "get_url", "view: the training's URL (site root paths)"),
+        (service, "enroll_refusal", "service: the rules"),
+        (service, "_enroll_at_once", "service: the statement (PostgreSQL)"),
+        (service, "_enroll_in_transaction", "service: the transaction"),
+        (service, "_follow_up_soon", "service: waking the worker (Redis)"),
+        (pagecache, "_bump", "service: the seats generation (Redis)"),
+    ):
+        part(owner, name, label)
+    total = 0.0
+    for client, token in clients:
+        started = time.process_time()
+        response = client.post(enroll_path, {"csrfmiddlewaretoken": token})
+        total += time.process_time() - started
+        assert response.status_code == 302, response.status_code
+    n = len(clients)
+    print(f"enroll POST, CPU per POST: {total / n * 1000:.3f} ms, of which")
+    for label, seconds in spent.items():
+        print(f"  {seconds / n * 1000:6.3f} ms  {label}")
     sys.exit(0)
 if args.interleaved:
     # One ceiling POST, then one enroll POST, by the same member, for every member: on a shared
