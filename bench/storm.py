@@ -372,10 +372,13 @@ def check_exactness(*, training, emails: set[str], seats: int, outcomes: list[Ou
         f"{sum(1 for k, v in told_position.items() if position_of.get(k) == v)} of {len(position_of)} right",
     )
     told = Counter((o.message_level, o.status) for o in outcomes)
+    back = urlsplit(training.get_url()).path + "#pendaftaran"  # the training's enrollment panel
+    elsewhere = sum(1 for o in outcomes if o.status == 302 and not o.location.endswith(back))
     check(
         "every member was told success on the page (302 back to the training, success message)",
-        told.get(("success", 302), 0) == members,
-        ", ".join(f"{count} x {status} {level or 'no message'}" for (level, status), count in told.most_common()),
+        told.get(("success", 302), 0) == members and not elsewhere,
+        ", ".join(f"{count} x {status} {level or 'no message'}" for (level, status), count in told.most_common())
+        + (f"; {elsewhere} sent elsewhere than {back}" if elsewhere else ""),
     )
     return checks
 

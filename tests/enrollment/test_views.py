@@ -208,6 +208,29 @@ def test_dashboard_shows_the_check_in_code_of_confirmed_trainings_only(make_trai
     assert "Tampilkan kode presensi saya" in html
 
 
+def test_after_enrolling_the_member_is_back_at_the_panel_of_the_page_they_clicked_on(make_training, make_active_member):
+    """Back where the browser says the member clicked (its ``Referer``) when that is this site's
+    page, else on the training's own page; never on another site, however the header is made."""
+    training, other = make_training(), make_training()
+    path = f"/anggota/pelatihan/{training.pk}/daftar/"
+    came_from = {
+        f"http://testserver{training.url}": training.url,
+        f"http://testserver{training.url}?utm_source=poster": f"{training.url}?utm_source=poster",
+        f"http://testserver{other.url}": other.url,  # a page of this site: where they were
+        f"https://evil.example{training.url}": training.url,
+        "http://testserver//evil.example/": training.url,
+        "http://testserver/\\evil.example/": training.url,
+        "javascript:alert(1)": training.url,
+        "": training.url,
+    }
+    for referer, back in came_from.items():
+        client = logged_in(make_active_member(full_name="Nur'aini Siregar"))
+        response = client.post(path, headers={"referer": referer} if referer else {})
+        assert response.status_code == 302, referer
+        assert response["Location"] == back + "#pendaftaran", referer
+    assert Enrollment.objects.filter(training=training).count() == len(came_from)
+
+
 def test_a_training_under_a_view_restriction_takes_no_enrollment(make_training, make_active_member, program):
     """The enroll POST finds the training with the restrictions checked in the same query
     (core.visibility.public_alone): restricted on the training or on a page above it, a 404."""
