@@ -1,6 +1,5 @@
 import functools
 import json
-from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -11,13 +10,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import prepared, throttle, visibility
+from core import prepared, redirects, throttle, visibility
 from core.language import set_language_cookie
 from programs.ical import calendar_response
 from programs.models import TrainingPage
@@ -206,22 +204,8 @@ def enroll(request, training_id: int):
         messages.error(request, error.message)
     else:
         messages.success(request, ENROLLED_MESSAGES[result.status])
-    return redirect(_page_enrolled_on(request, training) + "#pendaftaran")
-
-
-def _page_enrolled_on(request, training: TrainingPage) -> str:
-    """Where the member clicked: the page the browser says it came from, when it is one of this
-    site's (as Django's ``set_language`` falls back to the ``Referer``), else the training's own
-    page. The first costs nothing; the second asks Wagtail's site root paths (the cache, in a
-    storm once per enrollment)."""
-    came_from, hosts = request.headers.get("referer", ""), {request.get_host()}
-    if url_has_allowed_host_and_scheme(came_from, allowed_hosts=hosts, require_https=request.is_secure()):
-        page = urlsplit(came_from)
-        back = page.path + (f"?{page.query}" if page.query else "")
-        # Its path alone, checked again: "//elsewhere" or "/\\elsewhere" is another site to a browser.
-        if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=hosts):
-            return back
-    return training.url
+    # Back where the member clicked (no site root paths to read for the training's URL then).
+    return redirect((redirects.came_from(request) or training.url) + "#pendaftaran")
 
 
 @never_cache
