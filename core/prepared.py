@@ -241,8 +241,9 @@ def _insert_statement(model, using: str, fields: list, returning: list) -> tuple
     return sql, returns
 
 
-def _insertable_fields(model) -> list | None:
-    """The fields of this model's INSERT, or None when save() must make it (see :func:`insert`)."""
+def insertable_fields(model) -> list | None:
+    """The fields of this model's INSERT (all but the automatic primary key), or None when save()
+    must make it (see :func:`insert`)."""
     meta = model._meta
     if meta.auto_field is None or meta.pk is not meta.auto_field or meta.parents or meta.order_with_respect_to:
         return None
@@ -268,7 +269,7 @@ def insert(obj, using: str | None = None, *, send_signals: bool = True):
     using = using or router.db_for_write(model, instance=obj)
     key = (model, using)
     if key not in _INSERTABLE:
-        _INSERTABLE[key] = _insertable_fields(model)
+        _INSERTABLE[key] = insertable_fields(model)
     if (
         (fields := _INSERTABLE[key]) is None
         or not obj._state.adding

@@ -431,12 +431,12 @@ def take_place(*, training: TrainingPage) -> tuple[bool, int]:
     return seated, counters.values_list("waiting", flat=True).get()
 
 
-# The enrollment's columns an INSERT writes (all but the automatic primary key).
-_ENROLLMENT_FIELDS = [field for field in Enrollment._meta.local_concrete_fields if not field.primary_key]
+# The enrollment's columns an INSERT writes, as core.prepared's INSERT writes them.
+_ENROLLMENT_FIELDS = prepared.insertable_fields(Enrollment)
 
 
 @functools.cache
-def _enroll_sql(column: str, comparison: str) -> str:
+def _enroll_sql(column: str, comparison: str, status: str) -> str:
     """PostgreSQL: the counter's UPDATE and the enrollment's INSERT in one statement (data-modifying CTEs).
 
     The INSERT reads the UPDATE's row, so it inserts nothing when the UPDATE took nothing, and a
@@ -445,7 +445,7 @@ def _enroll_sql(column: str, comparison: str) -> str:
     requests is the order of decisions; its waiting-list place is the counter's new value.
     """
     quote = connection.ops.quote_name
-    stamped = _stamped_fields(column)
+    stamped = _stamped_fields(status)
     values = []
     for field in _ENROLLMENT_FIELDS:
         if field.attname in stamped:
@@ -464,9 +464,12 @@ def _enroll_sql(column: str, comparison: str) -> str:
     )
 
 
-def _stamped_fields(column: str) -> tuple[str, str]:
-    """What the moment of the decision stamps: the request, and the seat's or the waiting list's."""
-    return ("requested_at", "confirmed_at" if column == "taken" else "waitlisted_at")
+_DECIDED_AT = {Status.CONFIRMED: "confirmed_at", Status.WAITLISTED: "waitlisted_at"}
+
+
+def _stamped_fields(status: str) -> tuple[str, ...]:
+    """What a new enrollment's moment stamps: the request, and the seat's or the waiting list's."""
+    return ("requested_at", _DECIDED_AT[status]) if status in _DECIDED_AT else ("requested_at",)
 
 
 def _enroll_at_once(*, member: Member, training: TrainingPage) -> Enrollment | None:
@@ -486,7 +489,7 @@ def _enroll_at_once(*, member: Member, training: TrainingPage) -> Enrollment | N
         enrollment = Enrollment(member=member, training=training)
         enrollment.status = enrollment_outcome(training=training, free_seat=seated)
         enrollment.follow_up = {"status": enrollment.status, "position": None}
-        stamped = _stamped_fields(column)
+        stamped = _stamped_fields(enrollment.status)
         params = [training.pk, training.pk] + [
             field.get_db_prep_save(field.pre_save(enrollment, add=True), connection=connection)
             for field in _ENROLLMENT_FIELDS
@@ -495,7 +498,7 @@ def _enroll_at_once(*, member: Member, training: TrainingPage) -> Enrollment | N
         nested = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
         try:
             with nested, prepared.cursor() as cursor:  # a savepoint only inside a transaction
-                cursor.execute(_enroll_sql(column, comparison), params)
+                cursor.execute(_enroll_sql(column, comparison, enrollment.status), params)
                 row = cursor.fetchone()
         except IntegrityError as error:  # the constraint: a concurrent request of the same member won
             raise _already_enrolled() from error
@@ -550,12 +553,10 @@ def _enroll_in_transaction(*, member: Member, training: TrainingPage, now: datet
         seated, waiting = take_place(training=training)
     # Stamped under the lock, so the order of requests is the order of decisions.
     now = now or timezone.now()
-    enrollment = Enrollment(member=member, training=training, requested_at=now)
+    enrollment = Enrollment(member=member, training=training)
     enrollment.status = enrollment_outcome(training=training, free_seat=seated)
-    if enrollment.status == Status.CONFIRMED:
-        enrollment.confirmed_at = now
-    elif enrollment.status == Status.WAITLISTED:
-        enrollment.waitlisted_at = now
+    for name in _stamped_fields(enrollment.status):
+        setattr(enrollment, name, now)
     position = None
     if enrollment.status == Status.WAITLISTED and stamped_under_lock:
         position = waiting  # requested after everyone waiting (stamped under the lock): last in line
