@@ -66,11 +66,16 @@ def held_sessions(*, training: TrainingPage) -> list[TrainingSession]:
 
 
 def current_session(*, training: TrainingPage, now: datetime | None = None) -> TrainingSession | None:
-    """The day being held now, else the next one, else the last (the one a check-in is most likely for)."""
+    """The day being held now, else today's (WIB), else the next one, else the last: the one a
+    check-in is most likely for. A night session past midnight is still the one being held, not
+    the next day's that starts tonight."""
     rows = held_sessions(training=training)
     if not rows:
         return None
     now = now or timezone.now()
+    for row in rows:
+        if row.starts_at <= now < row.ends_at:
+            return row
     for row in rows:
         if row.starts_at.astimezone(WIB).date() == now.astimezone(WIB).date():
             return row

@@ -162,3 +162,29 @@ def test_the_data_migration_gives_each_training_one_session_in_its_row_and_revis
     assert str(row.key) == day.key
     latest = training.get_latest_revision_as_object()
     assert [d.key for d in latest.days] == [day.key]
+
+
+def test_a_check_in_after_midnight_is_for_the_night_session_being_held(make_training):
+    """A two-night "Malam Bina Iman" from 20:00 to 02:00: at 00:40 the scanner and the check-ins
+    count the night still being held, not the one that starts that evening."""
+    from programs import sessions
+
+    first_night = datetime(2030, 12, 13, 20, 0, tzinfo=WIB)  # a Friday: Jum'at night
+    training = make_training(
+        title="Malam Bina Iman Jum'at & Sabtu",
+        sessions=[
+            ("session", {"starts_at": night, "ends_at": night + timedelta(hours=6)})
+            for night in (first_night, first_night + timedelta(days=1))
+        ],
+    )
+    first, second = rows(training)
+
+    def current(moment):
+        return sessions.current_session(training=training, now=moment)
+
+    assert current(first_night.replace(hour=19)) == first  # before it starts: today's
+    assert current(first_night + timedelta(hours=4, minutes=40)) == first  # 00:40, the night being held
+    assert current(first_night + timedelta(hours=13)) == second  # Saturday 09:00: tonight's
+    assert current(first_night + timedelta(days=1, hours=5)) == second
+    assert current(first_night + timedelta(days=3)) == second  # after both: the last
+    assert current(first_night - timedelta(days=3)) == first  # days before: the next
