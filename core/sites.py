@@ -143,18 +143,28 @@ def _root_as_its_kind(site, *, served: bool, joined: tuple[str, ...] = ()) -> No
 
 
 class SiteMiddleware:
-    """Before a Wagtail page is served: the Site and root paths of the request in one query."""
+    """Before a view: the Site and root paths of the request in one query.
+
+    For a Wagtail page, and for the site's own views outside the admin too (a member's
+    dashboard, the account pages): their header and footer ask for the Site and its settings,
+    which Wagtail would read in two queries of its own, one of them compiled for each request.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
         from wagtail.views import serve
 
         self.serve = serve
+        self.admin_prefixes = tuple(settings.ADMIN_CSP_PATH_PREFIXES)
 
     def __call__(self, request):
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         # Only with Wagtail's i18n off: with it, the root paths hold every translation of each root.
-        if view_func is self.serve and not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+        if getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+            return
+        if view_func is self.serve:
             remember(request, path=view_args[0] if view_args else view_kwargs.get("path", ""))
+        elif not request.path.startswith(self.admin_prefixes):
+            remember(request)

@@ -210,3 +210,23 @@ def assert_true_neighbours_and_crumbs(client):
     if newer:
         assert f'rel="next" href="{newer.url}"' in html
     assert '<li><a href="/berita/">Berita</a></li>' in html  # breadcrumbs from the router's parents
+
+
+@pytest.mark.parametrize("path", ["/anggota/", "/anggota/profil/", "/akun/email/"])
+def test_a_members_own_pages_read_the_site_once_and_no_permission(client, make_active_member, make_training, path):
+    """The pages the page cache never serves (a member's own) still read the Site and its settings
+    in one query, and no permission: the Wagtail userbar is asked for staff only, by the session."""
+    from members import enrollment
+
+    member = make_active_member(full_name="Nur'aini Siregar")
+    enrollment.enroll(member=member, training=make_training(title="Kopi & Kue di Ma'had"))
+    client.force_login(member.user)
+    assert client.get(path).status_code == 200  # the first asks once whether they are staff
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert "wagtail-userbar" not in response.content.decode()
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert not [query for query in sql if "auth_permission" in query], sql
+    assert len([query for query in sql if 'FROM "wagtailcore_site"' in query]) == 1, sql
+    assert not [query for query in sql if 'FROM "home_sitesettings"' in query], "read with the Site"
