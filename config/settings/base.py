@@ -94,7 +94,8 @@ MIDDLEWARE = [
     "core.middleware.RequestBodyLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    # A page's Site and every Site's root path from one query (core/sites.py).
+    # The Site (with its settings) and every Site's root path from one query, for pages and the
+    # site's own views outside the admin (core/sites.py).
     "core.sites.SiteMiddleware",
 ]
 
