@@ -145,9 +145,11 @@ def _root_as_its_kind(site, *, served: bool, joined: tuple[str, ...] = ()) -> No
 class SiteMiddleware:
     """Before a view: the Site and root paths of the request in one query.
 
-    For a Wagtail page, and for the site's own views outside the admin too (a member's
-    dashboard, the account pages): their header and footer ask for the Site and its settings,
-    which Wagtail would read in two queries of its own, one of them compiled for each request.
+    For a Wagtail page, and for the member and account pages too (``NO_STORE_PATH_PREFIXES``
+    but the admin's): their header and footer ask for the Site and its settings, which Wagtail
+    would read in two queries of its own, one of them compiled for each request. Not for the
+    other views: ``/healthz/``, ``/robots.txt`` and the language switch read no Site, and must
+    answer with the database down.
     """
 
     def __init__(self, get_response):
@@ -155,7 +157,8 @@ class SiteMiddleware:
         from wagtail.views import serve
 
         self.serve = serve
-        self.admin_prefixes = tuple(settings.ADMIN_CSP_PATH_PREFIXES)
+        admin = tuple(settings.ADMIN_CSP_PATH_PREFIXES)
+        self.own_pages = tuple(prefix for prefix in settings.NO_STORE_PATH_PREFIXES if not prefix.startswith(admin))
 
     def __call__(self, request):
         return self.get_response(request)
@@ -166,5 +169,5 @@ class SiteMiddleware:
             return
         if view_func is self.serve:
             remember(request, path=view_args[0] if view_args else view_kwargs.get("path", ""))
-        elif not request.path.startswith(self.admin_prefixes):
+        elif request.path.startswith(self.own_pages):
             remember(request)

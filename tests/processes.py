@@ -92,6 +92,7 @@ def gunicorn(env: dict[str, str], *, ready_path: str = "/robots.txt", port: int 
                 break  # it answers, even if with an error status
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()  # alive but not answering: its output ends only once it is gone
                     output = process.stdout.read() if process.stdout else f"(see {log.name})"
                     raise RuntimeError(f"gunicorn did not start:\n{output}") from None
                 time.sleep(0.2)

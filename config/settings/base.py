@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # The Site (with its settings) and every Site's root path from one query, for pages and the
-    # site's own views outside the admin (core/sites.py).
+    # member and account pages (core/sites.py).
     "core.sites.SiteMiddleware",
 ]
 
