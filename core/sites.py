@@ -145,11 +145,12 @@ def _root_as_its_kind(site, *, served: bool, joined: tuple[str, ...] = ()) -> No
 class SiteMiddleware:
     """Before a view: the Site and root paths of the request in one query.
 
-    For a Wagtail page, and for the member and account pages too (``NO_STORE_PATH_PREFIXES``
-    but the admin's): their header and footer ask for the Site and its settings, which Wagtail
-    would read in two queries of its own, one of them compiled for each request. Not for the
-    other views: ``/healthz/``, ``/robots.txt`` and the language switch read no Site, and must
-    answer with the database down.
+    For a Wagtail page, and for the member and account pages too (GET and HEAD under
+    ``NO_STORE_PATH_PREFIXES`` but the admin's): their header and footer ask for the Site and
+    its settings, which Wagtail would read in two queries of its own, one of them compiled for
+    each request. Not for the other views: ``/healthz/``, ``/robots.txt`` and the language
+    switch read no Site, and must answer with the database down; nor for a POST answered by a
+    redirect (an enrollment in a storm), which draws no page.
     """
 
     def __init__(self, get_response):
@@ -169,5 +170,5 @@ class SiteMiddleware:
             return
         if view_func is self.serve:
             remember(request, path=view_args[0] if view_args else view_kwargs.get("path", ""))
-        elif request.path.startswith(self.own_pages):
+        elif request.method in ("GET", "HEAD") and request.path.startswith(self.own_pages):
             remember(request)

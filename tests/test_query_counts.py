@@ -230,3 +230,21 @@ def test_a_members_own_pages_read_the_site_once_and_no_permission(client, make_a
     assert not [query for query in sql if "auth_permission" in query], sql
     assert len([query for query in sql if 'FROM "wagtailcore_site"' in query]) == 1, sql
     assert not [query for query in sql if 'FROM "home_sitesettings"' in query], "read with the Site"
+
+
+def test_an_enrollment_post_reads_no_site(client, make_active_member, make_training):
+    """A POST answered by a redirect draws no page: the Site and its settings are not read up front
+    for it (a storm's every request). (The tests run the enrollment's follow-up in-process, at the
+    commit: its email's links read the root paths, which the worker does in production.)"""
+    from django.urls import reverse
+
+    member = make_active_member(full_name="Muhammad Jum'at Lubis")
+    training = make_training(title="Kopi & Kue di Ma'had")
+    client.force_login(member.user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("members:enroll", args=[training.pk]), HTTP_REFERER=f"http://testserver{training.url}"
+        )
+    assert response.status_code == 302
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert not [query for query in sql if 'FROM "wagtailcore_site"' in query and '"home_sitesettings"' in query], sql
