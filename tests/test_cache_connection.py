@@ -7,7 +7,6 @@ log-in attempt for the next seconds; and a forked process (a Celery pool's child
 visitor's session or page under another's key.
 """
 
-import logging
 import os
 
 import pytest
@@ -16,6 +15,7 @@ from django.core.cache import cache
 from .people import JUMAT, NURAINI
 from .services import require_redis
 from .tasks.workers import OwnRedis
+from .test_cache_outage import cache_warnings
 
 pytestmark = pytest.mark.services
 
@@ -29,10 +29,6 @@ def redis_cache(settings, url: str, *, prefix: str) -> None:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},  # production's
         }
     }
-
-
-def cache_warnings(caplog) -> list[logging.LogRecord]:
-    return [record for record in caplog.records if record.name == "core.cache" and record.levelname == "WARNING"]
 
 
 @pytest.mark.slow
