@@ -18,16 +18,19 @@ page served from the cache that was a third of the request's time. A client is o
 wrapper over its (thread-safe, fork-aware) connection pool, so one per pool serves every call;
 the backend instance itself is already per thread (``caches``).
 
-**Reads on a kept connection.** ``get`` and ``get_many``, on every page (a page served from the
-cache is one ``get_many``; a member's session and user are ``get``), send their command on a
-connection kept for the process and thread instead of checking one out of the pool through
-redis-py's client; with Django's key warnings off (``validate_key``), a page served from the
-cache costs a sixth less CPU (bench/RESULTS.md). Writes and scripts go through the pool.
+**Commands on a kept connection.** ``get`` and ``get_many``, on every page (a page served from
+the cache is one ``get_many``; a member's session and user are ``get``), and the writes of a
+member's action (``add``, ``bump`` and the scripts: the enrollment throttle, the seats
+generation, the worker's wake-up) send their command on a connection kept for the process and
+thread instead of checking one out of the pool through redis-py's client; with Django's key
+warnings off (``validate_key``), a page served from the cache costs a sixth less CPU, and each
+such write a third of what it did (bench/RESULTS.md). The other writes go through the pool.
 """
 
 import contextlib
 import contextvars
 import functools
+import hashlib
 import logging
 import os
 import threading
@@ -36,6 +39,7 @@ from collections.abc import Callable
 
 from django.core.cache.backends import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -182,7 +186,7 @@ class RedisCacheClient(redis.RedisCacheClient):
         self._clients = {}
         self._outage = _outages.setdefault(",".join(servers), Outage())
         self._scripts = {}
-        self._held = {}  # (pid, thread, pool index) -> the connection kept for reads (_read)
+        self._held = {}  # (pid, thread, pool index) -> the connection kept for commands (_command)
 
     @_degrades(lambda key, fresh, timeout: None)  # Redis down: dropped, as a write
     def bump(self, key: str, fresh: int, timeout) -> None:
@@ -191,7 +195,7 @@ class RedisCacheClient(redis.RedisCacheClient):
         missing key)."""
         # One script (EVAL: one round trip, no script cache to miss), a third of a pipeline's Python.
         args = [fresh] if timeout is None else [fresh, timeout]
-        self.get_client(key, write=True).eval(BUMP_SCRIPT, 1, key, *args)
+        self._command("EVAL", BUMP_SCRIPT, 1, key, *args)
 
     @_degrades(lambda keys, rates, now, hit: True)  # Redis down: not counted (fails open)
     def consume_rates(self, keys: list[str], rates: list[tuple[int, float]], now: float, hit: str) -> bool:
@@ -211,10 +215,14 @@ class RedisCacheClient(redis.RedisCacheClient):
         self._run(FORGET_SCRIPT, [index, generation_key], [fresh, timeout])
 
     def _run(self, script: str, keys: list, args: list):
-        client = self.get_client(write=True)
-        if script not in self._scripts:
-            self._scripts[script] = client.register_script(script)  # EVALSHA: the script is sent once
-        return self._scripts[script](keys=keys, args=args, client=client)
+        """EVALSHA: the script is sent once, or again when Redis lost it (a restart)."""
+        sha = self._scripts.get(script)
+        if sha is None:
+            sha = self._scripts[script] = hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 (Redis's name)
+        try:
+            return self._command("EVALSHA", sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return self._command("EVAL", script, len(keys), *keys, *args)
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -222,7 +230,13 @@ class RedisCacheClient(redis.RedisCacheClient):
             self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
         return self._clients[index]
 
-    add = _degrades(lambda key, value, timeout: True)(redis.RedisCacheClient.add)
+    @_degrades(lambda key, value, timeout: True)
+    def add(self, key, value, timeout):
+        if timeout == 0:  # stored and gone at once: Django's two steps
+            return redis.RedisCacheClient.add(self, key, value, timeout)
+        expiry = () if timeout is None else ("EX", timeout)
+        return self._command("SET", key, self._serializer.dumps(value), "NX", *expiry) is not None
+
     set = _degrades(lambda key, value, timeout: None)(redis.RedisCacheClient.set)
     touch = _degrades(lambda key, timeout: False)(redis.RedisCacheClient.touch)
     delete = _degrades(lambda key: False)(redis.RedisCacheClient.delete)
@@ -233,32 +247,33 @@ class RedisCacheClient(redis.RedisCacheClient):
     clear = _degrades(lambda: False)(redis.RedisCacheClient.clear)
 
     # Reads, on every page (the page cache, the session, the user), through a connection kept for
-    # them; writes and scripts through the pool, as Django's client does.
+    # them (with add, bump and the scripts); the other writes through the pool, as Django's client does.
     @_degrades(lambda key, default: default)
     def get(self, key, default):
-        value = self._read("GET", key)
+        value = self._command("GET", key)
         return default if value is None else self._serializer.loads(value)
 
     @_degrades(lambda keys: {})
     def get_many(self, keys):
         loads = self._serializer.loads
-        values = self._read("MGET", *keys)
+        values = self._command("MGET", *keys)
         return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
 
-    def _read(self, *command):
-        """``command``'s answer, on the connection this client keeps for reads.
+    def _command(self, *command):
+        """``command``'s answer (raw: no response callback), on the connection this client keeps.
 
         Each command through redis-py's client checks a connection out of the pool and back in,
         through retry wrappers and response callbacks: twice the CPU of the command itself, and
         a page served from the cache is one command (core/pagecache.py). One connection per
         process and thread: a forked process (a Celery pool, gunicorn ``--preload``) takes its
         own from the pool, which is fork-aware. A connection Redis closed (it restarted) is
-        replaced once, as redis-py's client would retry.
+        replaced once, as redis-py's client would retry. Reads and writes share it, on the server
+        Django writes to (the site has one: where it reads too).
         """
-        owner = (os.getpid(), threading.get_ident(), self._get_connection_pool_index(write=False))
+        owner = (os.getpid(), threading.get_ident(), self._get_connection_pool_index(write=True))
         connection = self._held.get(owner)
         if connection is None:
-            connection = self._held[owner] = self._get_connection_pool(write=False).get_connection()
+            connection = self._held[owner] = self._get_connection_pool(write=True).get_connection()
         try:
             try:
                 connection.send_command(*command)
@@ -267,6 +282,8 @@ class RedisCacheClient(redis.RedisCacheClient):
                 connection.disconnect()
                 connection.send_command(*command)
                 return connection.read_response()
+        except ResponseError:
+            raise  # Redis's error reply, read whole: the connection is ready for the next command
         except BaseException:
             connection.disconnect()  # never a half-read answer left for the next command
             raise

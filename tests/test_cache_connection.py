@@ -1,4 +1,4 @@
-"""The Redis cache reads on a connection kept per process and thread (core/cache.py, ``_read``).
+"""The Redis cache reads on a connection kept per process and thread (core/cache.py, ``_command``).
 
 What a user would notice if that went wrong: after Redis restarts, a web process still holding
 its dead connection would take the restart for an outage, serve pages uncached and count no
@@ -46,6 +46,34 @@ def test_after_redis_restarts_the_next_read_finds_what_was_written_since(setting
 
         assert cache.get("session") == JUMAT.full_name
         assert cache.get_many(["session", "page"]) == {"session": JUMAT.full_name}
+        assert not cache_warnings(caplog), "a restart is not an outage"
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_after_redis_restarts_a_members_next_action_is_counted_and_wakes_the_worker(settings, caplog):
+    """The writes of a member's action (the throttle's script, the wake-up's ``add``, a bump) go
+    on the kept connection too: a restart between two actions must not drop the second one's.
+    The restarted Redis has also forgotten the throttle's script (EVALSHA answers NOSCRIPT)."""
+    require_redis()
+    server = OwnRedis().start()
+    try:
+        redis_cache(settings, server.url, prefix="restart-writes")
+        one_a_minute = [(1, 60.0)]
+        assert cache.consume_rates(["enroll"], one_a_minute, 1.0, "first")
+        assert cache.add("wake-up", 1, 30)
+
+        server.stop()
+        server.start()  # empty: no counter, no key, no script
+
+        assert cache.consume_rates(["enroll"], one_a_minute, 2.0, "second"), "counted afresh, not refused"
+        assert not cache.consume_rates(["enroll"], one_a_minute, 3.0, "third"), "the second was recorded"
+        assert cache.add("wake-up", 1, 30), "the worker is woken again"
+        assert not cache.add("wake-up", 1, 30)
+        cache.bump("generation", 100)
+        cache.bump("generation", 100)
+        assert cache.get("generation") == 102
         assert not cache_warnings(caplog), "a restart is not an outage"
     finally:
         server.stop()
