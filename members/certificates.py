@@ -38,6 +38,7 @@ from reportlab.pdfgen import canvas
 from wagtail.log_actions import log
 from wagtail.models import Site
 
+from core import prepared
 from home.models import SiteSettings
 from programs.models import TrainingPage
 from programs.schedule import TrainingStatus, format_wib_range
@@ -83,12 +84,17 @@ def download_url(certificate: Certificate) -> str:
     return settings.SITE_URL + reverse("members:certificate_download", args=[certificate.number])
 
 
-def member_certificates(*, member) -> list[Certificate]:
-    return list(
-        Certificate.objects.filter(enrollment__member=member, revoked_at__isnull=True)
+def _valid_certificates(member_id):
+    return (
+        Certificate.objects.filter(enrollment__member_id=member_id, revoked_at__isnull=True)
         .select_related("enrollment__training")
         .order_by("-issued_at")
     )
+
+
+def member_certificates(*, member) -> list[Certificate]:
+    """The member's certificates, newest first (compiled once per process, core.prepared: the dashboard)."""
+    return prepared.run("members.certificates.member_certificates", _valid_certificates, member.pk)
 
 
 def training_dates(training: TrainingPage) -> str:

@@ -1073,15 +1073,20 @@ def my_training(*, enrollment: Enrollment, now: datetime | None = None) -> MyTra
     )
 
 
-def member_trainings(*, member: Member, now: datetime | None = None) -> tuple[list[MyTraining], list[MyTraining]]:
-    """The member's trainings: upcoming (active, soonest first) and past (confirmed, latest first)."""
-    now = now or timezone.now()
-    enrollments = list(
-        Enrollment.objects.filter(member=member)
-        .filter(status__in=Enrollment.ACTIVE_STATUSES)
+def _active_enrollments(member_id):
+    """A member's active enrollments with their trainings, soonest first (compiled once per process,
+    core.prepared: the dashboard, every member's first page after logging in)."""
+    return (
+        Enrollment.objects.filter(member_id=member_id, status__in=Enrollment.ACTIVE_STATUSES)
         .select_related("training")
         .order_by("training__starts_at")
     )
+
+
+def member_trainings(*, member: Member, now: datetime | None = None) -> tuple[list[MyTraining], list[MyTraining]]:
+    """The member's trainings: upcoming (active, soonest first) and past (confirmed, latest first)."""
+    now = now or timezone.now()
+    enrollments = prepared.run("members.enrollment.member_trainings", _active_enrollments, member.pk)
     upcoming = [
         my_training(enrollment=enrollment, now=now)
         for enrollment in enrollments

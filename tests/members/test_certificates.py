@@ -1,18 +1,20 @@
 """Certificates: who gets one after the last session, the PDF as a reader and a phone's camera see it,
 the public verification page (valid, then revoked), and a corrected name reissued with the same number."""
 
+import html
 import io
 import shutil
 import subprocess
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from members import attendance, certificates
 from members import enrollment as service
-from members.models import Member
+from members.models import Certificate, Member
 from programs import sessions
 from tasks.models import Notification
 from tests.people import JUMAT, NURAINI, PASSWORD
@@ -193,3 +195,24 @@ def test_a_deleted_accounts_certificate_is_still_checked_but_names_nobody(finish
     assert "Nur&#x27;aini" not in page and "Siregar" not in page
     certificate.refresh_from_db()
     assert (certificate.holder_name, certificate.revoked_reason) == ("", "")
+
+
+def test_two_members_dashboards_asked_in_turn_each_show_their_own_trainings_and_certificate(finished, make_training):
+    """The dashboard's lists (trainings, certificates) are queries compiled once per process
+    (core.prepared) that take the member's id on every call: dashboards asked in turn, in one
+    process, never show the other member's."""
+    training, both, one = finished
+    certificates.issue_for_training(training=training)
+    number = Certificate.objects.get(enrollment=both).number
+    service.enroll(member=one.member, training=make_training(title="Kelas Lanjutan Jum'at & Ma'had"))
+    nuraini, jumat = Client(), Client()
+    nuraini.force_login(both.member.user)
+    jumat.force_login(one.member.user)
+    for _ in range(3):
+        mine = html.unescape(nuraini.get(reverse("members:dashboard")).content.decode())
+        theirs = html.unescape(jumat.get(reverse("members:dashboard")).content.decode())
+        assert f"/anggota/sertifikat/{number}/unduh/" in mine
+        assert "/anggota/sertifikat/" not in theirs  # one day of two: no certificate
+        assert "Kelas Lanjutan Jum'at & Ma'had" in theirs
+        assert "Kelas Lanjutan" not in mine
+        assert training.title in mine and training.title in theirs  # both took part
