@@ -1075,7 +1075,7 @@ def my_training(*, enrollment: Enrollment, now: datetime | None = None) -> MyTra
 
 def _active_enrollments(member_id):
     """A member's active enrollments with their trainings, soonest first (compiled once per process,
-    core.prepared: the dashboard, every member's first page after logging in)."""
+    core.prepared: the dashboard, every member's first page after logging in, and the calendar feed)."""
     return (
         Enrollment.objects.filter(member_id=member_id, status__in=Enrollment.ACTIVE_STATUSES)
         .select_related("training")
@@ -1083,10 +1083,14 @@ def _active_enrollments(member_id):
     )
 
 
+def _active_enrollments_of(member: Member) -> list[Enrollment]:
+    return prepared.run("members.enrollment.active_enrollments", _active_enrollments, member.pk)
+
+
 def member_trainings(*, member: Member, now: datetime | None = None) -> tuple[list[MyTraining], list[MyTraining]]:
     """The member's trainings: upcoming (active, soonest first) and past (confirmed, latest first)."""
     now = now or timezone.now()
-    enrollments = prepared.run("members.enrollment.member_trainings", _active_enrollments, member.pk)
+    enrollments = _active_enrollments_of(member)
     upcoming = [
         my_training(enrollment=enrollment, now=now)
         for enrollment in enrollments
@@ -1102,12 +1106,7 @@ def member_trainings(*, member: Member, now: datetime | None = None) -> tuple[li
 
 def member_calendar_trainings(*, member: Member) -> list[TrainingPage]:
     """Trainings for the member's calendar subscription: everything they hold or wait for."""
-    return [
-        enrollment.training
-        for enrollment in Enrollment.objects.filter(member=member, status__in=Enrollment.ACTIVE_STATUSES)
-        .select_related("training")
-        .order_by("training__starts_at")
-    ]
+    return [enrollment.training for enrollment in _active_enrollments_of(member)]
 
 
 def cancel_refusal(*, enrollment: Enrollment, now: datetime | None = None) -> EnrollmentError | None:
