@@ -149,3 +149,66 @@ def test_a_clusterable_model_still_takes_its_children_as_keywords(demo_site):
     assert list(article.categories.all()) == [category] and article.title == "Dengan kata kunci"
     read = NewsArticlePage.objects.get(url_path__endswith="/rapat-koordinasi-umkm-agenda-prioritas/")
     assert read.pk and read.title and read.category_list
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Nur'aini & Jum'at <b>", 'Kopi "Kue"', "", 62, None, 3.5, ["Ma'had"]],
+)
+def test_escape_writes_what_djangos_escape_wrote(value):
+    from django.template import Context, Template
+    from django.utils import html as django_html
+    from django.utils.safestring import SafeString, mark_safe
+
+    from core import patches
+
+    assert django_html.escape is patches.escape  # what conditional_escape, so every template, calls
+    escaped = patches.escape(value)
+    assert escaped == patches._django_escape(value) and isinstance(escaped, SafeString)
+    # A safe string is escaped again by escape(), and left alone by templates.
+    assert patches.escape(mark_safe("<i>a&b</i>")) == "&lt;i&gt;a&amp;b&lt;/i&gt;"
+    text = str(value)
+    assert Template("{{ v }}|{{ s }}").render(Context({"v": text, "s": mark_safe("<i>x</i>")})) == (
+        f"{patches._django_escape(text)}|<i>x</i>"
+    )
+
+
+def test_escape_of_a_lazy_string_stays_lazy_and_follows_the_language():
+    from django.utils import translation
+    from django.utils.functional import Promise
+    from django.utils.translation import gettext_lazy
+
+    from core import patches
+
+    escaped = patches.escape(gettext_lazy("Search"))
+    assert isinstance(escaped, Promise)
+    with translation.override("id"):
+        assert str(escaped) == "Cari"
+    with translation.override("en"):
+        assert str(escaped) == "Search"
+
+
+def test_a_csrf_secret_or_mask_draws_each_of_the_62_characters_equally_often():
+    from collections import Counter
+
+    from django.middleware import csrf
+    from django.test import RequestFactory
+
+    from core import patches
+
+    assert csrf._get_new_csrf_string is patches.new_csrf_string
+    draws = [csrf._get_new_csrf_string() for _ in range(20_000)]
+    assert {len(draw) for draw in draws} == {csrf.CSRF_SECRET_LENGTH}
+    assert len(set(draws)) == len(draws)
+    counts = Counter("".join(draws))
+    assert set(counts) == set(csrf.CSRF_ALLOWED_CHARS)
+    expected = len(draws) * csrf.CSRF_SECRET_LENGTH / len(csrf.CSRF_ALLOWED_CHARS)  # 10,323 each
+    # About 100 either way by chance; a byte taken modulo 62 without dropping 248-255 would give
+    # the first eight characters a quarter more.
+    assert all(abs(count - expected) < 0.06 * expected for count in counts.values()), counts.most_common(10)
+    # A token masks the cookie's secret as Django's middleware reads it back.
+    request = RequestFactory().get("/")
+    token = csrf.get_token(request)
+    assert csrf._unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+    assert csrf.get_token(request) != token  # a fresh mask on each call
+
