@@ -212,3 +212,21 @@ def test_a_csrf_secret_or_mask_draws_each_of_the_62_characters_equally_often():
     assert csrf._unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
     assert csrf.get_token(request) != token  # a fresh mask on each call
 
+
+def test_a_media_files_url_is_kept_per_name_while_the_base_url_is_the_same(tmp_path, settings):
+    from django.core.files.storage import FileSystemStorage, default_storage
+
+    from core.storages import MediaStorage
+
+    settings.MEDIA_URL = "/media/"
+    default_storage.url("x.jpg")  # the storage the site's files (and Wagtail's renditions) use
+    assert type(default_storage._wrapped) is MediaStorage
+    storage, django_storage = MediaStorage(location=str(tmp_path)), FileSystemStorage(location=str(tmp_path))
+    names = ["images/foto Ma'had & kopi.width-400.webp", "images/Jum'at #1?.jpg", "original_images/ikan.jpg"]
+    for name in [*names, *names]:
+        assert storage.url(name) == django_storage.url(name)
+    assert storage.url(names[0]) == "/media/images/foto%20Ma'had%20%26%20kopi.width-400.webp"
+    settings.MEDIA_URL = "https://cdn.example.org/unggahan/"  # another base: worked out again
+    assert storage.url(names[0]) == "https://cdn.example.org/unggahan/images/foto%20Ma'had%20%26%20kopi.width-400.webp"
+    storage.kept_urls = 2  # only so many names are kept: the rest still answer
+    assert [storage.url(name) for name in names] == [django_storage.url(name) for name in names]
