@@ -8,8 +8,8 @@ class MediaStorage(FileSystemStorage):
     six, the sharing image one), and each answer is worked out again from the name (quoted, then
     joined to ``MEDIA_URL`` by ``urljoin``): 7 µs each, a few percent of an uncached page. On a
     file system the answer depends only on the name and the base URL, so it is kept per name
-    while the base URL is the same, for the last few thousand names (a rendition's file is never
-    renamed: a new one has a new name)."""
+    while the base URL is the same, up to 4,096 names (then it starts again; a rendition's file
+    is never renamed: a new one has a new name)."""
 
     kept_urls = 4096
 
